@@ -1,0 +1,373 @@
+"""Authoring in Django admin: the enablement manager's tool, treated as a product."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from enablement.models import (
+    Choice,
+    Enrollment,
+    Methodology,
+    Module,
+    Organization,
+    Question,
+    RepProfile,
+    Team,
+    Topic,
+)
+from enablement.services.content_io import (
+    ContentImportError,
+    content_dump,
+    content_export,
+    content_import,
+)
+from enablement.services.questions import (
+    ChoiceDraft,
+    question_bump_version,
+    question_choices_errors,
+    question_retire,
+    questions_publish,
+)
+
+
+# Authors paste playbook links without a scheme; those are https.
+URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "target_retention",
+        "default_daily_dose",
+        "new_questions_per_day",
+    )
+    search_fields = ("name",)
+    ordering = ("name",)
+    filter_horizontal = ("admins",)
+    fieldsets = (
+        (None, {"fields": ("name", "admins")}),
+        (
+            _("Reinforcement settings"),
+            {
+                "fields": (
+                    "target_retention",
+                    "default_daily_dose",
+                    "new_questions_per_day",
+                    "prompt_window_days",
+                )
+            },
+        ),
+        (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
+    )
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = ("name", "organization")
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    search_fields = ("name",)
+    ordering = ("organization__name", "name")
+    filter_horizontal = ("managers",)
+
+
+@admin.register(RepProfile)
+class RepProfileAdmin(admin.ModelAdmin):
+    list_display = (
+        "user",
+        "team",
+        "time_zone",
+        "delivery_hour",
+        "working_days",
+        "paused_until",
+    )
+    list_filter = ("team__organization", "team", "time_zone")
+    list_select_related = ("user", "team")
+    search_fields = (
+        "user__username",
+        "user__email",
+        "user__first_name",
+        "user__last_name",
+    )
+    ordering = ("user__username",)
+    autocomplete_fields = ("user", "team")
+
+
+@admin.register(Methodology)
+class MethodologyAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "organization")
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    search_fields = ("name", "key", "description")
+    ordering = ("name",)
+    actions = ("export_yaml", "export_csv")
+    change_list_template = "admin/enablement/methodology/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="enablement_methodology_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def _export(self, queryset, extension: str) -> HttpResponse:
+        organization = queryset.first().organization
+        name = f"content-{organization.pk}.{extension}"
+        data = content_export(
+            organization=organization,
+            methodology_ids=list(
+                queryset.filter(organization=organization).values_list("pk", flat=True)
+            ),
+        )
+        response = HttpResponse(
+            content_dump(data=data, name=name),
+            content_type="text/csv" if extension == "csv" else "application/yaml",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.action(description=_("Export selected as YAML"))
+    def export_yaml(self, request, queryset):
+        return self._export(queryset, "yaml")
+
+    @admin.action(description=_("Export selected as CSV"))
+    def export_csv(self, request, queryset):
+        return self._export(queryset, "csv")
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = ContentImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                summary = content_import(
+                    organization=form.cleaned_data["organization"],
+                    name=upload.name,
+                    text=upload.read().decode("utf-8"),
+                    author=request.user,
+                )
+            except UnicodeDecodeError:
+                errors = [f"{upload.name}: the file is not UTF-8 text"]
+            except ContentImportError as exc:
+                errors = exc.errors
+            else:
+                self.message_user(
+                    request, f"Imported {upload.name}: {summary}", messages.SUCCESS
+                )
+                return redirect("admin:enablement_methodology_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import content"),
+            "form": form,
+            "errors": errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/enablement/import.html", context)
+
+
+class ContentImportForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.all())
+    file = forms.FileField(
+        help_text=_("A YAML (.yaml/.yml) or CSV (.csv) content file.")
+    )
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "key", "organization")
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    search_fields = ("name", "key")
+    ordering = ("name",)
+
+
+class QuestionInlineForModule(admin.TabularInline):
+    model = Question
+    fields = ("key", "topic", "kind", "status", "version")
+    readonly_fields = ("key", "topic", "kind", "status", "version")
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Module)
+class ModuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "methodology", "position", "key")
+    list_filter = ("methodology",)
+    list_select_related = ("methodology",)
+    search_fields = ("name", "key", "description")
+    ordering = ("methodology__name", "position")
+    inlines = (QuestionInlineForModule,)
+
+
+class ChoiceInlineFormSet(forms.BaseInlineFormSet):
+    """Check the question's choice rules across the whole inline formset."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        drafts = [
+            ChoiceDraft(f.cleaned_data["text"], f.cleaned_data.get("is_correct", False))
+            for f in self.forms
+            if f.cleaned_data
+            and not f.cleaned_data.get("DELETE")
+            and f.cleaned_data.get("text")
+        ]
+        kind = self.instance.kind
+        errors = question_choices_errors(kind=kind, choices=drafts)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    fields = ("position", "text", "is_correct", "feedback")
+    extra = 1
+    min_num = 0
+    max_num = 6
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELD_OVERRIDES
+    list_display = (
+        "key",
+        "short_stem",
+        "module",
+        "topic",
+        "kind",
+        "status",
+        "version",
+        "preview_link",
+    )
+    list_filter = ("status", "kind", "module__methodology", "module", "topic")
+    list_select_related = ("module__methodology", "topic")
+    search_fields = ("key", "stem", "explanation", "choices__text")
+    ordering = ("module__methodology__name", "module__position", "key")
+    autocomplete_fields = ("topic", "module")
+    inlines = (ChoiceInline,)
+    actions = ("publish_selected", "retire_selected")
+    fieldsets = (
+        (None, {"fields": ("module", "topic", "key", "kind")}),
+        (_("Content"), {"fields": ("stem", "explanation", "reference_url")}),
+        (
+            _("Lifecycle"),
+            {
+                "fields": (
+                    "preview_link",
+                    "status",
+                    "version",
+                    "author",
+                    "published_at",
+                    "created_at",
+                    "updated_at",
+                )
+            },
+        ),
+    )
+    readonly_fields = (
+        "preview_link",
+        "status",
+        "version",
+        "author",
+        "published_at",
+        "created_at",
+        "updated_at",
+    )
+
+    @admin.display(description=_("Stem"))
+    def short_stem(self, obj: Question) -> str:
+        return obj.stem if len(obj.stem) <= 80 else obj.stem[:77] + "..."
+
+    @admin.display(description=_("Preview"))
+    def preview_link(self, obj: Question) -> str:
+        if obj.pk is None:
+            return "-"
+        url = reverse("admin:enablement_question_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Preview"))
+
+    def get_urls(self):
+        custom = [
+            path(
+                "<int:pk>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="enablement_question_preview",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        question = get_object_or_404(
+            Question.objects.select_related("module__methodology", "topic"), pk=pk
+        )
+        if not self.has_view_permission(request, question):
+            return redirect("admin:index")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Preview: %(key)s") % {"key": question.key},
+            "question": question,
+            "choices": question.choices.all(),
+            "opts": self.model._meta,
+            "original": question,
+        }
+        return TemplateResponse(
+            request, "admin/enablement/question_preview.html", context
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        content_fields = {"stem", "explanation", "kind"}
+        if change and (
+            content_fields & set(form.changed_data)
+            or any(fs.has_changed() for fs in formsets)
+        ):
+            question_bump_version(question=form.instance)
+
+    @admin.action(description=_("Publish selected questions"), permissions=["change"])
+    def publish_selected(self, request, queryset):
+        published, errors = questions_publish(questions=queryset)
+        self.message_user(request, _("%(n)d question(s) published.") % {"n": published})
+        for line in errors:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Retire selected questions"), permissions=["change"])
+    def retire_selected(self, request, queryset):
+        for question in queryset:
+            question_retire(question=question)
+        self.message_user(
+            request, _("%(n)d question(s) retired.") % {"n": queryset.count()}
+        )
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ("module", "team", "rep", "starts_on")
+    list_filter = ("module__methodology", "team")
+    list_select_related = ("module__methodology", "team", "rep")
+    search_fields = ("module__name", "team__name", "rep__username")
+    ordering = ("-starts_on",)
+    autocomplete_fields = ("module", "team", "rep")

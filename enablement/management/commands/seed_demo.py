@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from enablement.services.demo import ADMIN_USERNAME, DEMO_PASSWORD, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        summary = demo_seed()
+        self.stdout.write(
+            f"Demo organization {summary.organization.name!r}: "
+            f"{summary.questions_imported} questions, {len(summary.reps)} reps."
+        )
+        self.stdout.write(f"Demo password for every login: {DEMO_PASSWORD}")
+        self.stdout.write(f"  enablement admin (authors content): {ADMIN_USERNAME}")
+        self.stdout.write(f"  managers: {', '.join(summary.managers)}")
+        self.stdout.write(
+            f"  reps: {', '.join(summary.reps[:3])} ... {summary.reps[-1]}"
+        )

@@ -1,0 +1,389 @@
+"""Content and people: organizations, teams, reps, methodologies and questions."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+KEY_VALIDATOR = RegexValidator(
+    r"^[a-z0-9][a-z0-9-]{0,63}$",
+    _("Use lowercase letters, digits and dashes (at most 64 characters)."),
+)
+MIN_CHOICES = 2
+MAX_CHOICES = 6
+# ISO weekday digits, Monday=1 .. Sunday=7.
+WEEKDAY_DIGITS = "1234567"
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(TimestampedModel):
+    """The tenant; also carries the reinforcement settings an admin tunes."""
+
+    name = models.CharField(max_length=120, unique=True)
+    admins = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="administered_organizations"
+    )
+    target_retention = models.FloatField(
+        default=0.85,
+        validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
+        help_text=_("Retention the planner aims for; higher asks more questions."),
+    )
+    default_daily_dose = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    new_questions_per_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MaxValueValidator(20)]
+    )
+    prompt_window_days = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+    )
+    email_delivery = models.BooleanField(default=True)
+    slack_delivery = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_retention__gte=0.7, target_retention__lte=0.97),
+                name="organization_target_retention_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(default_daily_dose__gte=1, default_daily_dose__lte=20),
+                name="organization_daily_dose_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(prompt_window_days__gte=1),
+                name="organization_prompt_window_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(TimestampedModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="teams"
+    )
+    name = models.CharField(max_length=120)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="managed_teams"
+    )
+    slack_webhook_url = models.URLField(
+        blank=True, help_text=_("Optional Slack incoming webhook for this team.")
+    )
+
+    class Meta:
+        ordering = ["organization__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="team_unique_name_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), params={"value": value}
+        )
+
+
+def validate_working_days(value: str) -> None:
+    if (
+        not value
+        or any(d not in WEEKDAY_DIGITS for d in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(
+            _(
+                "Working days are ISO weekday digits without repeats, e.g. 12345 for Mon-Fri."
+            )
+        )
+
+
+class RepProfile(TimestampedModel):
+    """A sales rep: where and when their daily dose arrives."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rep_profile"
+    )
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="reps")
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    delivery_hour = models.PositiveSmallIntegerField(
+        default=9, validators=[MaxValueValidator(23)], help_text=_("Local hour, 0-23.")
+    )
+    working_days = models.CharField(
+        max_length=7,
+        default="12345",
+        validators=[validate_working_days],
+        help_text=_("ISO weekday digits: 1 is Monday, 7 is Sunday."),
+    )
+    daily_dose = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_("Empty: the organization's default."),
+    )
+    paused_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("No questions up to and including this date."),
+    )
+    hired_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delivery_hour__lte=23), name="rep_delivery_hour_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(daily_dose__isnull=True)
+                | Q(daily_dose__gte=1, daily_dose__lte=20),
+                name="rep_daily_dose_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_username()
+
+
+class Methodology(TimestampedModel):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="methodologies"
+    )
+    key = models.CharField(max_length=64, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "methodologies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="methodology_unique_key_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(TimestampedModel):
+    """A skill tag such as "Economic buyer"; retention is reported per topic."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="topics"
+    )
+    key = models.CharField(max_length=64, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "key"], name="topic_unique_key_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Module(TimestampedModel):
+    methodology = models.ForeignKey(
+        Methodology, on_delete=models.CASCADE, related_name="modules"
+    )
+    key = models.CharField(max_length=64, validators=[KEY_VALIDATOR])
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["methodology__name", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["methodology", "key"], name="module_unique_key_per_methodology"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.methodology} / {self.name}"
+
+
+class Question(TimestampedModel):
+    class Kind(models.TextChoices):
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice (select all)")
+        TRUE_FALSE = "true_false", _("True / false")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, related_name="questions"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="questions")
+    key = models.CharField(max_length=64, validators=[KEY_VALIDATOR])
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.SINGLE_CHOICE
+    )
+    stem = models.TextField(help_text=_("The scenario and the question the rep reads."))
+    explanation = models.TextField(help_text=_("Shown after answering."))
+    reference_url = models.URLField(blank=True, help_text=_("Link into the playbook."))
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    version = models.PositiveIntegerField(default=1)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authored_questions",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["module", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module", "key"], name="question_unique_key_per_module"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=["single_choice", "multiple_choice", "true_false"]
+                ),
+                name="question_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "retired"]),
+                name="question_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="question_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="question_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "module"])]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        if (
+            self.topic_id
+            and self.module_id
+            and self.topic.organization_id != self.module.methodology.organization_id
+        ):
+            raise ValidationError(
+                {"topic": _("The topic belongs to another organization.")}
+            )
+
+    @property
+    def is_plannable(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveSmallIntegerField(default=1)
+    text = models.CharField(max_length=500)
+    is_correct = models.BooleanField(default=False)
+    feedback = models.TextField(
+        blank=True, help_text=_("Optional; shown after answering.")
+    )
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "text"], name="choice_unique_text_per_question"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Enrollment(TimestampedModel):
+    """A module assigned to a whole team or to one rep, from a start date."""
+
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    starts_on = models.DateField()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(team__isnull=False) & Q(rep__isnull=True))
+                | (Q(team__isnull=True) & Q(rep__isnull=False)),
+                name="enrollment_team_xor_rep",
+            ),
+            models.UniqueConstraint(
+                fields=["module", "team"],
+                condition=Q(team__isnull=False),
+                name="enrollment_unique_module_team",
+            ),
+            models.UniqueConstraint(
+                fields=["module", "rep"],
+                condition=Q(rep__isnull=False),
+                name="enrollment_unique_module_rep",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} -> {self.team or self.rep}"
+
+    def clean(self) -> None:
+        if (self.team_id is None) == (self.rep_id is None):
+            raise ValidationError(_("Enroll either a team or a single rep, not both."))
+        if (
+            self.team_id
+            and self.module_id
+            and self.team.organization_id != self.module.methodology.organization_id
+        ):
+            raise ValidationError(
+                _("The team and the module are in different organizations.")
+            )

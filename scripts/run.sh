@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The run command: install, migrate, load the demo organization, then start
+# Redis (embedded), web, Celery worker and Celery beat under honcho. Ctrl-C stops all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements.txt
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
+export PORT="${PORT:-8000}"
+mkdir -p .run
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py seed_demo
+cat <<MSG
+
+  Sales reinforcement is starting.
+    Admin and authoring:  http://127.0.0.1:${PORT}/admin/
+  Ctrl-C stops web, worker, beat and Redis.
+
+MSG
+exec .venv/bin/honcho start -f Procfile
