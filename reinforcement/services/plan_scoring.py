@@ -1,0 +1,135 @@
+"""Choose a rep's daily dose: score every question as arrays, take the most valuable.
+
+Pure functions over numpy arrays, shared by the production planner
+(``reinforcement.services.planning``) and the simulator, so the simulator
+measures exactly what the service does.
+
+Value of asking a question now (documented in docs/planning.md):
+
+    gain = E[mean recall over the next H days | reviewed now]
+           - mean recall over the next H days if left alone
+
+where the expectation weighs the state after a success (FSRS "Good") by the
+predicted recall R and the state after a lapse ("Again") by 1 - R. A new
+question's value is the mean recall its first review buys over H days.
+Questions whose predicted recall is still above the target retention are not
+worth asking (the workload knob); the daily dose is a cap, not a quota.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from reinforcement.services.scheduling import Memory, MemoryModel
+
+# Horizon over which a review's benefit is counted. A month is about the
+# interval a mature question reaches at the default target; longer horizons
+# favour strengthening stable memories, shorter ones rescuing fragile ones.
+DEFAULT_HORIZON_DAYS = 30.0
+# Exact (library) scoring runs only for this many candidates per slot in the
+# dose; the rest are ranked by the vectorized recall alone.
+SHORTLIST_PER_SLOT = 4
+
+
+@dataclass(frozen=True)
+class PlanPolicy:
+    budget: int
+    new_limit: int
+    target_retention: float = 0.85
+    horizon_days: float = DEFAULT_HORIZON_DAYS
+    min_gain: float = 0.0
+
+
+@dataclass
+class Candidates:
+    """A rep's plannable questions, one array element per question.
+
+    ``stability``/``difficulty``/``elapsed_days`` are NaN for new questions;
+    ``order`` ranks new questions in curriculum order (lower first).
+    """
+
+    stability: np.ndarray
+    difficulty: np.ndarray
+    elapsed_days: np.ndarray
+    topic: np.ndarray
+    order: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.stability)
+
+    @property
+    def is_new(self) -> np.ndarray:
+        return np.isnan(self.stability)
+
+
+def plan_choose(model: MemoryModel, candidates: Candidates, policy: PlanPolicy) -> list[int]:
+    """Return the indices of the questions to ask today, topics interleaved."""
+    if len(candidates) == 0 or policy.budget <= 0:
+        return []
+    is_new = candidates.is_new
+    scores: dict[int, float] = {}
+
+    reviews = np.flatnonzero(~is_new)
+    if len(reviews):
+        recall = model.recall(candidates.stability[reviews], candidates.elapsed_days[reviews])
+        eligible = reviews[recall <= policy.target_retention]
+        eligible_recall = recall[recall <= policy.target_retention]
+        shortlist = eligible[np.argsort(eligible_recall, kind="stable")][
+            : policy.budget * SHORTLIST_PER_SLOT
+        ]
+        for i, gain in zip(shortlist, review_gains(model, candidates, shortlist, policy), strict=True):
+            if gain > policy.min_gain:
+                scores[int(i)] = float(gain)
+
+    new = np.flatnonzero(is_new)
+    if len(new) and policy.new_limit > 0:
+        new = new[np.argsort(candidates.order[new], kind="stable")][: policy.new_limit]
+        first = model.next_memory(Memory(), 3, 0).stability
+        value = float(model.mean_recall(first, 0.0, policy.horizon_days))
+        for rank, i in enumerate(new):
+            # Keep curriculum order among new questions with a vanishing tie-break.
+            scores[int(i)] = value - rank * 1e-9
+
+    chosen = sorted(scores, key=scores.__getitem__, reverse=True)[: policy.budget]
+    return interleave_topics(chosen, candidates.topic)
+
+
+def review_gains(
+    model: MemoryModel, candidates: Candidates, indices: np.ndarray, policy: PlanPolicy
+) -> np.ndarray:
+    """Expected gain in mean recall over the horizon from reviewing each question now."""
+    if len(indices) == 0:
+        return np.empty(0)
+    stability = candidates.stability[indices]
+    elapsed = candidates.elapsed_days[indices]
+    outcomes = np.array(
+        [
+            model.outcomes(Memory(float(s), float(d)), float(t))
+            for s, d, t in zip(stability, candidates.difficulty[indices], elapsed, strict=True)
+        ]
+    )
+    recall = model.recall(stability, elapsed)
+    h = policy.horizon_days
+    after = recall * model.mean_recall(outcomes[:, 1], 0.0, h) + (1 - recall) * model.mean_recall(
+        outcomes[:, 0], 0.0, h
+    )
+    before = model.mean_recall(stability, elapsed, h)
+    return np.atleast_1d(after - before)
+
+
+def interleave_topics(chosen: list[int], topic: np.ndarray) -> list[int]:
+    """Reorder so consecutive questions come from different topics where possible."""
+    queues: dict[int, list[int]] = {}
+    for i in chosen:
+        queues.setdefault(int(topic[i]), []).append(i)
+    ordered: list[int] = []
+    last_topic = None
+    while queues:
+        # The topic with most left goes first, never the same topic twice in a row
+        # unless it is the only one left.
+        options = sorted(queues, key=lambda t: (-len(queues[t]), chosen.index(queues[t][0])))
+        pick = next((t for t in options if t != last_topic), options[0])
+        ordered.append(queues[pick].pop(0))
+        if not queues[pick]:
+            del queues[pick]
+        last_topic = pick
+    return ordered

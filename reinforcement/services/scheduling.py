@@ -1,0 +1,178 @@
+"""The memory model: the only module that touches the FSRS library.
+
+FSRS-6 (``fsrs-rs-python``, Anki's own Rust implementation) advances memory
+states and fits parameters. Everything else in the project goes through these
+functions: the rating mapping, the next state, the predicted recall at a time,
+and the closed-form averages of the forgetting curve the planner scores with.
+"""
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+
+import fsrs_rs_python as fsrs
+import numpy as np
+
+DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs.DEFAULT_PARAMETERS)
+PARAMETER_COUNT = 21
+SECONDS_PER_DAY = 86_400.0
+
+
+class Rating(IntEnum):
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+class Confidence:
+    GUESS = "guess"
+    FAIRLY_SURE = "fairly_sure"
+    CERTAIN = "certain"
+    CHOICES = (GUESS, FAIRLY_SURE, CERTAIN)
+
+
+# A multiple-choice answer is not a flashcard grade: wrong is Again whatever the
+# confidence; right is graded by how sure the rep was. Overridable per
+# deployment with the REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
+DEFAULT_RATING_MAP: Mapping[str, int] = {
+    "wrong": Rating.AGAIN,
+    Confidence.GUESS: Rating.HARD,
+    Confidence.FAIRLY_SURE: Rating.GOOD,
+    Confidence.CERTAIN: Rating.EASY,
+}
+
+
+def rating_map() -> Mapping[str, int]:
+    from django.conf import settings
+
+    return getattr(settings, "REINFORCEMENT_RATING_MAP", DEFAULT_RATING_MAP)
+
+
+def rating_for(
+    *, correct: bool, confidence: str, mapping: Mapping[str, int] | None = None
+) -> Rating:
+    """Map a multiple-choice answer and its stated confidence to an FSRS rating."""
+    mapping = mapping if mapping is not None else rating_map()
+    if confidence not in Confidence.CHOICES:
+        raise ValueError(f"unknown confidence {confidence!r}")
+    return Rating(mapping["wrong"] if not correct else mapping[confidence])
+
+
+@dataclass(frozen=True)
+class Memory:
+    """FSRS memory of one rep for one question; both None before the first review."""
+
+    stability: float | None = None
+    difficulty: float | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.stability is None
+
+
+class MemoryModel:
+    """FSRS-6 with one parameter vector (an organization's fitted or the defaults)."""
+
+    def __init__(self, parameters: Sequence[float] | None = None):
+        params = list(parameters) if parameters is not None else list(DEFAULT_PARAMETERS)
+        if len(params) != PARAMETER_COUNT:
+            raise ValueError(f"FSRS-6 takes {PARAMETER_COUNT} parameters, got {len(params)}")
+        self.parameters = tuple(float(p) for p in params)
+        self._fsrs = fsrs.FSRS(list(self.parameters))
+        self.decay = self.parameters[20]
+        # R(t) = (1 + factor * t / S) ** -decay gives R = 0.9 at t = S.
+        self.factor = 0.9 ** (-1.0 / self.decay) - 1.0
+
+    def next_memory(self, memory: Memory, rating: int, elapsed_days: float) -> Memory:
+        """Advance the memory after a review with this rating, elapsed days after the last."""
+        state = self._fsrs_state(memory)
+        nxt = self._fsrs.next_states(state, 0.9, _whole_days(elapsed_days))
+        chosen = (nxt.again, nxt.hard, nxt.good, nxt.easy)[int(rating) - 1].memory
+        return Memory(float(chosen.stability), float(chosen.difficulty))
+
+    def outcomes(self, memory: Memory, elapsed_days: float) -> tuple[float, float]:
+        """Return the stability after a lapse (Again) and after a success (Good)."""
+        nxt = self._fsrs.next_states(self._fsrs_state(memory), 0.9, _whole_days(elapsed_days))
+        return float(nxt.again.memory.stability), float(nxt.good.memory.stability)
+
+    def recall(self, stability, elapsed_days):
+        """Predicted probability of recall after elapsed_days (scalars or arrays)."""
+        s = np.asarray(stability, dtype=float)
+        t = np.maximum(np.asarray(elapsed_days, dtype=float), 0.0)
+        r = (1.0 + self.factor * t / s) ** (-self.decay)
+        return float(r) if np.ndim(r) == 0 else r
+
+    def mean_recall(self, stability, start_days, horizon_days):
+        """Average predicted recall over [start, start + horizon] days (closed form)."""
+        s = np.asarray(stability, dtype=float)
+        a = np.maximum(np.asarray(start_days, dtype=float), 0.0)
+        h = float(horizon_days)
+        power = 1.0 - self.decay
+
+        def primitive(t):
+            return s / (self.factor * power) * (1.0 + self.factor * t / s) ** power
+
+        return (primitive(a + h) - primitive(a)) / h
+
+    def interval(self, stability: float, desired_retention: float) -> float:
+        """Days until recall falls to desired_retention."""
+        return float(self._fsrs.next_interval(stability, desired_retention, Rating.GOOD))
+
+    def _fsrs_state(self, memory: Memory):
+        if memory.is_new:
+            return None
+        return fsrs.MemoryState(memory.stability, memory.difficulty)
+
+
+def _whole_days(elapsed_days: float) -> int:
+    # FSRS counts elapsed time in whole days; same-day reviews are 0.
+    return max(int(elapsed_days), 0)
+
+
+def elapsed_days_between(earlier, later) -> float:
+    """Days between two aware datetimes, never negative."""
+    return max((later - earlier).total_seconds() / SECONDS_PER_DAY, 0.0)
+
+
+# Fitting -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review of one question by one rep, for fitting: rating and whole days since the last."""
+
+    rating: int
+    delta_days: int
+
+
+@dataclass(frozen=True)
+class FitMetrics:
+    log_loss: float
+    rmse_bins: float
+
+
+def training_items(histories: Sequence[Sequence[Review]]) -> list:
+    """Turn per-(rep, question) review histories into the optimizer's items.
+
+    Every prefix that ends in a review with a gap (delta > 0) is one item, as
+    the FSRS optimizer expects.
+    """
+    items = []
+    for history in histories:
+        reviews = [fsrs.FSRSReview(int(r.rating), int(r.delta_days)) for r in history]
+        for end in range(2, len(reviews) + 1):
+            if any(r.delta_days > 0 for r in history[1:end]):
+                items.append(fsrs.FSRSItem(reviews[:end]))
+    return items
+
+
+def parameters_fit(items: list, start: Sequence[float] | None = None) -> tuple[float, ...]:
+    """Fit FSRS-6 parameters to training items with the library's optimizer."""
+    model = fsrs.FSRS(list(start) if start is not None else list(DEFAULT_PARAMETERS))
+    return tuple(float(p) for p in model.compute_parameters(items))
+
+
+def parameters_evaluate(parameters: Sequence[float], items: list) -> FitMetrics:
+    """Log loss and binned RMSE of the parameters' predictions on items."""
+    evaluation = fsrs.FSRS(list(parameters)).evaluate(items)
+    return FitMetrics(float(evaluation.log_loss), float(evaluation.rmse_bins))
