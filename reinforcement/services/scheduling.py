@@ -176,3 +176,31 @@ def parameters_evaluate(parameters: Sequence[float], items: list) -> FitMetrics:
     """Log loss and binned RMSE of the parameters' predictions on items."""
     evaluation = fsrs.FSRS(list(parameters)).evaluate(items)
     return FitMetrics(float(evaluation.log_loss), float(evaluation.rmse_bins))
+
+
+@dataclass(frozen=True)
+class RefitResult:
+    parameters: tuple[float, ...]
+    adopted: bool
+    current: FitMetrics
+    candidate: FitMetrics
+
+
+def parameters_refit(
+    *, current: Sequence[float], train_items: list, holdout_items: list
+) -> RefitResult:
+    """Fit on the earlier reviews, score both on the later ones, keep the better.
+
+    The candidate is adopted only when its log loss on the time-ordered
+    hold-out is lower than the current parameters'.
+    """
+    candidate = parameters_fit(train_items, start=current)
+    current_metrics = parameters_evaluate(current, holdout_items)
+    candidate_metrics = parameters_evaluate(candidate, holdout_items)
+    adopted = candidate_metrics.log_loss < current_metrics.log_loss
+    return RefitResult(
+        parameters=candidate if adopted else tuple(current),
+        adopted=adopted,
+        current=current_metrics,
+        candidate=candidate_metrics,
+    )
