@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -35,7 +35,6 @@ from enablement.services.questions import (
     question_retire,
     questions_publish,
 )
-
 
 # Authors paste playbook links without a scheme; those are https.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}

@@ -1,8 +1,259 @@
 """Memory and measurement: what each rep remembers, what was asked, what was answered."""
 
-from django.db import models
+import uuid
 
-from enablement.models import TimestampedModel
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from enablement.models import Organization, Question, TimestampedModel
+
+
+class MemoryState(TimestampedModel):
+    """FSRS-6 memory of one rep for one question (one row per pair)."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        REVIEW = "review", _("Review")
+        RELEARNING = "relearning", _("Relearning")
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_states"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="memory_states"
+    )
+    state = models.CharField(max_length=12, choices=State.choices, default=State.NEW)
+    stability = models.FloatField(null=True, blank=True, help_text=_("Days."))
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField(null=True, blank=True)
+    last_review = models.DateTimeField(null=True, blank=True)
+    review_count = models.PositiveIntegerField(default=0)
+    lapse_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "question"], name="memory_state_unique_rep_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="new", stability__isnull=True)
+                | (~Q(state="new") & Q(stability__gt=0, last_review__isnull=False)),
+                name="memory_state_new_xor_reviewed",
+            ),
+        ]
+        indexes = [models.Index(fields=["rep", "due"], name="memory_state_rep_due")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.question_id}: {self.state}"
+
+
+class DailyPlan(TimestampedModel):
+    """The dose planned for one rep on one local day: at most one, by constraint."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_plans"
+    )
+    local_date = models.DateField()
+    planned_at = models.DateTimeField()
+    prompt_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-local_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "local_date"], name="daily_plan_unique_rep_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.local_date}"
+
+
+class Prompt(TimestampedModel):
+    """One question put in front of one rep on one day."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DELIVERED = "delivered", _("Delivered")
+        ANSWERED = "answered", _("Answered")
+        EXPIRED = "expired", _("Expired")
+
+    class Source(models.TextChoices):
+        DAILY = "daily", _("Daily dose")
+        REFRESHER = "refresher", _("Just-in-time refresher")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="prompts"
+    )
+    plan = models.ForeignKey(
+        DailyPlan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="prompts",
+    )
+    source = models.CharField(
+        max_length=12, choices=Source.choices, default=Source.DAILY
+    )
+    local_date = models.DateField()
+    position = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.PLANNED
+    )
+    predicted_recall = models.FloatField(
+        null=True, blank=True, help_text=_("At planning; empty for a new question.")
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["local_date", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "question", "local_date"],
+                name="prompt_unique_question_per_rep_day",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rep", "status"], name="prompt_rep_status"),
+            models.Index(fields=["status", "expires_at"], name="prompt_status_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} for {self.rep_id} on {self.local_date}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PLANNED, self.Status.DELIVERED)
+
+
+class Answer(models.Model):
+    """The append-only review log: one row per answered prompt."""
+
+    class Confidence(models.TextChoices):
+        GUESS = "guess", _("Guess")
+        FAIRLY_SURE = "fairly_sure", _("Fairly sure")
+        CERTAIN = "certain", _("Certain")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    prompt = models.OneToOneField(
+        Prompt, on_delete=models.PROTECT, related_name="answer"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers"
+    )
+    question_version = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=64)
+    chosen_choice_ids = models.JSONField()
+    choice_count = models.PositiveSmallIntegerField(
+        help_text=_("k, for the guessing correction.")
+    )
+    correct = models.BooleanField()
+    confidence = models.CharField(max_length=12, choices=Confidence.choices)
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField()
+    elapsed_days = models.FloatField(null=True, blank=True)
+    predicted_recall = models.FloatField(null=True, blank=True)
+    stability_before = models.FloatField(null=True, blank=True)
+    stability_after = models.FloatField()
+    difficulty_after = models.FloatField()
+    on_time = models.BooleanField()
+    client_answered_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["answered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "idempotency_key"], name="answer_unique_idempotency_key"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=4), name="answer_rating_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["rep", "answered_at"], name="answer_rep_time")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rep_id} {self.question_id} {'right' if self.correct else 'wrong'}"
+        )
+
+
+class Delivery(TimestampedModel):
+    """One channel's send of one day's plan; the unique key makes sending once."""
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", _("In-app inbox")
+        EMAIL = "email", _("Email")
+        SLACK = "slack", _("Slack")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    plan = models.ForeignKey(
+        DailyPlan, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "channel"], name="delivery_unique_plan_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} via {self.channel}: {self.status}"
+
+
+class MemoryModelFit(models.Model):
+    """One refit of FSRS parameters for an organization, adopted or not, with metrics."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memory_model_fits"
+    )
+    fitted_at = models.DateTimeField()
+    parameters = models.JSONField(help_text=_("The candidate's 21 FSRS-6 parameters."))
+    previous_parameters = models.JSONField()
+    adopted = models.BooleanField()
+    train_reviews = models.PositiveIntegerField()
+    holdout_reviews = models.PositiveIntegerField()
+    holdout_from = models.DateTimeField(null=True, blank=True)
+    current_log_loss = models.FloatField(null=True, blank=True)
+    candidate_log_loss = models.FloatField(null=True, blank=True)
+    current_rmse_bins = models.FloatField(null=True, blank=True)
+    candidate_rmse_bins = models.FloatField(null=True, blank=True)
+    note = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-fitted_at"]
+        indexes = [
+            models.Index(
+                fields=["organization", "adopted", "fitted_at"], name="fit_org_adopted"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.fitted_at:%Y-%m-%d} adopted={self.adopted}"
 
 
 class WorkerHeartbeat(TimestampedModel):

@@ -1,9 +1,99 @@
-"""Celery tasks: a thin interface that takes ids and calls one service each."""
+"""Celery tasks: a thin interface that takes ids and calls one service each.
+
+The database is the schedule: beat only wakes the dispatcher, and every task
+is idempotent by database constraints, so a redelivered task is harmless.
+"""
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.db import transaction
+from django.utils import timezone
+
+from reinforcement.services.delivery import DeliveryTransientError
 
 logger = get_task_logger(__name__)
+
+# Reps per planning task. A chunk reads about 150 memory states per rep in one
+# query (200 reps: ~30k rows, a few MB) and takes ~1 s, so a task stays short
+# and many workers share a large organization.
+PLAN_CHUNK_SIZE = 200
+
+
+@shared_task
+def plans_dispatch_task() -> int:
+    """Enqueue planning for reps whose local delivery time has come; returns reps found."""
+    from reinforcement.selectors.planning import reps_due_for_planning
+
+    rep_ids = reps_due_for_planning(now=timezone.now())
+    for start in range(0, len(rep_ids), PLAN_CHUNK_SIZE):
+        plans_create_task.delay(rep_ids=rep_ids[start : start + PLAN_CHUNK_SIZE])
+    return len(rep_ids)
+
+
+@shared_task
+def plans_create_task(*, rep_ids: list[int]) -> int:
+    """Plan today's dose for a chunk of reps, then enqueue each plan's delivery.
+
+    Cost: one batched read per chunk plus one short transaction per rep.
+    """
+    from reinforcement.services.planning import plans_create
+
+    outcomes = plans_create(rep_ids=rep_ids, now=timezone.now())
+    planned = [o.plan_id for o in outcomes if o.status == "planned" and o.question_keys]
+    for plan_id in planned:
+        transaction.on_commit(
+            lambda plan_id=plan_id: plan_deliver_task.delay(plan_id=plan_id)
+        )
+    return len(planned)
+
+
+@shared_task(
+    autoretry_for=(DeliveryTransientError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=5,
+)
+def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
+    """Send one plan's prompts on every channel not yet sent."""
+    from reinforcement.services.delivery import plan_deliver
+
+    return plan_deliver(plan_id=plan_id, now=timezone.now())
+
+
+@shared_task
+def prompts_expire_task() -> int:
+    from reinforcement.services.prompts import prompts_expire
+
+    return prompts_expire(now=timezone.now())
+
+
+@shared_task
+def memory_models_refit_task() -> int:
+    """Enqueue one refit per organization."""
+    from enablement.models import Organization
+
+    ids = list(Organization.objects.values_list("id", flat=True))
+    for organization_id in ids:
+        organization_refit_task.delay(organization_id=organization_id)
+    return len(ids)
+
+
+@shared_task
+def organization_refit_task(*, organization_id: int) -> bool:
+    """Refit one organization's FSRS parameters; returns whether they were adopted.
+
+    Cost: reads the organization's whole Answer log once (about a second per
+    million answers) and runs the Rust optimizer.
+    """
+    from enablement.models import Organization
+    from reinforcement.services.refit import organization_refit
+
+    fit = organization_refit(
+        organization=Organization.objects.get(pk=organization_id), now=timezone.now()
+    )
+    logger.info("refit organization %s: %s", organization_id, fit.note)
+    return fit.adopted
 
 
 @shared_task(bind=True)

@@ -115,12 +115,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    # Every five minutes: wake the dispatcher that plans reps whose local
+    # delivery hour has come (the database says who; beat only wakes it).
+    "dispatch-daily-plans": {
+        "task": "reinforcement.tasks.plans_dispatch_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every hour at :10: expire prompts left unanswered past their window
+    # (hourly, because each rep's window ends at their own local hour).
+    "expire-stale-prompts": {
+        "task": "reinforcement.tasks.prompts_expire_task",
+        "schedule": crontab(minute=10),
+    },
+    # Every night at 03:20 UTC: refit memory-model parameters per organization.
+    "refit-memory-models": {
+        "task": "reinforcement.tasks.memory_models_refit_task",
+        "schedule": crontab(hour=3, minute=20),
+    },
     # Every minute: record that the worker is alive (a cheap liveness signal).
     "worker-heartbeat": {
         "task": "reinforcement.tasks.heartbeat_record_task",
         "schedule": crontab(minute="*"),
     },
 }
+
+# REINFORCEMENT
+# How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy);
+# see docs/memory.md. Keys: "wrong" and the three confidence levels.
+REINFORCEMENT_RATING_MAP = env.json(
+    "REINFORCEMENT_RATING_MAP",
+    default={"wrong": 1, "guess": 2, "fairly_sure": 3, "certain": 4},
+)
 
 # DJANGO REST FRAMEWORK
 REST_FRAMEWORK = {

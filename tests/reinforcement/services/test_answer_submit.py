@@ -1,0 +1,200 @@
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from enablement.models import Question
+from reinforcement.models import Answer, MemoryState, Prompt
+from reinforcement.services.answers import AnswerRejected, answer_submit
+from reinforcement.services.scheduling import Rating
+from tests.factories.enablement import QuestionFactory, RepProfileFactory
+from tests.factories.reinforcement import make_prompt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(rep_profile):
+    question = QuestionFactory(
+        module__methodology__organization=rep_profile.team.organization
+    )
+    prompt = make_prompt(rep=rep_profile.user, question=question)
+    right = question.choices.get(is_correct=True)
+    wrong = question.choices.filter(is_correct=False).first()
+    return rep_profile.user, question, prompt, right, wrong
+
+
+def submit(rep, prompt, choices, key="k1", confidence="fairly_sure", **kw):
+    kw.setdefault("now", timezone.now())
+    return answer_submit(
+        rep_id=rep.id,
+        prompt_id=prompt.id,
+        choice_ids=[c.id for c in choices],
+        confidence=confidence,
+        idempotency_key=key,
+        **kw,
+    )
+
+
+def nothing_written(prompt):
+    prompt.refresh_from_db()
+    return (
+        not Answer.objects.exists()
+        and prompt.status == Prompt.Status.DELIVERED
+        and not MemoryState.objects.filter(review_count__gt=0).exists()
+    )
+
+
+def test_right_answer_updates_memory_and_closes_prompt(setup):
+    rep, question, prompt, right, _ = setup
+    outcome = submit(rep, prompt, [right], response_ms=4200)
+    answer = outcome.answer
+    assert answer.correct and answer.rating == Rating.GOOD and not outcome.replayed
+    assert answer.predicted_recall is None and answer.stability_before is None
+    assert answer.choice_count == 4 and answer.on_time and answer.response_ms == 4200
+    state = MemoryState.objects.get(rep=rep, question=question)
+    assert state.review_count == 1 and state.stability == pytest.approx(
+        answer.stability_after
+    )
+    assert state.due > answer.answered_at
+    prompt.refresh_from_db()
+    assert prompt.status == Prompt.Status.ANSWERED
+    assert outcome.correct_choice_ids == [right.id]
+
+
+def test_second_review_records_elapsed_time_and_prediction(setup):
+    rep, question, prompt, right, wrong = setup
+    first = timezone.now() - dt.timedelta(days=10)
+    submit(rep, prompt, [right], now=first)
+    later = make_prompt(
+        rep=rep, question=question, local_date=prompt.local_date + dt.timedelta(days=10)
+    )
+    answer = submit(rep, later, [wrong], key="k2", confidence="certain").answer
+    assert answer.elapsed_days == pytest.approx(10, abs=0.01)
+    assert 0 < answer.predicted_recall < 1
+    assert answer.rating == Rating.AGAIN and not answer.correct
+    assert answer.stability_after < answer.stability_before
+    state = MemoryState.objects.get(rep=rep, question=question)
+    assert state.lapse_count == 1 and state.state == MemoryState.State.RELEARNING
+
+
+def test_same_key_replays_the_same_result(setup):
+    rep, _, prompt, right, _ = setup
+    first = submit(rep, prompt, [right])
+    again = submit(rep, prompt, [right])
+    assert again.replayed and again.answer.pk == first.answer.pk
+    assert Answer.objects.count() == 1
+    assert MemoryState.objects.get().review_count == 1
+
+
+def test_another_key_on_an_answered_prompt_is_refused(setup):
+    rep, _, prompt, right, _ = setup
+    submit(rep, prompt, [right])
+    with pytest.raises(AnswerRejected, match="already been answered"):
+        submit(rep, prompt, [right], key="other")
+    assert Answer.objects.count() == 1
+
+
+def test_late_answer_to_expired_prompt_counts_as_review_not_on_time(setup):
+    rep, _, prompt, right, _ = setup
+    Prompt.objects.filter(pk=prompt.pk).update(
+        status=Prompt.Status.EXPIRED, expires_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    answer = submit(rep, prompt, [right]).answer
+    assert not answer.on_time
+    assert MemoryState.objects.get().review_count == 1
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("choice_of_other_question", "invalid_choice"),
+        ("two_choices_single", "invalid_choice"),
+        ("no_choice", "invalid_choice"),
+        ("unknown_prompt", "prompt_not_found"),
+        ("other_reps_prompt", "prompt_not_found"),
+        ("retired_question", "question_retired"),
+        ("future_timestamp", "future_timestamp"),
+        ("bad_confidence", "invalid_confidence"),
+        ("empty_key", "invalid_idempotency_key"),
+    ],
+)
+def test_bad_input_is_rejected_and_writes_nothing(setup, case, code):
+    rep, question, prompt, right, wrong = setup
+    kwargs = {}
+    choices, target, who = [right], prompt, rep
+    if case == "choice_of_other_question":
+        choices = [QuestionFactory().choices.first()]
+    elif case == "two_choices_single":
+        choices = [right, wrong]
+    elif case == "no_choice":
+        choices = []
+    elif case == "unknown_prompt":
+        target = Prompt(id="00000000-0000-0000-0000-000000000000")
+    elif case == "other_reps_prompt":
+        who = RepProfileFactory(team=rep.rep_profile.team).user
+    elif case == "retired_question":
+        Question.objects.filter(pk=question.pk).update(status=Question.Status.RETIRED)
+    elif case == "future_timestamp":
+        kwargs["client_answered_at"] = timezone.now() + dt.timedelta(hours=1)
+    elif case == "bad_confidence":
+        kwargs["confidence"] = "very"
+    elif case == "empty_key":
+        kwargs["key"] = ""
+    with pytest.raises(AnswerRejected) as exc:
+        submit(who, target, choices, **kwargs)
+    assert exc.value.code == code
+    assert nothing_written(prompt)
+
+
+def test_multiple_choice_needs_exactly_the_correct_set(rep_profile):
+    question = QuestionFactory(
+        module__methodology__organization=rep_profile.team.organization,
+        kind=Question.Kind.MULTIPLE_CHOICE,
+        choices=[("a", True), ("b", True), ("c", False)],
+    )
+    a, b, _ = question.choices.all()
+    p1 = make_prompt(rep=rep_profile.user, question=question)
+    assert not submit(rep_profile.user, p1, [a]).answer.correct
+    p2 = make_prompt(
+        rep=rep_profile.user,
+        question=question,
+        local_date=p1.local_date + dt.timedelta(1),
+    )
+    assert submit(rep_profile.user, p2, [a, b], key="k2").answer.correct
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_requests_with_one_key_write_one_answer(rep_profile):
+    """Two threads submit the same answer at once on PostgreSQL: one Answer row."""
+    assert connection.vendor == "postgresql"
+    question = QuestionFactory(
+        module__methodology__organization=rep_profile.team.organization
+    )
+    prompt = make_prompt(rep=rep_profile.user, question=question)
+    right = question.choices.get(is_correct=True)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            results.append(submit(rep_profile.user, prompt, [right], key="same"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert errors == []
+    assert len(results) == 2
+    assert {r.answer.pk for r in results} == {Answer.objects.get().pk}
+    assert sorted(r.replayed for r in results) == [False, True]
+    assert MemoryState.objects.get().review_count == 1
