@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 admin.site.site_header = "Sales reinforcement"
 admin.site.site_title = "Sales reinforcement admin"
@@ -8,5 +7,7 @@ admin.site.index_title = "Authoring and settings"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("api/v1/", include("config.api_router")),
+    path("manager/", include("reinforcement.web.manager_urls")),
+    path("", include("reinforcement.web.rep_urls")),
 ]
