@@ -1,0 +1,253 @@
+"""Run every policy on the same simulated reps, same draws, same budget.
+
+Teams of TEAM_SIZE reps are the unit of work: a team shares one refit (as an
+organization does in production) and teams run in parallel processes.
+"""
+
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from reinforcement.services import plan_scoring
+from reinforcement.simulation.learners import learners_draw, learners_load
+from reinforcement.simulation.policies import POLICIES
+from reinforcement.simulation.truth import TeamTruth
+
+SCENARIOS = ("post-training", "onboarding")
+POLICY_NAMES = tuple(POLICIES)
+# The planner's workload knob is the organization's target retention: a
+# question is worth asking only once its predicted recall falls below it.
+# The organization model accepts 0.7 to 0.97; the curve spans that range.
+PLANNER_TARGETS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+# Anki's desired retention for FSRS in due order; 0.9 is Anki's default.
+FSRS_DESIRED_RETENTIONS = (0.8, 0.9, 0.95)
+SETTINGS = {
+    "fsrs_due": FSRS_DESIRED_RETENTIONS,
+    "planner": PLANNER_TARGETS,
+    "planner_refit": PLANNER_TARGETS,
+    "planner_true_params": PLANNER_TARGETS,
+}
+# A frontline manager's team; the KPI is judged per team.
+TEAM_SIZE = 20
+# The KPI is judged from day 60 on, once every question has been asked.
+KPI_FROM_DAY = 60
+# Topics the curriculum is split into, in order (interleaving needs several).
+TOPICS = 6
+# Equal-width bins of the predicted probability for RMSE(bins).
+CALIBRATION_BINS = 20
+RETENTION_FLOOR = 0.7
+
+
+@dataclass(frozen=True)
+class SimulationConfig:
+    reps: int = 200
+    questions: int = 60
+    days: int = 365
+    budget: int = 3
+    choices: int = 4
+    scenario: str = "post-training"
+    seed: int = 0
+    policies: tuple[str, ...] = POLICY_NAMES
+    learners: str | Path | None = None
+    workers: int = 2
+    rating_map: dict | None = None
+    settings: dict = field(default_factory=lambda: dict(SETTINGS))
+
+    def __post_init__(self):
+        if self.scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {self.scenario!r}; use {SCENARIOS}")
+        unknown = set(self.policies) - set(POLICIES)
+        if unknown:
+            raise ValueError(f"unknown policies {sorted(unknown)}; use {POLICY_NAMES}")
+        if self.choices < 2 or self.reps < 1 or self.questions < 1 or self.days < 1:
+            raise ValueError("need choices >= 2 and positive reps, questions, days")
+
+
+@dataclass
+class PolicyResult:
+    name: str
+    setting: str
+    target: float | None
+    questions_per_rep: float
+    time_avg_true_retention: float
+    final_true_retention: float
+    share_below_70: float
+    daily_true_retention: np.ndarray
+    team_kpi_error_pp: list[float]
+    log_loss: float
+    rmse_bins: float
+    refits_adopted: int = 0
+
+    @property
+    def max_team_abs_error_pp(self) -> float:
+        return max(self.team_kpi_error_pp) if self.team_kpi_error_pp else float("nan")
+
+
+@dataclass
+class SimulationResult:
+    config: SimulationConfig
+    policies: list[PolicyResult]
+    seconds: float
+
+    def find(self, name: str, target: float | None = None) -> PolicyResult | None:
+        for p in self.policies:
+            if p.name == name and (target is None or p.target == target):
+                return p
+        return None
+
+
+def simulate(config: SimulationConfig) -> SimulationResult:
+    """Simulate every requested policy and setting; return their metrics."""
+    started = time.perf_counter()
+    params = learners_draw(
+        learners_load(config.learners), config.reps, seed=config.seed
+    )
+    teams = [
+        (config, start, params[start : start + TEAM_SIZE])
+        for start in range(0, config.reps, TEAM_SIZE)
+    ]
+    if config.workers > 1 and len(teams) > 1:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(config.workers, len(teams))) as pool:
+            outputs = pool.map(_team_simulate, teams, chunksize=1)
+    else:
+        outputs = [_team_simulate(team) for team in teams]
+    results = [
+        _combine(key, [out[key] for out in outputs], config) for key in outputs[0]
+    ]
+    return SimulationResult(config, results, time.perf_counter() - started)
+
+
+def policy_runs(config: SimulationConfig) -> list[tuple[str, float | None]]:
+    """The (policy, setting) pairs of a run, in the order the report lists them."""
+    runs = []
+    for name in config.policies:
+        for setting in config.settings.get(name, (None,)):
+            runs.append((name, setting))
+    return runs
+
+
+def _team_simulate(args) -> dict:
+    config, first_rep, params = args
+    n, q_count, days = len(params), config.questions, config.days
+    post = config.scenario == "post-training"
+    # Common random numbers: rep i gets the same draws under every policy.
+    draws = np.stack(
+        [
+            np.random.default_rng([config.seed, 1, first_rep + i]).random(
+                (days, q_count, 2)
+            )
+            for i in range(n)
+        ]
+    )
+    topic = (np.arange(q_count) * TOPICS) // q_count
+    out = {}
+    for name, setting in policy_runs(config):
+        truth = TeamTruth(params, q_count, taught_on_day_zero=post)
+        policy = POLICIES[name](
+            reps=n,
+            questions=q_count,
+            budget=config.budget,
+            true_params=params,
+            topic=topic,
+            rating_map=config.rating_map,
+            taught_on_day_zero=post,
+            setting=setting,
+        )
+        out[(name, setting)] = _policy_simulate(config, policy, truth, draws)
+    return out
+
+
+def _policy_simulate(config, policy, truth, draws) -> dict:
+    days, n = config.days, policy.reps
+    post = config.scenario == "post-training"
+    true_daily = np.zeros(days)
+    pred_daily = np.full(days, np.nan)
+    predicted, observed = [], []
+    rows = list(range(n))
+    for day in range(days + 1):
+        if day >= 1:
+            true_daily[day - 1] = truth.retention(day).mean()
+            if day >= KPI_FROM_DAY:
+                pred_daily[day - 1] = policy.predicted_rows(rows, day).mean()
+        if day == days:
+            break
+        if day % 7 >= 5 or (post and day == 0):
+            continue  # weekends; the kickoff day itself has no quiz
+        policy.before_day(day)
+        for r in rows:
+            for q in policy.choose(r, day):
+                predicted.append(policy.predicted_one(r, q, day))
+                correct, confidence = truth.answer(
+                    r,
+                    q,
+                    day,
+                    u_recall=draws[r, day, q, 0],
+                    u_guess=draws[r, day, q, 1],
+                    choices=config.choices,
+                )
+                observed.append(correct)
+                policy.observe(r, q, day, correct=correct, confidence=confidence)
+    final = truth.retention(days)
+    recall = np.asarray(predicted, dtype=float)
+    p = np.clip(recall + (1.0 - recall) / config.choices, 1e-6, 1 - 1e-6)
+    y = np.asarray(observed, dtype=float)
+    bins = np.minimum((p * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    return {
+        "reps": n,
+        "label": policy.label,
+        "asked": int(policy.asked.sum()),
+        "true_daily_sum": true_daily * n,
+        "final_sum": float(final.mean(axis=1).sum()),
+        "below_floor": int((final < RETENTION_FLOOR).sum()),
+        "cells": final.size,
+        "team_error_pp": float(
+            np.nanmean(np.abs(pred_daily - true_daily)) * 100
+            if days >= KPI_FROM_DAY
+            else np.nan
+        ),
+        "answers": len(y),
+        "log_loss_sum": float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()),
+        "bin_count": np.bincount(bins, minlength=CALIBRATION_BINS),
+        "bin_p": np.bincount(bins, weights=p, minlength=CALIBRATION_BINS),
+        "bin_y": np.bincount(bins, weights=y, minlength=CALIBRATION_BINS),
+        "refits_adopted": sum(a for _, a in getattr(policy, "refits", [])),
+    }
+
+
+def _combine(key, parts: list[dict], config) -> PolicyResult:
+    name, setting = key
+    reps = sum(p["reps"] for p in parts)
+    daily = sum(p["true_daily_sum"] for p in parts) / reps
+    answers = sum(p["answers"] for p in parts)
+    count = sum(p["bin_count"] for p in parts)
+    gap = (
+        sum(p["bin_p"] for p in parts) - sum(p["bin_y"] for p in parts)
+    ) / np.maximum(count, 1)
+    return PolicyResult(
+        name=name,
+        setting=parts[0]["label"],
+        target=setting,
+        questions_per_rep=sum(p["asked"] for p in parts) / reps,
+        time_avg_true_retention=float(daily.mean()),
+        final_true_retention=sum(p["final_sum"] for p in parts) / reps,
+        share_below_70=sum(p["below_floor"] for p in parts)
+        / sum(p["cells"] for p in parts),
+        daily_true_retention=daily,
+        team_kpi_error_pp=[
+            p["team_error_pp"] for p in parts if not np.isnan(p["team_error_pp"])
+        ],
+        log_loss=sum(p["log_loss_sum"] for p in parts) / answers
+        if answers
+        else float("nan"),
+        rmse_bins=float(np.sqrt((count * gap**2).sum() / answers))
+        if answers
+        else float("nan"),
+        refits_adopted=sum(p["refits_adopted"] for p in parts),
+    )
+
+
+__all__ = ["SimulationConfig", "SimulationResult", "simulate", "plan_scoring"]
