@@ -24,6 +24,7 @@ from reinforcement.services.scheduling import (
     rating_for,
     training_items,
 )
+from reinforcement.simulation.truth import ModelStack
 
 NEVER = np.iinfo(np.int64).max
 
@@ -81,7 +82,7 @@ class Policy:
         # The product's default mapping unless a run tries another one.
         self.rating_map = dict(rating_map or scheduling.DEFAULT_RATING_MAP)
         self.taught_on_day_zero = taught_on_day_zero
-        self.models = self._models(true_params)
+        self._set_models(self._models(true_params))
         self.stability = np.full((reps, questions), np.nan)
         self.difficulty = np.full((reps, questions), np.nan)
         self.last = np.zeros((reps, questions))
@@ -126,28 +127,32 @@ class Policy:
 
     def predicted_one(self, r: int, q: int, day: int) -> float:
         """The product's predicted recall of one question before it is answered."""
-        return float(self.predicted_rows([r], day)[0, q])
+        s = self.stability[r, q]
+        if np.isnan(s):
+            if not self.taught_on_day_zero:
+                return 0.0
+            return self.models[r].recall(self._first[r, 0], day)
+        return self.models[r].recall(s, day - self.last[r, q])
 
-    def predicted_rows(self, rows, day: int) -> np.ndarray:
-        """The product's predicted recall for these reps' questions on day.
+    def predicted(self, day: int) -> np.ndarray:
+        """The product's predicted recall of every (rep, question) on day.
 
         A question never asked is, after a kickoff, predicted from a first
         successful study on day 0; before any teaching, as forgotten.
         """
-        out = np.empty((len(rows), self.questions))
-        for i, r in enumerate(rows):
-            model = self.models[r]
-            s, elapsed = self.stability[r], day - self.last[r]
-            unseen = np.isnan(s)
-            if self.taught_on_day_zero and unseen.any():
-                first = model.next_memory(Memory(), Rating.GOOD, 0).stability
-                s = np.where(unseen, first, s)
-                elapsed = np.where(unseen, day, elapsed)
-                out[i] = model.recall(s, elapsed)
-            else:
-                with np.errstate(invalid="ignore"):
-                    out[i] = np.where(unseen, 0.0, model.recall(s, elapsed))
-        return out
+        unseen = np.isnan(self.stability)
+        if not self.taught_on_day_zero:
+            return self._stack.recall(self.stability, day - self.last)
+        s = np.where(unseen, self._first, self.stability)
+        elapsed = np.where(unseen, day, day - self.last)
+        return self._stack.recall(s, elapsed)
+
+    def _set_models(self, models: list[MemoryModel]) -> None:
+        self.models = models
+        self._stack = ModelStack(models)
+        self._first = np.array(
+            [[m.next_memory(Memory(), Rating.GOOD, 0).stability] for m in models]
+        )
 
 
 class NoReinforcement(Policy):
@@ -350,8 +355,7 @@ class PlannerRefit(Planner):
         self.refits.append((day, result.adopted))
         if result.adopted:
             self.parameters = tuple(result.parameters)
-            model = MemoryModel(self.parameters)
-            self.models = [model] * self.reps
+            self._set_models([MemoryModel(self.parameters)] * self.reps)
             self._replay()
 
     def _split(self):

@@ -20,15 +20,18 @@ SCENARIOS = ("post-training", "onboarding")
 POLICY_NAMES = tuple(POLICIES)
 # The planner's workload knob is the organization's target retention: a
 # question is worth asking only once its predicted recall falls below it.
-# The organization model accepts 0.7 to 0.97; the curve spans that range.
-PLANNER_TARGETS = (0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+# The organization model accepts 0.7 to 0.97; the curve goes lower to reach
+# the light workloads of Qstream Classic.
+PLANNER_TARGETS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+# Fewer points suffice for the refit and true-parameter curves.
+REFERENCE_TARGETS = (0.6, 0.7, 0.8, 0.9)
 # Anki's desired retention for FSRS in due order; 0.9 is Anki's default.
 FSRS_DESIRED_RETENTIONS = (0.8, 0.9, 0.95)
 SETTINGS = {
     "fsrs_due": FSRS_DESIRED_RETENTIONS,
     "planner": PLANNER_TARGETS,
-    "planner_refit": PLANNER_TARGETS,
-    "planner_true_params": PLANNER_TARGETS,
+    "planner_refit": REFERENCE_TARGETS,
+    "planner_true_params": REFERENCE_TARGETS,
 }
 # A frontline manager's team; the KPI is judged per team.
 TEAM_SIZE = 20
@@ -167,24 +170,27 @@ def _policy_simulate(config, policy, truth, draws) -> dict:
     true_daily = np.zeros(days)
     pred_daily = np.full(days, np.nan)
     predicted, observed = [], []
-    rows = list(range(n))
-    for day in range(days + 1):
+    for day in range(days):
+        morning = truth.retention(day)
         if day >= 1:
-            true_daily[day - 1] = truth.retention(day).mean()
+            true_daily[day - 1] = morning.mean()
+        working = day % 7 < 5 and not (post and day == 0)
+        if working:
+            policy.before_day(day)  # refits happen before the day's plans
+        if working or day >= KPI_FROM_DAY:
+            belief = policy.predicted(day)
             if day >= KPI_FROM_DAY:
-                pred_daily[day - 1] = policy.predicted_rows(rows, day).mean()
-        if day == days:
-            break
-        if day % 7 >= 5 or (post and day == 0):
+                pred_daily[day - 1] = belief.mean()
+        if not working:
             continue  # weekends; the kickoff day itself has no quiz
-        policy.before_day(day)
-        for r in rows:
+        for r in range(n):
             for q in policy.choose(r, day):
-                predicted.append(policy.predicted_one(r, q, day))
+                predicted.append(belief[r, q])
                 correct, confidence = truth.answer(
                     r,
                     q,
                     day,
+                    true_recall=morning[r, q],
                     u_recall=draws[r, day, q, 0],
                     u_guess=draws[r, day, q, 1],
                     choices=config.choices,
@@ -192,6 +198,9 @@ def _policy_simulate(config, policy, truth, draws) -> dict:
                 observed.append(correct)
                 policy.observe(r, q, day, correct=correct, confidence=confidence)
     final = truth.retention(days)
+    true_daily[days - 1] = final.mean()
+    if days >= KPI_FROM_DAY:
+        pred_daily[days - 1] = policy.predicted(days).mean()
     recall = np.asarray(predicted, dtype=float)
     p = np.clip(recall + (1.0 - recall) / config.choices, 1e-6, 1 - 1e-6)
     y = np.asarray(observed, dtype=float)

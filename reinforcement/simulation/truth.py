@@ -87,15 +87,23 @@ class TeamTruth:
         return self.stack.recall(self.stability, day - self.last)
 
     def answer(
-        self, r: int, q: int, day: int, *, u_recall: float, u_guess: float, choices: int
+        self,
+        r: int,
+        q: int,
+        day: int,
+        *,
+        true_recall: float,
+        u_recall: float,
+        u_guess: float,
+        choices: int,
     ) -> tuple[bool, str]:
-        """Simulate rep r answering question q on day; update the true memory."""
+        """Simulate rep r answering question q on day; update the true memory.
+
+        ``true_recall`` is ``retention(day)[r, q]``: questions are asked at
+        most once a day, so the morning's recall is the recall at answer time.
+        """
         s = self.stability[r, q]
-        if np.isnan(s):
-            true_recall, memory = 0.0, Memory()
-        else:
-            true_recall = self.models[r].recall(s, day - self.last[r, q])
-            memory = Memory(float(s), float(self.difficulty[r, q]))
+        memory = Memory() if np.isnan(s) else Memory(s, self.difficulty[r, q])
         recalled, correct, confidence = answer_simulate(
             true_recall=true_recall, u_recall=u_recall, u_guess=u_guess, choices=choices
         )
