@@ -6,8 +6,8 @@ from collections import defaultdict
 from enablement.models import Organization
 from reinforcement.models import Answer, MemoryModelFit
 from reinforcement.services.memory_models import organization_parameters
+from reinforcement.services.rep_calendar import zone
 from reinforcement.services.scheduling import (
-    SECONDS_PER_DAY,
     Review,
     parameters_refit,
     training_items,
@@ -21,25 +21,34 @@ MIN_HOLDOUT_ITEMS = 50
 
 
 def answer_histories(*, organization_id: int) -> list[list[Review]]:
-    """Each (rep, question)'s reviews in time order, with whole days between them."""
+    """Each (rep, question)'s reviews in time order, with whole local days between them.
+
+    Days are counted between the rep's local calendar dates, as Anki counts
+    them from its day cutoff: 17:00 then 09:00 the next morning is one day.
+    """
     rows = (
         Answer.objects.filter(
             question__module__methodology__organization_id=organization_id
         )
         .order_by("rep_id", "question_id", "answered_at")
-        .values_list("rep_id", "question_id", "rating", "answered_at")
+        .values_list(
+            "rep_id",
+            "question_id",
+            "rating",
+            "answered_at",
+            "rep__rep_profile__time_zone",
+        )
         .iterator(chunk_size=10_000)
     )
     histories: dict[tuple[int, int], list[Review]] = defaultdict(list)
-    last_at: dict[tuple[int, int], dt.datetime] = {}
-    for rep_id, question_id, rating, at in rows:
+    last_day: dict[tuple[int, int], dt.date] = {}
+    for rep_id, question_id, rating, at, time_zone in rows:
         pair = (rep_id, question_id)
-        previous = last_at.get(pair)
-        delta = (
-            int((at - previous).total_seconds() // SECONDS_PER_DAY) if previous else 0
-        )
+        day = at.astimezone(zone(time_zone or "UTC")).date()
+        previous = last_day.get(pair)
+        delta = (day - previous).days if previous else 0
         histories[pair].append(Review(rating, delta, at.timestamp()))
-        last_at[pair] = at
+        last_day[pair] = day
     return list(histories.values())
 
 

@@ -33,11 +33,14 @@ class Confidence:
 
 
 # A multiple-choice answer is not a flashcard grade: wrong is Again whatever the
-# confidence; right is graded by how sure the rep was. Overridable per
-# deployment with the REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
+# confidence; right is graded by how sure the rep was. A right guess counts as
+# Again too: with k choices 1/k of forgotten answers are right by luck, and
+# the simulator (docs/science.md) shows that grading them Hard inflates the
+# retention KPI and wastes questions. Overridable per deployment with the
+# REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
 DEFAULT_RATING_MAP: Mapping[str, int] = {
     "wrong": Rating.AGAIN,
-    Confidence.GUESS: Rating.HARD,
+    Confidence.GUESS: Rating.AGAIN,
     Confidence.FAIRLY_SURE: Rating.GOOD,
     Confidence.CERTAIN: Rating.EASY,
 }
@@ -174,8 +177,9 @@ def training_items(
 ) -> list:
     """Turn per-(rep, question) review histories into the optimizer's items.
 
-    Every prefix that ends in a review with a gap (delta > 0) is one item, as
-    the FSRS optimizer expects; the item predicts its last review. With
+    Every prefix that ends in a review after a gap of at least a day is one
+    item, as the FSRS optimizer and evaluator expect; the item predicts its
+    last review. With
     ``ends_from``/``ends_before``, only items whose last review falls in that
     time range are kept (for a time-ordered hold-out).
     """
@@ -188,7 +192,9 @@ def training_items(
                 continue
             if ends_before is not None and last.at >= ends_before:
                 continue
-            if any(r.delta_days > 0 for r in history[1:end]):
+            # The predicted (last) review must follow a gap: same-day repeats
+            # stay in the history but are not targets.
+            if last.delta_days > 0:
                 items.append(fsrs.FSRSItem(reviews[:end]))
     return items
 

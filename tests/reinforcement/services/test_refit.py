@@ -1,0 +1,129 @@
+"""Refit on answers generated from known FSRS parameters."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.management import call_command
+
+from reinforcement.models import Answer, MemoryModelFit, Prompt
+from reinforcement.services.memory_models import organization_parameters
+from reinforcement.services.refit import organization_refit
+from reinforcement.services.scheduling import DEFAULT_PARAMETERS, Memory, MemoryModel
+from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfileFactory
+
+pytestmark = pytest.mark.django_db
+START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
+# Learners who forget a first lesson much faster than FSRS defaults assume,
+TRUE = list(DEFAULT_PARAMETERS)
+TRUE[0:4] = [0.1, 0.3, 0.6, 2.0]
+TRUE[8] = 0.8  # and whose memories grow more slowly with each success
+
+
+def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
+    """Reviews of 30 reps x 12 questions over 250 days, outcomes drawn from TRUE.
+
+    From switch_to_defaults_on_day on, outcomes follow the default parameters
+    instead, so the later (hold-out) period favours the current model.
+    """
+    rng = random.Random(seed)
+    module = ModuleFactory(methodology__organization=organization)
+    questions = QuestionFactory.create_batch(12, module=module)
+    team_reps = [
+        RepProfileFactory(team__organization=organization).user for _ in range(30)
+    ]
+    models = {"true": MemoryModel(TRUE), "default": MemoryModel(DEFAULT_PARAMETERS)}
+    prompts, answers = [], []
+    for rep in team_reps:
+        for question in questions:
+            memory = {k: Memory() for k in models}
+            day, last = rng.randint(0, 150), None
+            while day < 250:
+                regime = (
+                    "default"
+                    if switch_to_defaults_on_day is not None
+                    and day >= switch_to_defaults_on_day
+                    else "true"
+                )
+                model = models[regime]
+                elapsed = 0 if last is None else day - last
+                if memory[regime].is_new:
+                    rating = 3
+                else:
+                    recalled = rng.random() < model.recall(
+                        memory[regime].stability, elapsed
+                    )
+                    rating = 3 if recalled else 1
+                for k, m in models.items():
+                    memory[k] = m.next_memory(memory[k], rating, elapsed)
+                at = START + dt.timedelta(days=day, minutes=rng.randint(0, 600))
+                prompt = Prompt(
+                    rep=rep, question=question, local_date=at.date(), status="answered",
+                    expires_at=at + dt.timedelta(days=3), answered_at=at,
+                )  # fmt: skip
+                prompts.append(prompt)
+                answers.append(
+                    Answer(
+                        prompt=prompt,
+                        rep=rep,
+                        question=question,
+                        question_version=1,
+                        idempotency_key=f"{prompt.id}",
+                        chosen_choice_ids=[],
+                        choice_count=4,
+                        correct=rating > 1,
+                        confidence="fairly_sure",
+                        rating=rating,
+                        stability_after=1.0,
+                        difficulty_after=5.0,
+                        on_time=True,
+                        answered_at=at,
+                    )  # fmt: skip
+                )
+                last = day
+                day += rng.randint(1, 40)
+    Prompt.objects.bulk_create(prompts, batch_size=2000)
+    Answer.objects.bulk_create(answers, batch_size=2000)
+    return len(answers)
+
+
+def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
+    assert generate_answers(organization) > 2000
+    fit = organization_refit(
+        organization=organization, now=START + dt.timedelta(days=251)
+    )
+    assert fit.adopted, fit.note
+    assert fit.candidate_log_loss < fit.current_log_loss
+    fitted = fit.parameters
+    # Initial stability after a first "Good" moves from the default toward the truth.
+    assert abs(fitted[2] - TRUE[2]) < abs(DEFAULT_PARAMETERS[2] - TRUE[2])
+    # So does the growth of stability after a success.
+    assert abs(fitted[8] - TRUE[8]) < abs(DEFAULT_PARAMETERS[8] - TRUE[8])
+    assert organization_parameters(organization_id=organization.pk) == tuple(fitted)
+    assert fit.holdout_reviews > 0 and fit.train_reviews > fit.holdout_reviews
+
+
+def test_refit_is_not_adopted_when_it_loses_on_the_holdout(organization):
+    """Train on one regime, hold out another that the current parameters describe."""
+    generate_answers(organization, switch_to_defaults_on_day=200)
+    fit = organization_refit(
+        organization=organization, now=START + dt.timedelta(days=251)
+    )
+    assert not fit.adopted, fit.note
+    assert fit.candidate_log_loss >= fit.current_log_loss
+    assert (
+        organization_parameters(organization_id=organization.pk) == DEFAULT_PARAMETERS
+    )
+    assert MemoryModelFit.objects.count() == 1  # kept, with its metrics
+
+
+def test_too_few_answers_are_recorded_not_fitted(organization):
+    fit = organization_refit(organization=organization, now=START)
+    assert not fit.adopted and fit.note == "no answers yet"
+
+
+def test_refit_models_command_prints_metrics(organization, capsys):
+    generate_answers(organization)
+    call_command("refit_models", org=organization.name)
+    out = capsys.readouterr().out
+    assert f"{organization.name}: train" in out and "ADOPTED" in out
