@@ -33,14 +33,11 @@ class Confidence:
 
 
 # A multiple-choice answer is not a flashcard grade: wrong is Again whatever the
-# confidence; right is graded by how sure the rep was. A right guess counts as
-# Again too: with k choices 1/k of forgotten answers are right by luck, and
-# the simulator (docs/science.md) shows that grading them Hard inflates the
-# retention KPI and wastes questions. Overridable per deployment with the
-# REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
+# confidence; right is graded by how sure the rep was. Overridable per
+# deployment with the REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
 DEFAULT_RATING_MAP: Mapping[str, int] = {
     "wrong": Rating.AGAIN,
-    Confidence.GUESS: Rating.AGAIN,
+    Confidence.GUESS: Rating.HARD,
     Confidence.FAIRLY_SURE: Rating.GOOD,
     Confidence.CERTAIN: Rating.EASY,
 }
