@@ -295,6 +295,10 @@ class Planner(Policy):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        if self.setting is None:
+            self.setting = plan_scoring.PlanPolicy(
+                budget=1, new_limit=1
+            ).target_retention
         self.plan_policy = plan_scoring.PlanPolicy(
             budget=self.budget, new_limit=self.budget, target_retention=self.setting
         )

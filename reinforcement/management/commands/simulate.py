@@ -39,6 +39,11 @@ class Command(BaseCommand):
             help=f"comma-separated, from {', '.join(POLICY_NAMES)}",
         )
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--rating-map",
+            help="try another answer-to-rating mapping, e.g. "
+            "wrong=1,guess=1,fairly_sure=3,certain=4 (1 Again .. 4 Easy)",
+        )
         parser.add_argument("--json", dest="json_path")
         parser.add_argument("--markdown", dest="markdown_path")
         parser.add_argument("--chart", dest="chart_path", help="SVG of retention")
@@ -58,6 +63,7 @@ class Command(BaseCommand):
                 ),
                 learners=options["learners"],
                 workers=options["workers"],
+                rating_map=_rating_map(options["rating_map"]),
             )
             result = simulate(config)
         except (FileNotFoundError, ValueError) as error:
@@ -75,3 +81,10 @@ class Command(BaseCommand):
         if options["chart_path"]:
             Path(options["chart_path"]).write_text(retention_chart_svg(result))
         self.stdout.write(f"simulated in {result.seconds:.1f} s")
+
+
+def _rating_map(text: str | None) -> dict | None:
+    if not text:
+        return None
+    pairs = (item.split("=") for item in text.split(","))
+    return {key.strip(): int(value) for key, value in pairs}

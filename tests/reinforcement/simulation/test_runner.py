@@ -1,0 +1,125 @@
+"""A small simulation: the planner beats Qstream Classic, results repeat, and
+the simulator runs the service's own planner and memory model."""
+
+import pytest
+
+from reinforcement.services import plan_scoring
+from reinforcement.services.scheduling import MemoryModel
+from reinforcement.simulation.learners import learners_load
+from reinforcement.simulation.report import result_json, result_markdown
+from reinforcement.simulation.runner import SimulationConfig, simulate
+
+
+def small_config(learners_file, **overrides):
+    values = dict(
+        reps=20,
+        questions=30,
+        days=365,
+        budget=3,
+        choices=4,
+        seed=7,
+        policies=("qstream_classic", "planner"),
+        settings={"planner": (0.5, 0.6, 0.7)},
+        learners=learners_file,
+        workers=1,
+    )
+    values.update(overrides)
+    return SimulationConfig(**values)
+
+
+@pytest.fixture(scope="module")
+def small_result(tmp_path_factory):
+    from tests.reinforcement.simulation.conftest import LEARNER_PARAMETERS
+
+    path = tmp_path_factory.mktemp("learners") / "learners.jsonl"
+    import json
+
+    path.write_text(
+        "".join(json.dumps({"w": list(w)}) + "\n" for w in LEARNER_PARAMETERS)
+    )
+    return simulate(small_config(path))
+
+
+def test_planner_held_to_qstream_workload_retains_more(small_result):
+    """At no more questions than Qstream Classic, the planner ends higher."""
+    qstream = small_result.find("qstream_classic")
+    within = [
+        p
+        for p in small_result.policies
+        if p.name == "planner" and p.questions_per_rep <= qstream.questions_per_rep
+    ]
+    assert within, "no planner setting within Qstream Classic's workload"
+    best = max(within, key=lambda p: p.final_true_retention)
+    assert best.final_true_retention > qstream.final_true_retention
+
+
+def test_same_seed_gives_same_numbers(small_result, learners_file):
+    again = simulate(small_config(learners_file))
+    first, second = result_json(small_result), result_json(again)
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second
+
+
+def test_report_lists_every_policy_in_the_issue_json_shape(small_result):
+    data = result_json(small_result)
+    assert [p["name"] for p in data["policies"]] == ["qstream_classic"] + [
+        "planner"
+    ] * 3
+    assert set(data["policies"][0]) >= {
+        "name",
+        "setting",
+        "questions_per_rep",
+        "time_avg_true_retention",
+        "final_true_retention",
+    }
+    assert set(data["calibration"]) >= {
+        "max_team_abs_error_pp",
+        "log_loss",
+        "rmse_bins",
+    }
+    assert "| qstream_classic |" in result_markdown(small_result)
+
+
+def test_simulator_plans_with_the_services_plan_choose(monkeypatch, learners_file):
+    """Replacing the service's plan_choose changes what the simulated planner does."""
+    calls = []
+
+    def ask_nothing(model, candidates, policy):
+        calls.append(len(candidates))
+        return []
+
+    monkeypatch.setattr(plan_scoring, "plan_choose", ask_nothing)
+    result = simulate(
+        small_config(learners_file, reps=2, days=10, policies=("planner",))
+    )
+    assert calls and set(calls) == {30}
+    assert all(p.questions_per_rep == 0 for p in result.policies)
+
+
+def test_simulator_advances_memory_with_the_services_memory_model(
+    monkeypatch, learners_file
+):
+    calls = []
+    original = MemoryModel.next_memory
+
+    def counting(self, memory, rating, elapsed_days):
+        calls.append(rating)
+        return original(self, memory, rating, elapsed_days)
+
+    monkeypatch.setattr(MemoryModel, "next_memory", counting)
+    result = simulate(
+        small_config(learners_file, reps=2, days=10, policies=("planner",), settings={})
+    )
+    asked = round(result.policies[0].questions_per_rep * 2)
+    # One true update and one product update per answer, beyond set-up calls.
+    assert len(calls) >= 2 * asked > 0
+
+
+def test_missing_learners_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="pass --learners"):
+        learners_load(tmp_path / "absent.jsonl")
+
+
+def test_unknown_policy_is_rejected():
+    with pytest.raises(ValueError, match="unknown policies"):
+        SimulationConfig(policies=("anki_magic",))
