@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from enablement.models import Organization, Question, TimestampedModel
+from enablement.models import Organization, Question, TimestampedModel, Topic
 
 
 class MemoryState(TimestampedModel):
@@ -267,3 +267,210 @@ class WorkerHeartbeat(TimestampedModel):
 
     def __str__(self) -> str:
         return self.hostname
+
+
+# KPI rollups -------------------------------------------------------------------
+# Precomputed analytics in the manner of Zulip's analytics app: the answer
+# service folds each answer into these rows in its own transaction, Celery
+# refreshes the rest, and every KPI page reads only these tables. Each can be
+# rebuilt from the Answer log (reinforcement.services.rollups.rollups_rebuild).
+
+
+class RepTopicDay(models.Model):
+    """One rep's answers on one topic on one UTC day."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    certain_wrong = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(
+        default=0, help_text=_("Spaced reviews: answers at least a day after the last.")
+    )
+    reviews_correct = models.PositiveIntegerField(default=0)
+    reviews_corrected = models.FloatField(
+        default=0.0, help_text=_("Sum of (correct - c) / (1 - c), c the chance level.")
+    )
+    reviews_predicted = models.FloatField(
+        default=0.0, help_text=_("Sum of the model's predicted recall of the reviews.")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "topic", "day"], name="rep_topic_day_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="rep_topic_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.topic_id} {self.day}"
+
+
+class RepDay(models.Model):
+    """Participation of one rep on one local plan day, from that day's prompts."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    delivered = models.PositiveSmallIntegerField(default=0)
+    answered = models.PositiveSmallIntegerField(default=0)
+    answered_on_time = models.PositiveSmallIntegerField(default=0)
+    expired = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "day"], name="rep_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="rep_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.day}"
+
+
+class RepQuestionStat(models.Model):
+    """One rep's running totals on one question, for content performance."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    certain_wrong = models.PositiveIntegerField(default=0)
+    first_correct = models.BooleanField(
+        null=True, help_text=_("Whether the rep's first answer ever was right.")
+    )
+    last_answered_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "question"], name="rep_question_stat_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.question_id}"
+
+
+class RepChoiceStat(models.Model):
+    """How often one rep picked one wrong choice, and how often while certain."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(
+        "enablement.Choice", on_delete=models.CASCADE, related_name="+"
+    )
+    picks = models.PositiveIntegerField(default=0)
+    certain_picks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "choice"], name="rep_choice_stat_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.choice_id}"
+
+
+class RepTopicRecallBin(models.Model):
+    """Spaced reviews of one rep on one topic, binned by days since the last review."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    bin_start = models.PositiveSmallIntegerField(help_text=_("Days, inclusive."))
+    reviews = models.PositiveIntegerField(default=0)
+    corrected = models.FloatField(default=0.0)
+    predicted = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "topic", "bin_start"], name="rep_topic_recall_bin_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.topic_id} {self.bin_start}d+"
+
+
+class RepTopicSnapshot(models.Model):
+    """Predicted retention and mastery of one rep on one topic, per week.
+
+    The current week's row is rewritten by every answer on the topic and by
+    the nightly refresh; earlier weeks keep their last value, for trends.
+    """
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text=_("The Monday the week starts on."))
+    enrolled = models.PositiveIntegerField(default=0)
+    introduced = models.PositiveIntegerField(default=0)
+    predicted_sum = models.FloatField(
+        default=0.0, help_text=_("Sum of predicted recall over introduced questions.")
+    )
+    mastered = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "topic", "week"], name="rep_topic_snapshot_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["week"], name="rep_topic_snapshot_week")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.topic_id} {self.week}"
+
+
+class ModuleMastery(models.Model):
+    """When a rep's mastery of a module first reached the ramp threshold."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    module = models.ForeignKey(
+        "enablement.Module", on_delete=models.CASCADE, related_name="+"
+    )
+    reached_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "module"], name="module_mastery_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}/{self.module_id} {self.reached_at:%Y-%m-%d}"
+
+
+class KpiFillState(models.Model):
+    """How far a periodic rollup has been filled (Zulip's FillState)."""
+
+    class State(models.TextChoices):
+        STARTED = "started", _("Started")
+        DONE = "done", _("Done")
+
+    name = models.CharField(max_length=64, unique=True)
+    end_time = models.DateTimeField()
+    state = models.CharField(max_length=8, choices=State.choices)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.state} {self.end_time}"

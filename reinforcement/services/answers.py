@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from enablement.models import Choice, Question
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.services.memory_models import organization_memory_model
+from reinforcement.services.rollups import rollups_answer_apply
 from reinforcement.services.scheduling import (
     Confidence,
     Memory,
@@ -214,6 +215,7 @@ def _answer_submit_locked(
     prompt.status = Prompt.Status.ANSWERED
     prompt.answered_at = now
     prompt.save(update_fields=["status", "answered_at", "updated_at"])
+    rollups_answer_apply(answer=answer, question=question)
     return AnswerOutcome(
         answer=answer,
         replayed=False,

@@ -1,0 +1,491 @@
+"""Keep the KPI rollups up to date: per answer, per hour, per night, or from scratch.
+
+Every figure a manager reads comes from the tables written here (see
+docs/kpis.md). The answer service calls ``rollups_answer_apply`` inside its
+transaction; Celery refreshes participation and the weekly snapshots; and
+``rollups_rebuild`` recomputes everything for some reps from the Answer log.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from enablement.models import Module, Question, RepProfile
+from reinforcement.models import (
+    Answer,
+    KpiFillState,
+    MemoryState,
+    ModuleMastery,
+    Prompt,
+    RepChoiceStat,
+    RepDay,
+    RepQuestionStat,
+    RepTopicDay,
+    RepTopicRecallBin,
+    RepTopicSnapshot,
+)
+from reinforcement.services.memory_models import organization_memory_model
+from reinforcement.services.scheduling import MemoryModel
+
+# A question counts as mastered once its stability reaches three weeks: the
+# memory then survives the gaps between a rep's deals without reinforcement.
+MASTERY_STABILITY_DAYS = 21.0
+# A module is ramped once this share of its questions is mastered.
+RAMP_MASTERY_SHARE = 0.8
+# An answer at least this many days after the previous one is a spaced review.
+SPACED_REVIEW_MIN_DAYS = 1.0
+# Lower bounds (days since the last review) of the forgetting-curve bins.
+RECALL_BINS = (1, 2, 4, 7, 14, 30, 60)
+# Reps per snapshot chunk: about 100 memory states each, so 500 reps read
+# ~50k rows (a few MB) per query and a chunk writes ~20k snapshot rows.
+SNAPSHOT_CHUNK_SIZE = 500
+# Rows per bulk insert or update.
+BATCH_SIZE = 2000
+
+
+def chance_level(*, kind: str, choice_count: int) -> float:
+    """Probability that a rep who has forgotten still answers right by guessing.
+
+    Single choice and true/false: 1/k. Select-all multiple choice: any
+    non-empty subset of the k options is a valid answer and the rep is not
+    told how many are right, so a blind guess is right 1/(2^k - 1) of the time.
+    """
+    k = max(int(choice_count), 2)
+    if kind == Question.Kind.MULTIPLE_CHOICE:
+        return 1.0 / (2**k - 1)
+    return 1.0 / k
+
+
+def corrected_score(*, correct: bool, chance: float) -> float:
+    """Unbiased estimate of recall from one answer: (correct - c) / (1 - c).
+
+    If a rep recalls with probability r and otherwise guesses, the answer is
+    right with probability r + (1 - r) c; this inverts that for one answer.
+    """
+    return (float(correct) - chance) / (1.0 - chance)
+
+
+def recall_bin(elapsed_days: float) -> int:
+    start = RECALL_BINS[0]
+    for bound in RECALL_BINS:
+        if elapsed_days >= bound:
+            start = bound
+    return start
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def is_spaced_review(answer: Answer) -> bool:
+    return (
+        answer.stability_before is not None
+        and answer.elapsed_days is not None
+        and answer.elapsed_days >= SPACED_REVIEW_MIN_DAYS
+    )
+
+
+# Per answer ----------------------------------------------------------------------
+
+
+def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
+    """Fold one new answer into every rollup; call inside the answer's transaction.
+
+    About a dozen indexed single-row statements; nothing here scans the log.
+    """
+    rep_id, topic_id = answer.rep_id, question.topic_id
+    chance = chance_level(kind=question.kind, choice_count=answer.choice_count)
+    spaced = is_spaced_review(answer)
+    certain_wrong = (
+        not answer.correct and answer.confidence == Answer.Confidence.CERTAIN
+    )
+
+    day, _ = RepTopicDay.objects.get_or_create(
+        rep_id=rep_id, topic_id=topic_id, day=answer.answered_at.date()
+    )
+    RepTopicDay.objects.filter(pk=day.pk).update(
+        answers=F("answers") + 1,
+        correct=F("correct") + int(answer.correct),
+        on_time=F("on_time") + int(answer.on_time),
+        certain_wrong=F("certain_wrong") + int(certain_wrong),
+        reviews=F("reviews") + int(spaced),
+        reviews_correct=F("reviews_correct") + int(spaced and answer.correct),
+        reviews_corrected=F("reviews_corrected")
+        + (corrected_score(correct=answer.correct, chance=chance) if spaced else 0.0),
+        reviews_predicted=F("reviews_predicted")
+        + ((answer.predicted_recall or 0.0) if spaced else 0.0),
+    )
+
+    stat, created = RepQuestionStat.objects.get_or_create(
+        rep_id=rep_id,
+        question_id=question.id,
+        defaults={"topic_id": topic_id, "first_correct": answer.correct},
+    )
+    RepQuestionStat.objects.filter(pk=stat.pk).update(
+        answers=F("answers") + 1,
+        correct=F("correct") + int(answer.correct),
+        certain_wrong=F("certain_wrong") + int(certain_wrong),
+        last_answered_at=answer.answered_at,
+    )
+
+    if not answer.correct:
+        wrong_ids = set(answer.chosen_choice_ids) - set(
+            question.choices.filter(is_correct=True).values_list("id", flat=True)
+        )
+        for choice_id in sorted(wrong_ids):
+            pick, _ = RepChoiceStat.objects.get_or_create(
+                rep_id=rep_id, choice_id=choice_id, defaults={"question": question}
+            )
+            RepChoiceStat.objects.filter(pk=pick.pk).update(
+                picks=F("picks") + 1,
+                certain_picks=F("certain_picks") + int(certain_wrong),
+            )
+
+    if spaced:
+        recall, _ = RepTopicRecallBin.objects.get_or_create(
+            rep_id=rep_id, topic_id=topic_id, bin_start=recall_bin(answer.elapsed_days)
+        )
+        RepTopicRecallBin.objects.filter(pk=recall.pk).update(
+            reviews=F("reviews") + 1,
+            corrected=F("corrected")
+            + corrected_score(correct=answer.correct, chance=chance),
+            predicted=F("predicted") + (answer.predicted_recall or 0.0),
+        )
+
+    participation_refresh(rep_ids=[rep_id], days=[answer.prompt.local_date])
+    organization_id = question.module.methodology.organization_id
+    model = organization_memory_model(organization_id=organization_id)
+    snapshots_refresh(
+        rep_ids=[rep_id], now=answer.answered_at, model=model, topic_ids=[topic_id]
+    )
+    if answer.stability_after >= MASTERY_STABILITY_DAYS:
+        ramp_milestones_check(
+            rep_id=rep_id, module_ids=[question.module_id], now=answer.answered_at
+        )
+
+
+# Participation -------------------------------------------------------------------
+
+
+def participation_refresh(
+    *, rep_ids: Iterable[int] | None = None, days: Iterable[dt.date]
+) -> int:
+    """Recompute participation rows of these reps (all when None) on these days.
+
+    A prompt counts as delivered once it was delivered, answered or expired;
+    planned prompts never shown to the rep do not count. Returns rows written.
+    """
+    days = sorted(set(days))
+    prompts = Prompt.objects.filter(local_date__in=days)
+    if rep_ids is not None:
+        prompts = prompts.filter(rep_id__in=list(rep_ids))
+    delivered = Q(delivered_at__isnull=False) | Q(
+        status__in=[Prompt.Status.ANSWERED, Prompt.Status.EXPIRED]
+    )
+    rows = (
+        prompts.values("rep_id", "local_date")
+        .annotate(
+            n_delivered=Count("pk", filter=delivered),
+            n_answered=Count("pk", filter=Q(status=Prompt.Status.ANSWERED)),
+            n_on_time=Count("pk", filter=Q(answer__on_time=True)),
+            n_expired=Count("pk", filter=Q(status=Prompt.Status.EXPIRED)),
+        )
+        .order_by()
+    )
+    objs = [
+        RepDay(
+            rep_id=r["rep_id"],
+            day=r["local_date"],
+            delivered=r["n_delivered"],
+            answered=r["n_answered"],
+            answered_on_time=r["n_on_time"],
+            expired=r["n_expired"],
+        )
+        for r in rows
+    ]
+    RepDay.objects.bulk_create(
+        objs,
+        update_conflicts=True,
+        unique_fields=["rep", "day"],
+        update_fields=["delivered", "answered", "answered_on_time", "expired"],
+        batch_size=BATCH_SIZE,
+    )
+    return len(objs)
+
+
+# Snapshots of predicted retention and mastery ----------------------------------
+
+
+def snapshots_refresh(
+    *,
+    rep_ids: list[int],
+    now: dt.datetime,
+    model: MemoryModel | None = None,
+    topic_ids: list[int] | None = None,
+) -> int:
+    """Rewrite this week's snapshot of these reps (and topics) as of ``now``.
+
+    Reads the reps' memory states of published questions once. When no model
+    is given, each organization's own is used. Returns rows written.
+    """
+    states = MemoryState.objects.filter(
+        rep_id__in=rep_ids, question__status=Question.Status.PUBLISHED
+    )
+    if topic_ids is not None:
+        states = states.filter(question__topic_id__in=topic_ids)
+    rows = list(
+        states.values_list(
+            "rep_id",
+            "question__topic_id",
+            "stability",
+            "last_review",
+            "question__topic__organization_id",
+        )
+    )
+    models: dict[int, MemoryModel] = {}
+    cells: dict[tuple[int, int], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    for rep_id, topic_id, stability, last_review, organization_id in rows:
+        cell = cells[(rep_id, topic_id)]
+        cell[0] += 1
+        if stability is None:
+            continue
+        if model is None and organization_id not in models:
+            models[organization_id] = organization_memory_model(
+                organization_id=organization_id
+            )
+        elapsed = max((now - last_review).total_seconds() / 86_400.0, 0.0)
+        cell[1] += 1
+        cell[2] += (model or models[organization_id]).recall(stability, elapsed)
+        cell[3] += int(stability >= MASTERY_STABILITY_DAYS)
+    week = week_start(now.date())
+    objs = [
+        RepTopicSnapshot(
+            rep_id=rep_id,
+            topic_id=topic_id,
+            week=week,
+            enrolled=cell[0],
+            introduced=cell[1],
+            predicted_sum=cell[2],
+            mastered=cell[3],
+            computed_at=now,
+        )
+        for (rep_id, topic_id), cell in cells.items()
+    ]
+    RepTopicSnapshot.objects.bulk_create(
+        objs,
+        update_conflicts=True,
+        unique_fields=["rep", "topic", "week"],
+        update_fields=[
+            "enrolled",
+            "introduced",
+            "predicted_sum",
+            "mastered",
+            "computed_at",
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    return len(objs)
+
+
+def snapshots_refresh_all(*, now: dt.datetime) -> int:
+    """Refresh this week's snapshot of every rep, in chunks; returns rows written."""
+    KpiFillState.objects.update_or_create(
+        name="snapshots",
+        defaults={"end_time": now, "state": KpiFillState.State.STARTED},
+    )
+    rep_ids = list(
+        RepProfile.objects.order_by("user_id").values_list("user_id", flat=True)
+    )
+    written = 0
+    for start in range(0, len(rep_ids), SNAPSHOT_CHUNK_SIZE):
+        with transaction.atomic():
+            written += snapshots_refresh(
+                rep_ids=rep_ids[start : start + SNAPSHOT_CHUNK_SIZE], now=now
+            )
+    KpiFillState.objects.filter(name="snapshots").update(
+        end_time=now, state=KpiFillState.State.DONE
+    )
+    return written
+
+
+# Ramp --------------------------------------------------------------------------
+
+
+def ramp_milestones_check(
+    *, rep_id: int, module_ids: Iterable[int], now: dt.datetime
+) -> list[int]:
+    """Record modules whose mastery by the rep first reaches the ramp share now.
+
+    Returns the modules newly recorded. Mastery may fall again later; the
+    milestone keeps the first time it was reached.
+    """
+    pending = set(module_ids) - set(
+        ModuleMastery.objects.filter(
+            rep_id=rep_id, module_id__in=module_ids
+        ).values_list("module_id", flat=True)
+    )
+    if not pending:
+        return []
+    totals = dict(
+        Module.objects.filter(pk__in=pending)
+        .annotate(
+            n=Count("questions", filter=Q(questions__status=Question.Status.PUBLISHED))
+        )
+        .values_list("pk", "n")
+    )
+    mastered = dict(
+        MemoryState.objects.filter(
+            rep_id=rep_id,
+            question__module_id__in=pending,
+            question__status=Question.Status.PUBLISHED,
+            stability__gte=MASTERY_STABILITY_DAYS,
+        )
+        .values("question__module_id")
+        .annotate(n=Count("pk"))
+        .values_list("question__module_id", "n")
+        .order_by()
+    )
+    reached = [
+        module_id
+        for module_id in sorted(pending)
+        if totals.get(module_id)
+        and mastered.get(module_id, 0) >= RAMP_MASTERY_SHARE * totals[module_id]
+    ]
+    ModuleMastery.objects.bulk_create(
+        [ModuleMastery(rep_id=rep_id, module_id=m, reached_at=now) for m in reached],
+        ignore_conflicts=True,
+    )
+    return reached
+
+
+# From scratch --------------------------------------------------------------------
+
+
+@transaction.atomic
+def rollups_rebuild(*, rep_ids: list[int]) -> int:
+    """Recompute the answer rollups and ramp milestones of these reps from the log.
+
+    Deletes and rewrites the reps' rows in one transaction; snapshots are left
+    alone (they record memory states as they were, which the log cannot give
+    back without replaying FSRS). Returns the number of answers read.
+    """
+    for model in (RepTopicDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin):
+        model.objects.filter(rep_id__in=rep_ids).delete()
+    ModuleMastery.objects.filter(rep_id__in=rep_ids).delete()
+    correct_ids: dict[int, set[int]] = defaultdict(set)
+    answers = (
+        Answer.objects.filter(rep_id__in=rep_ids)
+        .order_by("rep_id", "answered_at")
+        .values_list(
+            "rep_id", "question_id", "question__topic_id", "question__kind",
+            "question__module_id", "choice_count", "correct", "confidence",
+            "chosen_choice_ids", "on_time", "answered_at", "elapsed_days",
+            "stability_before", "stability_after", "predicted_recall", "prompt__local_date",
+        )
+    )  # fmt: skip
+    days: dict[tuple, RepTopicDay] = {}
+    stats: dict[tuple, RepQuestionStat] = {}
+    picks: dict[tuple, RepChoiceStat] = {}
+    bins: dict[tuple, RepTopicRecallBin] = {}
+    plan_days: dict[int, set[dt.date]] = defaultdict(set)
+    # Per (rep, module): question -> latest stability, to replay mastery.
+    stability: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    module_totals = dict(
+        Module.objects.annotate(
+            n=Count("questions", filter=Q(questions__status=Question.Status.PUBLISHED))
+        ).values_list("pk", "n")
+    )
+    published = set(
+        Question.objects.filter(status=Question.Status.PUBLISHED).values_list(
+            "pk", flat=True
+        )
+    )
+    milestones: dict[tuple[int, int], dt.datetime] = {}
+    count = 0
+    for (rep_id, question_id, topic_id, kind, module_id, k, correct, confidence, chosen,
+         on_time, answered_at, elapsed, s_before, s_after, predicted, local_date) in answers:  # fmt: skip
+        count += 1
+        plan_days[rep_id].add(local_date)
+        chance = chance_level(kind=kind, choice_count=k)
+        spaced = (
+            s_before is not None
+            and elapsed is not None
+            and elapsed >= SPACED_REVIEW_MIN_DAYS
+        )
+        certain_wrong = not correct and confidence == Answer.Confidence.CERTAIN
+        day = days.setdefault(
+            (rep_id, topic_id, answered_at.date()),
+            RepTopicDay(rep_id=rep_id, topic_id=topic_id, day=answered_at.date()),
+        )
+        day.answers += 1
+        day.correct += int(correct)
+        day.on_time += int(on_time)
+        day.certain_wrong += int(certain_wrong)
+        stat = stats.get((rep_id, question_id))
+        if stat is None:
+            stat = stats[(rep_id, question_id)] = RepQuestionStat(
+                rep_id=rep_id, question_id=question_id, topic_id=topic_id,
+                first_correct=correct,
+            )  # fmt: skip
+        stat.answers += 1
+        stat.correct += int(correct)
+        stat.certain_wrong += int(certain_wrong)
+        stat.last_answered_at = answered_at
+        if spaced:
+            score = corrected_score(correct=correct, chance=chance)
+            day.reviews += 1
+            day.reviews_correct += int(correct)
+            day.reviews_corrected += score
+            day.reviews_predicted += predicted or 0.0
+            b = bins.setdefault(
+                (rep_id, topic_id, recall_bin(elapsed)),
+                RepTopicRecallBin(rep_id=rep_id, topic_id=topic_id, bin_start=recall_bin(elapsed)),
+            )  # fmt: skip
+            b.reviews += 1
+            b.corrected += score
+            b.predicted += predicted or 0.0
+        if not correct:
+            if question_id not in correct_ids:
+                correct_ids[question_id] = set(
+                    Question.objects.get(pk=question_id)
+                    .choices.filter(is_correct=True)
+                    .values_list("id", flat=True)
+                )
+            for choice_id in sorted(set(chosen) - correct_ids[question_id]):
+                pick = picks.setdefault(
+                    (rep_id, choice_id),
+                    RepChoiceStat(rep_id=rep_id, choice_id=choice_id, question_id=question_id),
+                )  # fmt: skip
+                pick.picks += 1
+                pick.certain_picks += int(certain_wrong)
+        if question_id in published:
+            memory = stability[(rep_id, module_id)]
+            memory[question_id] = s_after
+            total = module_totals.get(module_id, 0)
+            if (
+                (rep_id, module_id) not in milestones
+                and total
+                and sum(s >= MASTERY_STABILITY_DAYS for s in memory.values())
+                >= RAMP_MASTERY_SHARE * total
+            ):
+                milestones[(rep_id, module_id)] = answered_at
+    for model, objs in (
+        (RepTopicDay, days),
+        (RepQuestionStat, stats),
+        (RepChoiceStat, picks),
+        (RepTopicRecallBin, bins),
+    ):
+        model.objects.bulk_create(objs.values(), batch_size=BATCH_SIZE)
+    ModuleMastery.objects.bulk_create(
+        [
+            ModuleMastery(rep_id=rep_id, module_id=module_id, reached_at=at)
+            for (rep_id, module_id), at in milestones.items()
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    for rep_id, local_days in plan_days.items():
+        participation_refresh(rep_ids=[rep_id], days=local_days)
+    return count
