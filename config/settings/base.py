@@ -1,5 +1,6 @@
 """Settings shared by every profile; everything from outside comes through env."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -39,7 +40,11 @@ DJANGO_APPS = [
 ]
 THIRD_PARTY_APPS = [
     "rest_framework",
+    # Revocation of mobile refresh tokens (its own tables; not a local app).
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    # Swagger UI and Redoc assets served from our static files, not a CDN.
+    "drf_spectacular_sidecar",
 ]
 LOCAL_APPS = [
     "enablement",
@@ -83,7 +88,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "rep:login"
+LOGIN_REDIRECT_URL = "rep:today"
+LOGOUT_REDIRECT_URL = "rep:login"
 
 # STATIC
 STATIC_URL = "static/"
@@ -148,19 +155,50 @@ REINFORCEMENT_RATING_MAP = env.json(
 )
 
 # DJANGO REST FRAMEWORK
+# https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
+        # Mobile clients: short-lived bearer access tokens (docs/api.md).
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # The rep web pages and the browsable docs: the Django session.
         "rest_framework.authentication.SessionAuthentication",
     ),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "reinforcement.api.errors.api_exception_handler",
+    # Throttles keep their counts in the default cache.
+    "DEFAULT_THROTTLE_RATES": {
+        # Password guessing: per client address, on the token endpoint.
+        "login": env("API_LOGIN_THROTTLE", default="10/minute"),
+    },
 }
+# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=30),
+    # A refresh hands out a new refresh token and revokes the old one.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sales reinforcement API",
+    "DESCRIPTION": (
+        "The rep API for web and mobile clients: today's prompts, answering, "
+        "progress and the just-in-time refresher. Every error has the shape "
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # LOGGING

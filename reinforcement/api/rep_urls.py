@@ -1,3 +1,39 @@
-from django.urls import path  # noqa: F401
+"""The rep API under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from reinforcement.api.auth import (
+    AuthTokenObtainApi,
+    AuthTokenRefreshApi,
+    AuthTokenRevokeApi,
+)
+from reinforcement.api.views import (
+    AnswerSubmitApi,
+    MeApi,
+    ProgressDetailApi,
+    PromptDetailApi,
+    PromptListApi,
+    RefresherCreateApi,
+    TopicListApi,
+)
+
+urlpatterns = [
+    path("auth/token/", AuthTokenObtainApi.as_view(), name="api-token-obtain"),
+    path(
+        "auth/token/refresh/", AuthTokenRefreshApi.as_view(), name="api-token-refresh"
+    ),
+    path("auth/token/revoke/", AuthTokenRevokeApi.as_view(), name="api-token-revoke"),
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("prompts/", PromptListApi.as_view(), name="api-prompt-list"),
+    path(
+        "prompts/<uuid:prompt_id>/", PromptDetailApi.as_view(), name="api-prompt-detail"
+    ),
+    path(
+        "prompts/<uuid:prompt_id>/answer/",
+        AnswerSubmitApi.as_view(),
+        name="api-answer-submit",
+    ),
+    path("progress/", ProgressDetailApi.as_view(), name="api-progress"),
+    path("topics/", TopicListApi.as_view(), name="api-topic-list"),
+    path("refreshers/", RefresherCreateApi.as_view(), name="api-refresher-create"),
+]

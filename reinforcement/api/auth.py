@@ -1,0 +1,74 @@
+"""Token endpoints for mobile clients (JWT, simplejwt), with a throttled login."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from reinforcement.api.errors import ApiError
+from reinforcement.api.serializers import (
+    ErrorSerializer,
+    TokenPairOutputSerializer,
+    TokenRevokeInputSerializer,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input."),
+    401: OpenApiResponse(ErrorSerializer, description="Wrong credentials or token."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many attempts."),
+}
+
+
+@extend_schema(
+    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+)
+class AuthTokenObtainApi(TokenObtainPairView):
+    """Exchange username and password for an access and a refresh token.
+
+    Throttled per client address (setting ``API_LOGIN_THROTTLE``).
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+@extend_schema(
+    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+)
+class AuthTokenRefreshApi(TokenRefreshView):
+    """Exchange a refresh token for a new pair; the old refresh token is revoked."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+
+class AuthTokenRevokeApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"],
+        request=TokenRevokeInputSerializer,
+        responses={204: None, **ERRORS},
+        summary="Revoke a refresh token (log out a device).",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRevokeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as exc:
+            raise ApiError("token_not_valid", str(exc), 400) from exc
+        if str(token.get("user_id")) != str(request.user.pk):
+            raise ApiError("token_not_valid", "Token is invalid.", 400)
+        token.blacklist()
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,68 @@
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class ApiError(exceptions.APIException):
+    """A refusal with a machine-readable code, raised by views from service errors."""
+
+    def __init__(self, code: str, message: str, status_code: int = 400):
+        self.status_code = status_code
+        super().__init__(detail=message, code=code)
+        self.error_code = code
+
+
+def _first_message(detail: Any) -> str:
+    if isinstance(detail, list) and detail:
+        return _first_message(detail[0])
+    if isinstance(detail, dict) and detail:
+        return _first_message(next(iter(detail.values())))
+    return str(detail)
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Map Django and DRF errors to the API's single error shape."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ApiError):
+        body = {"code": exc.error_code, "message": str(exc.detail), "fields": {}}
+    elif isinstance(exc, exceptions.ValidationError):
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, dict)
+            else {"non_field_errors": exc.detail}
+        )
+        body = {
+            "code": "invalid",
+            "message": str(_("The request is not valid; see fields.")),
+            "fields": detail,
+        }
+    else:
+        detail = getattr(exc, "detail", str(exc))
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        if isinstance(codes, dict) and isinstance(codes.get("code"), str):
+            # simplejwt's token errors: {"detail", "code", "messages"}.
+            code, detail = codes["code"], detail.get("detail", detail)
+        elif isinstance(codes, str):
+            code = codes
+        else:
+            code = getattr(exc, "default_code", "error")
+        body = {"code": code, "message": _first_message(detail), "fields": {}}
+    response.data = {"error": body}
+    return response

@@ -1,0 +1,227 @@
+"""Input and output serializers of the rep API, kept separate per endpoint."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from reinforcement.models import Answer, Prompt
+from reinforcement.services.refresher import DEFAULT_REFRESHER_SIZE, MAX_REFRESHER_SIZE
+
+# Errors ---------------------------------------------------------------------
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text=_("Machine-readable, e.g. not_found."))
+    message = serializers.CharField(help_text=_("For people; translated."))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=_("Per-field messages when the input was invalid; else empty."),
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorBodySerializer()
+
+
+# Open prompts: never which choice is correct ---------------------------------
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OpenChoiceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+
+
+class OpenQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(
+        choices=["single_choice", "multiple_choice", "true_false"],
+        help_text=_("multiple_choice: pick every right choice; else exactly one."),
+    )
+    stem = serializers.CharField()
+    topic = RefSerializer()
+    module = RefSerializer()
+    choices = OpenChoiceSerializer(many=True, source="choices.all")
+
+
+class PromptOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=Prompt.Status.choices)
+    source = serializers.ChoiceField(choices=Prompt.Source.choices)
+    local_date = serializers.DateField(help_text=_("The rep's local day it was asked."))
+    position = serializers.IntegerField()
+    expires_at = serializers.DateTimeField(help_text=_("Answer before this instant."))
+    question = OpenQuestionSerializer()
+
+
+class PromptListFilterSerializer(serializers.Serializer):
+    source = serializers.ChoiceField(
+        choices=Prompt.Source.choices, required=False, help_text=_("Only this source.")
+    )
+
+
+# Answering -------------------------------------------------------------------
+
+
+class AnswerInputSerializer(serializers.Serializer):
+    choice_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        min_length=1,
+        max_length=10,
+        help_text=_(
+            "Chosen choice ids; exactly one unless the kind is multiple_choice."
+        ),
+    )
+    confidence = serializers.ChoiceField(choices=Answer.Confidence.choices)
+    idempotency_key = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text=_(
+            "Unique per answer attempt (a UUID is fine); a retry with the same key "
+            "returns the first result. May instead be sent as the Idempotency-Key "
+            "header."
+        ),
+    )
+    response_ms = serializers.IntegerField(
+        min_value=0,
+        max_value=86_400_000,
+        required=False,
+        allow_null=True,
+        help_text=_("Milliseconds from showing the question to answering."),
+    )
+    client_answered_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=_("When the rep answered, by the client's clock (ISO 8601)."),
+    )
+
+
+class ChoiceFeedbackSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    is_correct = serializers.BooleanField()
+    chosen = serializers.BooleanField()
+    feedback = serializers.CharField(allow_blank=True)
+
+
+class PeerChoiceSerializer(serializers.Serializer):
+    choice_id = serializers.IntegerField()
+    count = serializers.IntegerField()
+    share = serializers.FloatField(help_text=_("count / total, 0 to 1."))
+
+
+class PeerDistributionSerializer(serializers.Serializer):
+    total = serializers.IntegerField(
+        help_text=_("Answers counted (the organization's latest).")
+    )
+    choices = PeerChoiceSerializer(many=True)
+
+
+class AnswerOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text=_("The answer's id."))
+    prompt_id = serializers.UUIDField()
+    replayed = serializers.BooleanField(
+        help_text=_(
+            "True when this idempotency key had been seen: nothing new written."
+        )
+    )
+    correct = serializers.BooleanField()
+    confidence = serializers.ChoiceField(choices=Answer.Confidence.choices)
+    chosen_choice_ids = serializers.ListField(child=serializers.IntegerField())
+    correct_choice_ids = serializers.ListField(child=serializers.IntegerField())
+    explanation = serializers.CharField()
+    reference_url = serializers.CharField(allow_blank=True)
+    choices = ChoiceFeedbackSerializer(many=True)
+    peers = PeerDistributionSerializer()
+    next_due = serializers.DateTimeField(
+        allow_null=True, help_text=_("When the question is due to come back.")
+    )
+    answered_at = serializers.DateTimeField()
+
+
+# Progress --------------------------------------------------------------------
+
+
+class TopicProgressSerializer(serializers.Serializer):
+    topic_id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+    enrolled = serializers.IntegerField()
+    introduced = serializers.IntegerField(help_text=_("Answered at least once."))
+    mastered = serializers.IntegerField()
+    mastery = serializers.FloatField(
+        help_text=_("Share of enrolled questions mastered.")
+    )
+    retention = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Mean predicted recall now over introduced questions."),
+    )
+
+
+class TrendPointSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    retention = serializers.FloatField(allow_null=True)
+
+
+class ProgressOutputSerializer(serializers.Serializer):
+    retention = serializers.FloatField(allow_null=True)
+    mastery = serializers.FloatField()
+    mastery_stability_days = serializers.FloatField()
+    enrolled = serializers.IntegerField()
+    introduced = serializers.IntegerField()
+    streak_days = serializers.IntegerField()
+    answers_this_week = serializers.IntegerField()
+    answers_total = serializers.IntegerField()
+    topics = TopicProgressSerializer(many=True)
+    trend = TrendPointSerializer(many=True, help_text=_("Weekly, oldest first."))
+
+
+# Refresher -------------------------------------------------------------------
+
+
+class RefresherInputSerializer(serializers.Serializer):
+    topic_id = serializers.IntegerField(min_value=1, required=False)
+    module_id = serializers.IntegerField(min_value=1, required=False)
+    size = serializers.IntegerField(
+        min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("topic_id" in attrs) == ("module_id" in attrs):
+            raise serializers.ValidationError(_("Send either topic_id or module_id."))
+        return attrs
+
+
+class RefresherOutputSerializer(serializers.Serializer):
+    prompts = PromptOutputSerializer(many=True)
+
+
+class EnrolledTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    name = serializers.CharField()
+    question_count = serializers.IntegerField()
+
+
+# Me and tokens ---------------------------------------------------------------
+
+
+class MeOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_rep = serializers.BooleanField()
+
+
+class TokenRevokeInputSerializer(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class TokenPairOutputSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text=_("Bearer token, valid 15 minutes."))
+    refresh = serializers.CharField(
+        help_text=_("Exchange at /api/v1/auth/token/refresh/; valid 30 days.")
+    )

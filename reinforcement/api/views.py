@@ -1,0 +1,196 @@
+"""The rep API: thin views over the prompt, answer, progress and refresher code."""
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reinforcement.api.errors import ApiError
+from reinforcement.api.permissions import rep_situation_or_error
+from reinforcement.api.serializers import (
+    AnswerInputSerializer,
+    AnswerOutputSerializer,
+    EnrolledTopicSerializer,
+    ErrorSerializer,
+    MeOutputSerializer,
+    ProgressOutputSerializer,
+    PromptListFilterSerializer,
+    PromptOutputSerializer,
+    RefresherInputSerializer,
+    RefresherOutputSerializer,
+)
+from reinforcement.selectors.feedback import answer_feedback_get
+from reinforcement.selectors.progress import rep_progress_get
+from reinforcement.selectors.prompts import (
+    prompt_get_for_rep,
+    prompts_open_for_rep,
+)
+from reinforcement.selectors.reps import topics_enrolled_for_rep
+from reinforcement.services.answers import AnswerRejected, answer_submit
+from reinforcement.services.refresher import RefresherRejected, refresher_create
+
+ANSWER_ERROR_STATUS = {
+    "prompt_not_found": status.HTTP_404_NOT_FOUND,
+    "already_answered": status.HTTP_409_CONFLICT,
+    "idempotency_key_reused": status.HTTP_409_CONFLICT,
+}
+REFRESHER_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND}
+
+
+def _errors(*codes: int) -> dict:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description="See error.code.")
+        for code in (401, 403, *codes)
+    }
+
+
+class MeApi(APIView):
+    @extend_schema(
+        tags=["rep"],
+        responses={200: MeOutputSerializer, **_errors()},
+        summary="Who am I",
+    )
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = {
+            "id": user.pk,
+            "username": user.get_username(),
+            "is_rep": hasattr(user, "rep_profile"),
+        }
+        return Response(MeOutputSerializer(data).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["rep"],
+        parameters=[PromptListFilterSerializer],
+        responses={200: PromptOutputSerializer(many=True), **_errors(400)},
+        summary="Today's open prompts",
+    )
+)
+class PromptListApi(ListAPIView):
+    """The rep's open prompts: today's dose, earlier days still in their window,
+    and open refresher prompts. Never says which choice is correct."""
+
+    serializer_class = PromptOutputSerializer
+
+    def get_queryset(self):
+        filters = PromptListFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return prompts_open_for_rep(
+            rep_id=self.request.user.pk, now=timezone.now(), **filters.validated_data
+        )
+
+
+class PromptDetailApi(APIView):
+    @extend_schema(
+        tags=["rep"],
+        responses={200: PromptOutputSerializer, **_errors(404)},
+        summary="One of my prompts",
+    )
+    def get(self, request: Request, prompt_id) -> Response:
+        prompt = prompt_get_for_rep(rep_id=request.user.pk, prompt_id=prompt_id)
+        if prompt is None:
+            raise ApiError("not_found", "No such prompt.", status.HTTP_404_NOT_FOUND)
+        return Response(PromptOutputSerializer(prompt).data)
+
+
+class AnswerSubmitApi(APIView):
+    @extend_schema(
+        tags=["rep"],
+        request=AnswerInputSerializer,
+        responses={
+            201: AnswerOutputSerializer,
+            200: OpenApiResponse(
+                AnswerOutputSerializer,
+                description="A replay: this idempotency key was seen before.",
+            ),
+            **_errors(400, 404, 409),
+        },
+        summary="Answer a prompt",
+    )
+    def post(self, request: Request, prompt_id) -> Response:
+        situation = rep_situation_or_error(request)
+        serializer = AnswerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        key = data.pop("idempotency_key", None) or request.headers.get(
+            "Idempotency-Key", ""
+        )
+        try:
+            outcome = answer_submit(
+                rep_id=request.user.pk,
+                prompt_id=prompt_id,
+                idempotency_key=key,
+                now=timezone.now(),
+                **data,
+            )
+        except AnswerRejected as exc:
+            raise ApiError(
+                exc.code, exc.message, ANSWER_ERROR_STATUS.get(exc.code, 400)
+            ) from exc
+        feedback = answer_feedback_get(
+            answer=outcome.answer,
+            organization_id=situation.organization_id,
+            next_due=outcome.next_due,
+            replayed=outcome.replayed,
+        )
+        return Response(
+            AnswerOutputSerializer(feedback).data,
+            status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
+        )
+
+
+class ProgressDetailApi(APIView):
+    @extend_schema(
+        tags=["rep"],
+        responses={200: ProgressOutputSerializer, **_errors()},
+        summary="My retention, mastery, streak and activity",
+    )
+    def get(self, request: Request) -> Response:
+        situation = rep_situation_or_error(request)
+        progress = rep_progress_get(situation=situation, now=timezone.now())
+        return Response(ProgressOutputSerializer(progress).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["rep"],
+        responses={200: EnrolledTopicSerializer(many=True), **_errors()},
+        summary="Topics I am enrolled in (refresher targets)",
+    )
+)
+class TopicListApi(ListAPIView):
+    serializer_class = EnrolledTopicSerializer
+
+    def get_queryset(self):
+        situation = rep_situation_or_error(self.request)
+        return topics_enrolled_for_rep(situation=situation)
+
+
+class RefresherCreateApi(APIView):
+    @extend_schema(
+        tags=["rep"],
+        request=RefresherInputSerializer,
+        responses={201: RefresherOutputSerializer, **_errors(400, 404)},
+        summary="Just-in-time refresher on a topic or module",
+    )
+    def post(self, request: Request) -> Response:
+        situation = rep_situation_or_error(request)
+        serializer = RefresherInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            prompts = refresher_create(
+                situation=situation, now=timezone.now(), **serializer.validated_data
+            )
+        except RefresherRejected as exc:
+            raise ApiError(
+                exc.code, exc.message, REFRESHER_ERROR_STATUS.get(exc.code, 400)
+            ) from exc
+        return Response(
+            RefresherOutputSerializer({"prompts": prompts}).data,
+            status=status.HTTP_201_CREATED,
+        )

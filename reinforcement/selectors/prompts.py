@@ -1,0 +1,54 @@
+"""Reads of prompts for the rep who owns them."""
+
+import datetime as dt
+
+from django.db.models import Prefetch, QuerySet
+
+from enablement.models import Choice
+from reinforcement.models import Answer, Prompt
+
+OPEN_STATUSES = (Prompt.Status.PLANNED, Prompt.Status.DELIVERED)
+
+
+def prompts_with_question(queryset: QuerySet[Prompt]) -> QuerySet[Prompt]:
+    return queryset.select_related(
+        "question__topic", "question__module"
+    ).prefetch_related(
+        Prefetch(
+            "question__choices", queryset=Choice.objects.order_by("position", "id")
+        )
+    )
+
+
+def prompts_open_for_rep(
+    *, rep_id: int, now: dt.datetime, source: str | None = None
+) -> QuerySet[Prompt]:
+    """Open, unexpired prompts of one rep, oldest day first, in planned order.
+
+    Includes earlier days' prompts still inside their answer window, so a rep
+    who skipped a day can catch up.
+    """
+    queryset = Prompt.objects.filter(
+        rep_id=rep_id, status__in=OPEN_STATUSES, expires_at__gt=now
+    )
+    if source:
+        queryset = queryset.filter(source=source)
+    return prompts_with_question(queryset).order_by(
+        "local_date", "source", "position", "id"
+    )
+
+
+def prompt_get_for_rep(*, rep_id: int, prompt_id) -> Prompt | None:
+    """One of the rep's own prompts; another rep's is reported as missing."""
+    return prompts_with_question(
+        Prompt.objects.filter(rep_id=rep_id, pk=prompt_id)
+    ).first()
+
+
+def answer_get_for_rep(*, rep_id: int, prompt_id) -> Answer | None:
+    """The rep's answer to one of their own prompts, or None."""
+    return (
+        Answer.objects.filter(rep_id=rep_id, prompt_id=prompt_id)
+        .select_related("question")
+        .first()
+    )

@@ -1,0 +1,118 @@
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+pytestmark = pytest.mark.django_db
+
+PROTECTED = [
+    ("get", "api-me"),
+    ("get", "api-prompt-list"),
+    ("get", "api-progress"),
+    ("get", "api-topic-list"),
+    ("post", "api-refresher-create"),
+    ("post", "api-token-revoke"),
+]
+
+
+def obtain(client, username, password="pw"):
+    return client.post(
+        reverse("api-token-obtain"),
+        {"username": username, "password": password},
+        format="json",
+    )
+
+
+def test_login_returns_a_token_pair_that_authenticates(rep):
+    client = APIClient()
+    response = obtain(client, rep.username)
+    assert response.status_code == 200
+    tokens = response.json()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['access']}")
+    me = client.get(reverse("api-me"))
+    assert me.status_code == 200
+    assert me.json() == {"id": rep.id, "username": rep.username, "is_rep": True}
+
+
+def test_wrong_password_is_401_in_the_error_shape(rep):
+    response = obtain(APIClient(), rep.username, "nope")
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert error["code"] == "no_active_account" and error["message"]
+    assert error["fields"] == {}
+
+
+def test_login_is_throttled_per_client(rep):
+    """The eleventh attempt within a minute is refused, even with the right password."""
+    client = APIClient()
+    for _ in range(10):
+        assert obtain(client, rep.username, "nope").status_code == 401
+    response = obtain(client, rep.username)
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert "Retry-After" in response.headers
+
+
+@pytest.mark.parametrize(("method", "name"), PROTECTED)
+def test_endpoints_require_authentication(method, name):
+    response = getattr(APIClient(), method)(reverse(name), {}, format="json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_prompt_endpoints_require_authentication(prompts):
+    client = APIClient()
+    prompt = prompts[0]
+    assert client.get(reverse("api-prompt-detail", args=[prompt.id])).status_code == 401
+    response = client.post(reverse("api-answer-submit", args=[prompt.id]), {})
+    assert response.status_code == 401
+
+
+def test_schema_and_docs_are_public():
+    client = APIClient()
+    assert client.get(reverse("api-schema")).status_code == 200
+    docs = client.get(reverse("api-docs"))
+    assert docs.status_code == 200
+    # Offline: the UI assets come from our static files (the sidecar), not a CDN.
+    assert b"cdn" not in docs.content.lower()
+
+
+def test_refresh_rotates_and_revoke_blacklists(rep):
+    client = APIClient()
+    tokens = obtain(client, rep.username).json()
+    refreshed = client.post(
+        reverse("api-token-refresh"), {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert refreshed.status_code == 200
+    # The old refresh token was rotated out.
+    again = client.post(
+        reverse("api-token-refresh"), {"refresh": tokens["refresh"]}, format="json"
+    )
+    assert again.status_code == 401
+    assert again.json()["error"]["code"] == "token_not_valid"
+
+    new = refreshed.json()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {new['access']}")
+    revoked = client.post(
+        reverse("api-token-revoke"), {"refresh": new["refresh"]}, format="json"
+    )
+    assert revoked.status_code == 204
+    after = client.post(
+        reverse("api-token-refresh"), {"refresh": new["refresh"]}, format="json"
+    )
+    assert after.status_code == 401
+
+
+def test_revoking_someone_elses_token_is_refused(rep, other_rep):
+    client = APIClient()
+    theirs = obtain(client, other_rep.username).json()
+    client.force_authenticate(rep)
+    response = client.post(
+        reverse("api-token-revoke"), {"refresh": theirs["refresh"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "token_not_valid"
+
+
+def test_revoke_with_garbage_is_400(api):
+    response = api.post(reverse("api-token-revoke"), {"refresh": "x"}, format="json")
+    assert response.status_code == 400
