@@ -1,4 +1,4 @@
-"""Create memory states for what reps are enrolled in."""
+"""What reps are enrolled in; the planner creates their memory states from it."""
 
 import datetime as dt
 from collections import defaultdict
@@ -6,7 +6,6 @@ from collections import defaultdict
 from django.db.models import Q
 
 from enablement.models import Enrollment, Question, RepProfile
-from reinforcement.models import MemoryState
 
 
 def enrolled_question_ids(
@@ -39,23 +38,3 @@ def enrolled_question_ids(
         )
         for rep_id in rep_ids
     }
-
-
-def memory_states_sync(*, rep_ids: list[int], on_date: dt.date) -> int:
-    """Create the missing (rep, question) states for enrolled questions; return how many.
-
-    New questions start in state "new" and are introduced gradually by the planner.
-    """
-    wanted = enrolled_question_ids(rep_ids=rep_ids, on_date=on_date)
-    existing: dict[int, set[int]] = defaultdict(set)
-    for rep_id, question_id in MemoryState.objects.filter(
-        rep_id__in=rep_ids
-    ).values_list("rep_id", "question_id"):
-        existing[rep_id].add(question_id)
-    missing = [
-        MemoryState(rep_id=rep_id, question_id=question_id)
-        for rep_id, question_ids in wanted.items()
-        for question_id in question_ids - existing[rep_id]
-    ]
-    MemoryState.objects.bulk_create(missing, ignore_conflicts=True, batch_size=2000)
-    return len(missing)

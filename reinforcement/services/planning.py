@@ -8,9 +8,10 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from enablement.models import Question, RepProfile
+from reinforcement.db import Epoch
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.memory_states import memory_states_sync
+from reinforcement.services.memory_states import enrolled_question_ids
 from reinforcement.services.plan_scoring import Candidates, PlanPolicy, plan_choose
 from reinforcement.services.rep_calendar import RepSchedule
 from reinforcement.services.scheduling import SECONDS_PER_DAY
@@ -104,61 +105,81 @@ def plans_create(
     if not todo:
         return outcomes
 
-    memory_states_sync(rep_ids=todo, on_date=max(local_dates[r] for r in todo))
-    states = _load_states(todo, now)
+    on_date = max(local_dates[r] for r in todo)
+    wanted = enrolled_question_ids(rep_ids=todo, on_date=on_date)
+    states = _load_states(todo, wanted, now)
+    questions = _question_facts(set().union(*wanted.values()))
     busy = _questions_not_to_ask(todo, local_dates)
     models = {
         org: organization_memory_model(organization_id=org)
         for org in {contexts[r].organization_id for r in todo}
     }
+    drafts = []
     for rep_id in todo:
         ctx = contexts[rep_id]
-        rows = [
-            row for row in states.get(rep_id, []) if row.question_id not in busy[rep_id]
-        ]
-        outcomes.append(
-            _plan_one(ctx, local_dates[rep_id], rows, models[ctx.organization_id], now)
-        )
+        columns = states.get(rep_id)
+        draft = _choose(ctx, local_dates[rep_id], columns, questions, busy[rep_id],
+                        models[ctx.organization_id], now)  # fmt: skip
+        drafts.append(draft)
+    outcomes.extend(_write_plans(drafts, now))
     return outcomes
 
 
 @dataclass
-class _StateRow:
-    question_id: int
+class _QuestionFacts:
     key: str
     topic_id: int
-    stability: float
-    difficulty: float
-    elapsed_days: float
     order: int
 
 
-def _load_states(rep_ids: list[int], now: dt.datetime) -> dict[int, list[_StateRow]]:
+def _question_facts(question_ids: set[int]) -> dict[int, _QuestionFacts]:
+    rows = Question.objects.filter(pk__in=question_ids).values_list(
+        "id", "key", "topic_id", "module__position"
+    )
+    return {
+        qid: _QuestionFacts(key, topic, position * 1_000_000 + qid)
+        for qid, key, topic, position in rows
+    }
+
+
+def _load_states(
+    rep_ids: list[int], wanted: dict[int, set[int]], now: dt.datetime
+) -> dict[int, tuple[list, list, list, list]]:
+    """Each rep's enrolled questions as columns: ids, stability, difficulty, elapsed days.
+
+    Creates the missing memory states (new questions) on the way, so that
+    enrolling a rep needs no separate step.
+    """
+    columns: dict[int, tuple[list, list, list, list]] = {}
+    seen: dict[int, set[int]] = defaultdict(set)
     rows = (
-        MemoryState.objects.filter(
-            rep_id__in=rep_ids, question__status=Question.Status.PUBLISHED
-        )
-        .values_list(
-            "rep_id", "question_id", "question__key", "question__topic_id", "stability",
-            "difficulty", "last_review", "question__module__position", "question_id",
-        )
-        .order_by("rep_id", "question__module__position", "question_id")
-    )  # fmt: skip
-    by_rep: dict[int, list[_StateRow]] = defaultdict(list)
-    for i, (rep_id, qid, key, topic, s, d, last, position, _) in enumerate(rows):
-        elapsed = (now - last).total_seconds() / SECONDS_PER_DAY if last else np.nan
-        by_rep[rep_id].append(
-            _StateRow(
-                qid,
-                key,
-                topic,
-                np.nan if s is None else s,
-                np.nan if d is None else d,
-                max(elapsed, 0.0) if last else np.nan,
-                position * 1_000_000 + i,
-            )  # fmt: skip
-        )
-    return by_rep
+        MemoryState.objects.filter(rep_id__in=rep_ids)
+        .annotate(last_epoch=Epoch("last_review"))
+        .values_list("rep_id", "question_id", "stability", "difficulty", "last_epoch")
+    )
+    now_epoch = now.timestamp()
+    for rep_id, qid, stability, difficulty, last in rows:
+        seen[rep_id].add(qid)
+        if qid not in wanted[rep_id]:
+            continue  # retired, unpublished or no longer enrolled
+        ids, s, d, t = columns.setdefault(rep_id, ([], [], [], []))
+        ids.append(qid)
+        s.append(np.nan if stability is None else stability)
+        d.append(np.nan if difficulty is None else difficulty)
+        t.append(np.nan if last is None else (now_epoch - last) / SECONDS_PER_DAY)
+    missing = [
+        MemoryState(rep_id=rep_id, question_id=qid)
+        for rep_id in rep_ids
+        for qid in wanted[rep_id] - seen[rep_id]
+    ]
+    MemoryState.objects.bulk_create(missing, ignore_conflicts=True, batch_size=5000)
+    for state in missing:
+        ids, s, d, t = columns.setdefault(state.rep_id, ([], [], [], []))
+        ids.append(state.question_id)
+        s.append(np.nan)
+        d.append(np.nan)
+        t.append(np.nan)
+    return columns
 
 
 def _questions_not_to_ask(
@@ -182,14 +203,26 @@ def _questions_not_to_ask(
     return busy
 
 
-def _plan_one(ctx, local_date, rows, model, now) -> PlanOutcome:
-    outcome = PlanOutcome(ctx.schedule.rep_id, ctx.username, local_date, "planned")
+@dataclass
+class _Draft:
+    ctx: _RepContext
+    local_date: dt.date
+    question_ids: list[int]
+    keys: list[str]
+    recalls: list[float | None]
+    expires_at: dt.datetime
+
+
+def _choose(ctx, local_date, columns, questions, busy, model, now) -> _Draft:
+    ids, stability, difficulty, elapsed = columns or ([], [], [], [])
+    keep = [i for i, qid in enumerate(ids) if qid not in busy]
+    qids = [ids[i] for i in keep]
     candidates = Candidates(
-        stability=np.array([r.stability for r in rows], dtype=float),
-        difficulty=np.array([r.difficulty for r in rows], dtype=float),
-        elapsed_days=np.array([r.elapsed_days for r in rows], dtype=float),
-        topic=np.array([r.topic_id for r in rows], dtype=np.int64),
-        order=np.array([r.order for r in rows], dtype=np.int64),
+        stability=np.array([stability[i] for i in keep], dtype=float),
+        difficulty=np.array([difficulty[i] for i in keep], dtype=float),
+        elapsed_days=np.maximum(np.array([elapsed[i] for i in keep], dtype=float), 0.0),
+        topic=np.array([questions[q].topic_id for q in qids], dtype=np.int64),
+        order=np.array([questions[q].order for q in qids], dtype=np.int64),
     )
     policy = PlanPolicy(
         budget=ctx.budget,
@@ -197,36 +230,88 @@ def _plan_one(ctx, local_date, rows, model, now) -> PlanOutcome:
         target_retention=ctx.target_retention,
     )
     chosen = plan_choose(model, candidates, policy)
-    recall = model.recall(candidates.stability, candidates.elapsed_days) if rows else []
-    expires_at = ctx.schedule.delivery_time(local_date) + dt.timedelta(
-        days=ctx.window_days
+    recall = model.recall(candidates.stability[chosen], candidates.elapsed_days[chosen])
+    window = dt.timedelta(days=ctx.window_days)
+    return _Draft(
+        ctx=ctx,
+        local_date=local_date,
+        question_ids=[qids[i] for i in chosen],
+        keys=[questions[qids[i]].key for i in chosen],
+        recalls=[None if np.isnan(r) else float(r) for r in np.atleast_1d(recall)],
+        expires_at=max(ctx.schedule.delivery_time(local_date) + window, now + window),
     )
+
+
+def _prompts_for(draft: _Draft, plan: DailyPlan) -> list[Prompt]:
+    return [
+        Prompt(
+            rep_id=draft.ctx.schedule.rep_id,
+            question_id=qid,
+            plan=plan,
+            local_date=draft.local_date,
+            position=position,
+            predicted_recall=recall,
+            expires_at=draft.expires_at,
+        )
+        for position, (qid, recall) in enumerate(
+            zip(draft.question_ids, draft.recalls, strict=True), start=1
+        )
+    ]
+
+
+def _outcome(draft: _Draft, status: str, plan_id: int | None = None) -> PlanOutcome:
+    schedule = draft.ctx.schedule
+    keys = draft.keys if status == "planned" else []
+    return PlanOutcome(
+        schedule.rep_id, draft.ctx.username, draft.local_date, status, plan_id, keys
+    )
+
+
+def _write_plans(drafts: list[_Draft], now: dt.datetime) -> list[PlanOutcome]:
+    """Write the chunk's plans and prompts in one transaction.
+
+    If another planner raced for some of these reps, the unique constraint
+    fails the batch and each rep is written on its own, so the winner keeps
+    its plan and this planner reports "exists".
+    """
+    try:
+        with transaction.atomic():
+            plans = DailyPlan.objects.bulk_create(
+                DailyPlan(
+                    rep_id=d.ctx.schedule.rep_id,
+                    local_date=d.local_date,
+                    planned_at=now,
+                    prompt_count=len(d.question_ids),
+                )
+                for d in drafts
+            )
+            Prompt.objects.bulk_create(
+                [
+                    p
+                    for d, plan in zip(drafts, plans, strict=True)
+                    for p in _prompts_for(d, plan)
+                ],
+                batch_size=5000,
+            )
+        return [
+            _outcome(d, "planned", plan.pk)
+            for d, plan in zip(drafts, plans, strict=True)
+        ]
+    except IntegrityError:
+        return [_write_one(d, now) for d in drafts]
+
+
+def _write_one(draft: _Draft, now: dt.datetime) -> PlanOutcome:
     try:
         with transaction.atomic():
             plan = DailyPlan.objects.create(
-                rep_id=ctx.schedule.rep_id,
-                local_date=local_date,
+                rep_id=draft.ctx.schedule.rep_id,
+                local_date=draft.local_date,
                 planned_at=now,
-                prompt_count=len(chosen),
+                prompt_count=len(draft.question_ids),
             )
-            Prompt.objects.bulk_create(
-                Prompt(
-                    rep_id=ctx.schedule.rep_id,
-                    question_id=rows[i].question_id,
-                    plan=plan,
-                    local_date=local_date,
-                    position=position,
-                    predicted_recall=None if np.isnan(recall[i]) else float(recall[i]),
-                    expires_at=max(
-                        expires_at, now + dt.timedelta(days=ctx.window_days)
-                    ),
-                )
-                for position, i in enumerate(chosen, start=1)
-            )
+            Prompt.objects.bulk_create(_prompts_for(draft, plan))
     except IntegrityError:
         # Another planner won the race for this rep and day.
-        outcome.status = "exists"
-        return outcome
-    outcome.plan_id = plan.pk
-    outcome.question_keys = [rows[i].key for i in chosen]
-    return outcome
+        return _outcome(draft, "exists")
+    return _outcome(draft, "planned", plan.pk)
