@@ -1,6 +1,21 @@
+"""The rep's pages, at the site root."""
+
+from django.contrib.auth.views import LogoutView
 from django.urls import path
-from django.views.generic import RedirectView
+
+from reinforcement.web import rep_views
+
+app_name = "rep"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", rep_views.rep_today, name="today"),
+    path(
+        "prompts/<uuid:prompt_id>/answer/",
+        rep_views.rep_answer_submit,
+        name="answer",
+    ),
+    path("progress/", rep_views.rep_progress, name="progress"),
+    path("refresher/", rep_views.rep_refresher, name="refresher"),
+    path("login/", rep_views.RepLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
 ]

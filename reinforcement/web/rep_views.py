@@ -1,0 +1,238 @@
+"""The rep's pages: today's questions, feedback, progress, refresher, login."""
+
+import time
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from reinforcement.models import Prompt
+from reinforcement.selectors.feedback import answer_feedback_get
+from reinforcement.selectors.progress import rep_progress_get
+from reinforcement.selectors.prompts import (
+    answer_get_for_rep,
+    prompt_get_for_rep,
+    prompts_open_for_rep,
+)
+from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
+from reinforcement.services.answers import AnswerRejected, answer_submit
+from reinforcement.services.refresher import RefresherRejected, refresher_create
+from reinforcement.web.forms import AnswerForm, RefresherForm
+
+TEMPLATES = "reinforcement/rep/"
+# Failed web logins allowed per client address per minute.
+WEB_LOGIN_ATTEMPTS = 10
+ANSWER_ERROR_STATUS = {
+    "prompt_not_found": 404,
+    "already_answered": 409,
+    "idempotency_key_reused": 409,
+}
+MS_PER_DAY = 86_400_000
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _source(request: HttpRequest) -> str | None:
+    source = request.GET.get("source")
+    return source if source in Prompt.Source.values else None
+
+
+def _not_a_rep(request: HttpRequest) -> HttpResponse:
+    return render(request, TEMPLATES + "not_a_rep.html", status=403)
+
+
+@login_required
+def rep_today(request: HttpRequest) -> HttpResponse:
+    """The next open question, one at a time; or why there is none."""
+    now = timezone.now()
+    situation = rep_situation_get(rep_id=request.user.pk, now=now)
+    if situation is None:
+        return _not_a_rep(request)
+    source = _source(request)
+    prompts = list(prompts_open_for_rep(rep_id=request.user.pk, now=now, source=source))
+    if not prompts:
+        if situation.is_paused:
+            empty = "paused"
+        elif not situation.is_enrolled:
+            empty = "not_enrolled"
+        else:
+            empty = "done"
+        return render(
+            request,
+            TEMPLATES + "today.html",
+            {"empty": empty, "situation": situation, "source": source},
+        )
+    prompt = prompts[0]
+    form = AnswerForm(
+        question=prompt.question,
+        initial={"idempotency_key": uuid.uuid4().hex, "shown_at": _now_ms()},
+    )
+    return render(
+        request,
+        TEMPLATES + "today.html",
+        {"prompt": prompt, "form": form, "remaining": len(prompts), "source": source},
+    )
+
+
+@login_required
+@require_POST
+def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
+    """Record the answer and show the feedback; a resubmit shows the same feedback."""
+    now = timezone.now()
+    situation = rep_situation_get(rep_id=request.user.pk, now=now)
+    if situation is None:
+        return _not_a_rep(request)
+    prompt = prompt_get_for_rep(rep_id=request.user.pk, prompt_id=prompt_id)
+    if prompt is None:
+        raise Http404(_("No such question."))
+    source = _source(request)
+    form = AnswerForm(request.POST, question=prompt.question)
+    if not form.is_valid():
+        return render(
+            request,
+            TEMPLATES + "today.html",
+            {"prompt": prompt, "form": form, "remaining": None, "source": source},
+            status=400,
+        )
+    shown_at = form.cleaned_data.get("shown_at")
+    response_ms = _now_ms() - shown_at if shown_at else None
+    try:
+        outcome = answer_submit(
+            rep_id=request.user.pk,
+            prompt_id=prompt.id,
+            choice_ids=form.choice_ids(),
+            confidence=form.cleaned_data["confidence"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            now=now,
+            response_ms=response_ms
+            if response_ms and 0 < response_ms < MS_PER_DAY
+            else None,
+        )
+        answer, next_due, replayed = outcome.answer, outcome.next_due, outcome.replayed
+    except AnswerRejected as exc:
+        answer = (
+            answer_get_for_rep(rep_id=request.user.pk, prompt_id=prompt.id)
+            if exc.code == "already_answered"
+            else None
+        )
+        if answer is None:
+            return render(
+                request,
+                TEMPLATES + "error.html",
+                {"message": exc.message, "source": source},
+                status=ANSWER_ERROR_STATUS.get(exc.code, 400),
+            )
+        next_due, replayed = None, True
+    feedback = answer_feedback_get(
+        answer=answer,
+        organization_id=situation.organization_id,
+        next_due=next_due,
+        replayed=replayed,
+    )
+    return render(
+        request,
+        TEMPLATES + "feedback.html",
+        {"prompt": prompt, "feedback": feedback, "source": source},
+    )
+
+
+@login_required
+def rep_progress(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    situation = rep_situation_get(rep_id=request.user.pk, now=now)
+    if situation is None:
+        return _not_a_rep(request)
+    progress = rep_progress_get(situation=situation, now=now)
+    return render(
+        request,
+        TEMPLATES + "progress.html",
+        {
+            "progress": progress,
+            "situation": situation,
+            "trend": _trend_chart(progress.trend),
+        },
+    )
+
+
+def _trend_chart(trend, width: int = 320, height: int = 120, pad: int = 8) -> dict:
+    """SVG coordinates of the weekly retention trend (0-100 % on the y axis)."""
+    step = (width - 2 * pad) / max(len(trend) - 1, 1)
+    points = [
+        {
+            "x": round(pad + i * step, 1),
+            "y": round(pad + (1 - p.retention) * (height - 2 * pad), 1),
+            "label": p.on,
+            "value": p.retention,
+        }
+        for i, p in enumerate(trend)
+        if p.retention is not None
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": points,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rep_refresher(request: HttpRequest) -> HttpResponse:
+    """Pick a topic, get a short set of the questions most likely forgotten."""
+    now = timezone.now()
+    situation = rep_situation_get(rep_id=request.user.pk, now=now)
+    if situation is None:
+        return _not_a_rep(request)
+    topics = topics_enrolled_for_rep(situation=situation)
+    form = RefresherForm(request.POST or None, topics=topics)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            refresher_create(
+                situation=situation,
+                now=now,
+                topic_id=form.cleaned_data["topic"],
+                size=form.cleaned_data["size"],
+            )
+        except RefresherRejected as exc:
+            error = exc.message
+        else:
+            return redirect(f"{reverse('rep:today')}?source=refresher")
+    return render(
+        request,
+        TEMPLATES + "refresher.html",
+        {"form": form, "topics": topics, "error": error},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class RepLoginView(LoginView):
+    """Django's login, refusing more than a few failures a minute per address."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def _key(self) -> str:
+        return f"web-login-failures:{self.request.META.get('REMOTE_ADDR', '')}"
+
+    def post(self, request, *args, **kwargs):
+        if cache.get(self._key(), 0) >= WEB_LOGIN_ATTEMPTS:
+            form = self.get_form_class()(request=request)
+            return self.render_to_response(
+                self.get_context_data(form=form, throttled=True), status=429
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        cache.add(self._key(), 0, timeout=60)
+        cache.incr(self._key())
+        return super().form_invalid(form)

@@ -1,0 +1,128 @@
+"""A demo rep on a phone and on a laptop: log in, answer, see feedback and progress."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from enablement.models import Choice
+from enablement.services.demo import DEMO_PASSWORD
+from reinforcement.models import Prompt
+from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
+from reinforcement.services.planning import plans_create
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls
+# from the test body are still plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+VIEWPORTS = {"phone": (375, 812), "desktop": (1280, 800)}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def correct_choice_id(prompt_id: str) -> int:
+    prompt = Prompt.objects.get(pk=prompt_id)
+    return Choice.objects.get(question_id=prompt.question_id, is_correct=True).id
+
+
+def answer_shown_question(page, *, right: bool, confidence: str) -> None:
+    action = page.locator("form.question").get_attribute("action")
+    prompt_id = re.search(r"/prompts/([0-9a-f-]+)/answer/", action).group(1)
+    good = correct_choice_id(prompt_id)
+    if right:
+        page.check(f"input[name=choice][value='{good}']")
+    else:
+        page.locator(f"input[name=choice]:not([value='{good}'])").first.check()
+    page.get_by_label(confidence, exact=True).check()
+    page.get_by_role("button", name="Submit answer").click()
+
+
+@pytest.mark.parametrize("device", list(VIEWPORTS))
+def test_demo_rep_answers_and_sees_progress(browser, live_server, device):
+    # given: the demo organization and today's dose for rep01
+    call_command("seed_demo", verbosity=0)
+    from django.contrib.auth import get_user_model
+
+    rep = get_user_model().objects.get(username="rep01")
+    outcome = plans_create(
+        rep_ids=[rep.id], now=timezone.now(), ignore_delivery_hour=True
+    )
+    assert outcome[0].status in ("planned", "not_working_day")
+    width, height = VIEWPORTS[device]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def shot(name: str) -> None:
+        page.screenshot(
+            path=str(ARTIFACTS / f"rep-{name}-{width}x{height}.png"), full_page=True
+        )
+
+    # when: log in
+    page.goto(live_server.url + "/")
+    assert "/login/" in page.url
+    page.get_by_label("Username").fill("rep01")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    # answer today's question right (or, on a day off, start with a refresher)
+    if page.locator("form.question").count() == 0:
+        page.goto(live_server.url + "/refresher/")
+        page.get_by_role("button", name="Start refresher").click()
+    shot("question")
+    answer_shown_question(page, right=True, confidence="Certain")
+    assert page.get_by_role("heading", name=re.compile("Right")).is_visible()
+    assert page.get_by_text("How your peers answered").is_visible()
+    shot("feedback-right")
+
+    # then a refresher on a topic, one question answered wrongly
+    page.get_by_role("link", name="Refresher").click()
+    situation = rep_situation_get(rep_id=rep.id, now=timezone.now())
+    biggest = max(
+        topics_enrolled_for_rep(situation=situation), key=lambda t: t.question_count
+    )
+    page.get_by_label("Topic").select_option(str(biggest.id))
+    page.get_by_role("button", name="Start refresher").click()
+    assert page.locator("form.question").count() == 1
+    answer_shown_question(page, right=False, confidence="Guess")
+    assert page.get_by_role("heading", name=re.compile("Not quite")).is_visible()
+    assert page.get_by_text("Correct answer").first.is_visible()
+    shot("feedback-wrong")
+
+    # the progress page counts both
+    page.get_by_role("link", name="Progress").click()
+    assert page.locator("#week").inner_text() == "2"
+    assert page.locator("#streak").inner_text() == "1"
+    assert page.locator("svg.trend").count() == 1
+    shot("progress")
+
+    # keyboard: the main message has focus after navigation
+    assert page.evaluate("document.activeElement.tagName") == "H1"
+    context.close()
