@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from reinforcement.web.manager_views import manager_dashboard_view, manager_export_view
+
+app_name = "manager"
+
+urlpatterns = [
+    path("", manager_dashboard_view, name="dashboard"),
+    path("export/<slug:table>.csv", manager_export_view, name="export"),
+]

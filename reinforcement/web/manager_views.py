@@ -1,0 +1,313 @@
+"""The manager dashboard and its CSV exports: thin views over the KPI selectors."""
+
+import csv
+from collections.abc import Callable, Iterable
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from enablement.models import Topic
+from reinforcement.selectors import kpis
+from reinforcement.selectors.scoping import (
+    KpiScope,
+    ScopeDenied,
+    kpi_scope_get,
+    visible_teams,
+)
+from reinforcement.web import manager_charts as charts
+
+
+def _int_param(request: HttpRequest, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise Http404(f"bad {name}") from exc
+
+
+def _scope(request: HttpRequest) -> KpiScope:
+    try:
+        return kpi_scope_get(
+            user=request.user,
+            organization_id=_int_param(request, "organization"),
+            team_id=_int_param(request, "team"),
+        )
+    except ScopeDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+
+
+def _topic(request: HttpRequest, scope: KpiScope, heatmap: kpis.HeatMap | None = None):
+    """The topic of the forgetting curve: the one asked for, else the weakest."""
+    topic_id = _int_param(request, "topic")
+    if topic_id is not None:
+        topic = Topic.objects.filter(
+            pk=topic_id, organization=scope.organization
+        ).first()
+        if topic is None:
+            raise Http404("no such topic")
+        return topic
+    if heatmap is None or not heatmap.topics:
+        return (
+            Topic.objects.filter(organization=scope.organization)
+            .order_by("name")
+            .first()
+        )
+    return min(
+        heatmap.topics,
+        key=lambda t: (heatmap.by_topic[t.pk].predicted or 1.0, t.name),
+    )
+
+
+@login_required
+def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Heat map, coaching list, participation, trends, forgetting curve, content."""
+    scope = _scope(request)
+    now = timezone.now()
+    heatmap = kpis.retention_heatmap(scope=scope, now=now)
+    participation = kpis.participation_summary(scope=scope, now=now, reps=heatmap.reps)
+    trend = kpis.trends(scope=scope, now=now)
+    topic = _topic(request, scope, heatmap)
+    curve = kpis.forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
+    content = kpis.content_performance(scope=scope)
+    ramp = kpis.ramp_summary(scope=scope, now=now, reps=heatmap.reps)
+    context = {
+        "scope": scope,
+        "now": now,
+        "target": scope.organization.target_retention,
+        "teams": list(
+            visible_teams(user=request.user).filter(organization=scope.organization)
+        ),
+        "query": request.GET.urlencode(),
+        "heatmap": heatmap,
+        "heatmap_svg": charts.heatmap_svg(heatmap),
+        "coaching": kpis.coaching_list(
+            heatmap=heatmap, target=scope.organization.target_retention
+        ),
+        "participation": participation,
+        "participation_svg": charts.participation_svg(participation),
+        "trend_svg": charts.trend_svg(trend),
+        "topic": topic,
+        "curve_svg": charts.forgetting_curve_svg(curve, topic.name) if topic else "",
+        "content": content,
+        "flagged": [q for q in content if q.flags],
+        "misconceptions": kpis.misconception_list(scope=scope, limit=10),
+        "ramp": ramp,
+    }
+    return render(request, "reinforcement/manager/dashboard.html", context)
+
+
+# CSV exports -------------------------------------------------------------------
+
+Table = tuple[list[str], Iterable[list]]
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def _heatmap_table(request, scope, now) -> Table:
+    heatmap = kpis.retention_heatmap(scope=scope, now=now)
+    header = [
+        "rep", "team", "topic", "predicted_retention", "observed_retention",
+        "raw_review_accuracy", "reviews", "mastery", "enrolled", "introduced",
+        "certain_wrong",
+    ]  # fmt: skip
+    return header, (
+        [
+            rep.username,
+            rep.team,
+            topic.name,
+            _num(cell.predicted),
+            _num(cell.observed),
+            _num(cell.raw_accuracy),
+            cell.reviews,
+            _num(cell.mastery),
+            cell.enrolled,
+            cell.introduced,
+            cell.certain_wrong,
+        ]  # fmt: skip
+        for rep in heatmap.reps
+        for topic in heatmap.topics
+        if (cell := heatmap.cells.get((rep.rep_id, topic.pk))) is not None
+    )
+
+
+def _coaching_table(request, scope, now) -> Table:
+    heatmap = kpis.retention_heatmap(scope=scope, now=now)
+    items = kpis.coaching_list(
+        heatmap=heatmap, target=scope.organization.target_retention, limit=10_000
+    )
+    header = ["rank", "rep", "team", "topic", "predicted_retention", "gap_to_target",
+              "observed_retention", "reviews", "certain_wrong"]  # fmt: skip
+    return header, (
+        [
+            rank,
+            i.rep.username,
+            i.rep.team,
+            i.topic.name if i.topic else "(all topics)",
+            _num(i.retention.predicted),
+            _num(i.gap),
+            _num(i.retention.observed),
+            i.retention.reviews,
+            i.retention.certain_wrong,
+        ]  # fmt: skip
+        for rank, i in enumerate(items, start=1)
+    )
+
+
+def _participation_table(request, scope, now) -> Table:
+    p = kpis.participation_summary(scope=scope, now=now)
+    header = ["rep", "team", "delivered_30d", "answered_on_time_30d", "participation",
+              "active_7d", "active_30d", "current_streak", "longest_streak"]  # fmt: skip
+    return header, (
+        [
+            r.rep.username,
+            r.rep.team,
+            r.delivered,
+            r.answered_on_time,
+            _num(r.rate),
+            int(r.active_7),
+            int(r.active_30),
+            r.current_streak,
+            r.longest_streak,
+        ]  # fmt: skip
+        for r in p.rows
+    )
+
+
+def _trends_table(request, scope, now) -> Table:
+    header = ["week", "predicted_retention", "observed_retention", "reviews",
+              "participation", "delivered", "mastery"]  # fmt: skip
+    return header, (
+        [
+            t.week.isoformat(),
+            _num(t.predicted),
+            _num(t.observed),
+            t.reviews,
+            _num(t.participation),
+            t.delivered,
+            _num(t.mastery),
+        ]  # fmt: skip
+        for t in kpis.trends(scope=scope, now=now)
+    )
+
+
+def _forgetting_curve_table(request, scope, now) -> Table:
+    topic = _topic(request, scope)
+    points = kpis.forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
+    header = ["topic", "days_from", "days_to", "reviews", "observed_recall",
+              "model_predicted_recall"]  # fmt: skip
+    return header, (
+        [
+            topic.name,
+            p.bin_start,
+            p.bin_end or "",
+            p.reviews,
+            _num(p.observed),
+            _num(p.predicted),
+        ]  # fmt: skip
+        for p in points
+    )
+
+
+def _content_table(request, scope, now) -> Table:
+    header = ["question", "topic", "answers", "accuracy", "first_try_accuracy", "reps",
+              "discrimination", "certain_wrong", "wrong_choice_picks", "flags"]  # fmt: skip
+    return header, (
+        [
+            q.key,
+            q.topic,
+            q.answers,
+            _num(q.accuracy),
+            _num(q.first_try_accuracy),
+            q.reps,
+            _num(q.discrimination),
+            q.certain_wrong,
+            "; ".join(f"{c.text} ({c.picks})" for c in q.wrong_choices),
+            "; ".join(q.flags),
+        ]  # fmt: skip
+        for q in kpis.content_performance(scope=scope)
+    )
+
+
+def _misconceptions_table(request, scope, now) -> Table:
+    header = ["question", "topic", "wrong_choice", "certain_picks", "reps"]
+    return header, (
+        [m.question_key, m.topic, m.choice_text, m.certain_picks, m.reps]
+        for m in kpis.misconception_list(scope=scope, limit=10_000)
+    )
+
+
+def _ramp_table(request, scope, now) -> Table:
+    ramp = kpis.ramp_summary(scope=scope, now=now)
+    header = ["rep", "team", "module", "new_hire", "started_on", "mastered_on",
+              "days", "team_median_days", "new_hire_median_days"]  # fmt: skip
+    return header, (
+        [
+            r.rep.username,
+            r.rep.team,
+            r.module,
+            int(r.new_hire),
+            r.started_on,
+            r.reached_on or "",
+            r.days if r.reached_on else "",
+            _num(ramp.team_median_days.get(r.module_id), 1),
+            _num(ramp.new_hire_median_days.get(r.module_id), 1),
+        ]  # fmt: skip
+        for r in ramp.rows
+    )
+
+
+def _summary_table(request, scope, now) -> Table:
+    summary = kpis.scope_summary(scope=scope, now=now)
+    header = ["team", "reps", "predicted_retention", "observed_retention", "reviews",
+              "mastery", "participation", "active_7d", "active_30d"]  # fmt: skip
+    return header, (
+        [
+            s.name,
+            s.reps,
+            _num(s.retention.predicted),
+            _num(s.retention.observed),
+            s.retention.reviews,
+            _num(s.retention.mastery),
+            _num(s.participation),
+            s.active_7,
+            s.active_30,
+        ]  # fmt: skip
+        for s in [*summary.teams, summary.total]
+    )
+
+
+CSV_TABLES: dict[str, Callable[..., Table]] = {
+    "heatmap": _heatmap_table,
+    "coaching": _coaching_table,
+    "participation": _participation_table,
+    "trends": _trends_table,
+    "forgetting-curve": _forgetting_curve_table,
+    "content": _content_table,
+    "misconceptions": _misconceptions_table,
+    "ramp": _ramp_table,
+    "summary": _summary_table,
+}
+
+
+@login_required
+def manager_export_view(request: HttpRequest, table: str) -> HttpResponse:
+    """One dashboard table as CSV, with the dashboard's scope."""
+    builder = CSV_TABLES.get(table)
+    if builder is None:
+        raise Http404("no such table")
+    scope = _scope(request)
+    header, rows = builder(request, scope, timezone.now())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="kpi-{table}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response

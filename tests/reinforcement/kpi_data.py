@@ -1,0 +1,107 @@
+"""Two organizations with hand-known KPI rollups, shared by the KPI tests."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+
+from enablement.models import Organization, Team, Topic
+from reinforcement.models import RepTopicDay, RepTopicSnapshot
+from reinforcement.services.rollups import week_start
+from tests.factories.enablement import (
+    OrganizationFactory,
+    RepProfileFactory,
+    TeamFactory,
+    TopicFactory,
+    UserFactory,
+)
+
+NOW = dt.datetime(2026, 6, 10, 12, tzinfo=dt.UTC)
+
+
+@dataclass
+class KpiWorld:
+    organization: Organization
+    team_a: Team
+    team_b: Team
+    manager_a: User
+    admin: User
+    outsider: User  # manager in another organization
+    rep_a1: User
+    rep_a2: User
+    rep_b1: User
+    rep_x1: User  # in the other organization
+    topic: Topic
+    topic_2: Topic
+
+
+def _cell(rep, topic, *, enrolled, introduced, predicted_sum, mastered, week, now):
+    RepTopicSnapshot.objects.create(
+        rep=rep, topic=topic, week=week, enrolled=enrolled, introduced=introduced,
+        predicted_sum=predicted_sum, mastered=mastered, computed_at=now,
+    )  # fmt: skip
+
+
+def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
+    """Reps with snapshot and answer rollups whose KPIs are known by hand.
+
+    rep_a1, topic: 4 introduced questions summing to 3.6 predicted (90%),
+      2 of 4 mastered; 8 spaced reviews with corrected sum 6.0 (75%).
+    rep_a2, topic: 2 introduced summing to 1.2 (60%), 0 mastered.
+    rep_a1, topic_2: 2 introduced summing to 1.4 (70%), 1 of 2 mastered.
+    rep_b1 (team B) and rep_x1 (other organization): 50%, never visible to
+    manager_a.
+    """
+    organization = OrganizationFactory(name="Hand Org", target_retention=0.85)
+    other = OrganizationFactory(name="Other Org")
+    team_a = TeamFactory(organization=organization, name="Team A")
+    team_b = TeamFactory(organization=organization, name="Team B")
+    team_x = TeamFactory(organization=other, name="Team X")
+    manager_a = UserFactory(username="manager_a", is_staff=True)
+    admin = UserFactory(username="org_admin", is_staff=True)
+    outsider = UserFactory(username="outsider", is_staff=True)
+    team_a.managers.add(manager_a)
+    team_x.managers.add(outsider)
+    organization.admins.add(admin)
+    reps = {}
+    for name, team in [("alice_a1", team_a), ("arthur_a2", team_a),
+                       ("bella_b1", team_b), ("xavier_x1", team_x)]:  # fmt: skip
+        reps[name] = RepProfileFactory(
+            team=team, user__username=name, hired_on=dt.date(2024, 1, 1)
+        ).user
+    topic = TopicFactory(organization=organization, name="Economic buyer")
+    topic_2 = TopicFactory(organization=organization, name="Metrics")
+    topic_x = TopicFactory(organization=other, name="Other topic")
+    week = week_start(now.date())
+    _cell(reps["alice_a1"], topic, enrolled=4, introduced=4, predicted_sum=3.6,
+          mastered=2, week=week, now=now)  # fmt: skip
+    _cell(reps["arthur_a2"], topic, enrolled=3, introduced=2, predicted_sum=1.2,
+          mastered=0, week=week, now=now)  # fmt: skip
+    _cell(reps["alice_a1"], topic_2, enrolled=2, introduced=2, predicted_sum=1.4,
+          mastered=1, week=week, now=now)  # fmt: skip
+    _cell(reps["bella_b1"], topic, enrolled=2, introduced=2, predicted_sum=1.0,
+          mastered=0, week=week, now=now)  # fmt: skip
+    _cell(reps["xavier_x1"], topic_x, enrolled=2, introduced=2, predicted_sum=1.0,
+          mastered=0, week=week, now=now)  # fmt: skip
+    # An older week, for the trend.
+    _cell(reps["alice_a1"], topic, enrolled=4, introduced=2, predicted_sum=1.6,
+          mastered=0, week=week - dt.timedelta(weeks=1), now=now)  # fmt: skip
+    RepTopicDay.objects.create(
+        rep=reps["alice_a1"], topic=topic, day=now.date() - dt.timedelta(days=3),
+        answers=10, correct=7, reviews=8, reviews_correct=6, reviews_corrected=6.0,
+        reviews_predicted=7.2, certain_wrong=1,
+    )  # fmt: skip
+    # Outside the 90-day window: not counted.
+    RepTopicDay.objects.create(
+        rep=reps["alice_a1"], topic=topic, day=now.date() - dt.timedelta(days=120),
+        answers=5, reviews=5, reviews_correct=0, reviews_corrected=-1.5,
+    )  # fmt: skip
+    RepTopicDay.objects.create(
+        rep=reps["bella_b1"], topic=topic, day=now.date() - dt.timedelta(days=3),
+        answers=4, reviews=4, reviews_correct=4, reviews_corrected=4.0,
+    )  # fmt: skip
+    return KpiWorld(
+        organization, team_a, team_b, manager_a, admin, outsider,
+        reps["alice_a1"], reps["arthur_a2"], reps["bella_b1"], reps["xavier_x1"],
+        topic, topic_2,
+    )  # fmt: skip
