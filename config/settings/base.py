@@ -147,12 +147,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # REINFORCEMENT
-# How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy);
-# see docs/memory.md. Keys: "wrong" and the three confidence levels.
-REINFORCEMENT_RATING_MAP = env.json(
-    "REINFORCEMENT_RATING_MAP",
-    default={"wrong": 1, "guess": 2, "fairly_sure": 3, "certain": 4},
-)
+# How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
+# as JSON with the keys "wrong", "guess", "fairly_sure" and "certain".
+# Unset: the simulator-tuned default in reinforcement/services/scheduling.py
+# (docs/memory.md).
+REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
 
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/

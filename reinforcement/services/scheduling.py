@@ -33,11 +33,15 @@ class Confidence:
 
 
 # A multiple-choice answer is not a flashcard grade: wrong is Again whatever the
-# confidence; right is graded by how sure the rep was. Overridable per
-# deployment with the REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
+# confidence; right is graded by how sure the rep was. A right answer the rep
+# calls a guess is graded Again too: with k choices a forgotten question is
+# still answered right 1 time in k, and grading those lucky guesses as
+# successes made the predicted retention shown to managers 5-8 points too high
+# in the simulator (docs/science.md). Overridable per deployment with the
+# REINFORCEMENT_RATING_MAP setting (see docs/memory.md).
 DEFAULT_RATING_MAP: Mapping[str, int] = {
     "wrong": Rating.AGAIN,
-    Confidence.GUESS: Rating.HARD,
+    Confidence.GUESS: Rating.AGAIN,
     Confidence.FAIRLY_SURE: Rating.GOOD,
     Confidence.CERTAIN: Rating.EASY,
 }
@@ -46,7 +50,7 @@ DEFAULT_RATING_MAP: Mapping[str, int] = {
 def rating_map() -> Mapping[str, int]:
     from django.conf import settings
 
-    return getattr(settings, "REINFORCEMENT_RATING_MAP", DEFAULT_RATING_MAP)
+    return getattr(settings, "REINFORCEMENT_RATING_MAP", None) or DEFAULT_RATING_MAP
 
 
 def rating_for(
@@ -117,6 +121,8 @@ class MemoryModel:
         power = 1.0 - self.decay
 
         def primitive(t):
+            if abs(power) < 1e-9:  # decay of exactly 1: the integral is a logarithm
+                return s / self.factor * np.log1p(self.factor * t / s)
             return s / (self.factor * power) * (1.0 + self.factor * t / s) ** power
 
         return (primitive(a + h) - primitive(a)) / h

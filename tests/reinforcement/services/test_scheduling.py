@@ -56,7 +56,7 @@ def test_mean_recall_matches_numeric_integral():
     [
         (False, "certain", Rating.AGAIN),
         (False, "guess", Rating.AGAIN),
-        (True, "guess", Rating.HARD),
+        (True, "guess", Rating.AGAIN),
         (True, "fairly_sure", Rating.GOOD),
         (True, "certain", Rating.EASY),
     ],
@@ -71,6 +71,15 @@ def test_rating_mapping(correct, confidence, rating):
 def test_rating_mapping_is_configurable(settings):
     settings.REINFORCEMENT_RATING_MAP = {**DEFAULT_RATING_MAP, "certain": Rating.GOOD}
     assert rating_for(correct=True, confidence="certain") == Rating.GOOD
+
+
+def test_mean_recall_is_finite_when_decay_is_one():
+    params = list(MODEL.parameters)
+    params[20] = 1.0
+    model = MemoryModel(params)
+    t = np.linspace(0, 30, 30001)
+    numeric = np.trapezoid(model.recall(8.0, t), t) / 30
+    assert model.mean_recall(8.0, 0.0, 30.0) == pytest.approx(numeric, rel=1e-6)
 
 
 def test_unknown_confidence_is_rejected():
