@@ -4,7 +4,9 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="test-only-secret-key")
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="test-only-secret-key-long-enough-for-hs256-jwt"
+)
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A real worker process in the tests writes mail to files the test reads.
