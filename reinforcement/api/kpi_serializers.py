@@ -1,0 +1,163 @@
+"""Input and output serializers of the read-only KPI API (plain Serializers)."""
+
+from rest_framework import serializers
+
+
+class KpiScopeInputSerializer(serializers.Serializer):
+    organization = serializers.IntegerField(required=False, min_value=1)
+    team = serializers.IntegerField(required=False, min_value=1)
+
+
+class KpiTopicInputSerializer(KpiScopeInputSerializer):
+    topic = serializers.IntegerField(required=False, min_value=1)
+
+
+class RetentionOutputSerializer(serializers.Serializer):
+    predicted_retention = serializers.FloatField(source="predicted", allow_null=True)
+    observed_retention = serializers.FloatField(source="observed", allow_null=True)
+    raw_review_accuracy = serializers.FloatField(source="raw_accuracy", allow_null=True)
+    predicted_at_review = serializers.FloatField(allow_null=True)
+    reviews = serializers.IntegerField()
+    mastery = serializers.FloatField(allow_null=True)
+    enrolled = serializers.IntegerField()
+    introduced = serializers.IntegerField()
+    mastered = serializers.IntegerField()
+    certain_wrong = serializers.IntegerField()
+
+
+class RepOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="rep_id")
+    username = serializers.CharField()
+    name = serializers.CharField()
+    team = serializers.CharField()
+
+
+class TeamSummaryOutputSerializer(serializers.Serializer):
+    team_id = serializers.IntegerField()
+    name = serializers.CharField()
+    reps = serializers.IntegerField()
+    retention = RetentionOutputSerializer()
+    participation = serializers.FloatField(allow_null=True)
+    delivered = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    active_7d = serializers.IntegerField(source="active_7")
+    active_30d = serializers.IntegerField(source="active_30")
+
+
+class ScopeSummaryOutputSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    target_retention = serializers.FloatField(source="target")
+    total = TeamSummaryOutputSerializer()
+    teams = TeamSummaryOutputSerializer(many=True)
+
+
+class HeatmapCellOutputSerializer(serializers.Serializer):
+    rep_id = serializers.IntegerField()
+    topic_id = serializers.IntegerField()
+    retention = RetentionOutputSerializer()
+
+
+class TopicOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    key = serializers.CharField()
+    name = serializers.CharField()
+
+
+class HeatmapOutputSerializer(serializers.Serializer):
+    as_of = serializers.DateTimeField(allow_null=True)
+    reps = RepOutputSerializer(many=True)
+    topics = TopicOutputSerializer(many=True)
+    cells = HeatmapCellOutputSerializer(many=True)
+    total = RetentionOutputSerializer()
+
+
+class CoachingItemOutputSerializer(serializers.Serializer):
+    rep = RepOutputSerializer()
+    topic = TopicOutputSerializer(allow_null=True)
+    gap = serializers.FloatField(help_text="Target minus predicted retention.")
+    retention = RetentionOutputSerializer()
+
+
+class ParticipationRowOutputSerializer(serializers.Serializer):
+    rep = RepOutputSerializer()
+    delivered = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    participation = serializers.FloatField(source="rate", allow_null=True)
+    active_7d = serializers.BooleanField(source="active_7")
+    active_30d = serializers.BooleanField(source="active_30")
+    current_streak = serializers.IntegerField()
+    longest_streak = serializers.IntegerField()
+
+
+class ParticipationOutputSerializer(serializers.Serializer):
+    delivered = serializers.IntegerField()
+    answered_on_time = serializers.IntegerField()
+    participation = serializers.FloatField(source="rate", allow_null=True)
+    active_7d = serializers.IntegerField(source="active_7")
+    active_30d = serializers.IntegerField(source="active_30")
+    reps = ParticipationRowOutputSerializer(many=True, source="rows")
+
+
+class TrendPointOutputSerializer(serializers.Serializer):
+    week = serializers.DateField()
+    predicted_retention = serializers.FloatField(source="predicted", allow_null=True)
+    observed_retention = serializers.FloatField(source="observed", allow_null=True)
+    reviews = serializers.IntegerField()
+    participation = serializers.FloatField(allow_null=True)
+    delivered = serializers.IntegerField()
+    mastery = serializers.FloatField(allow_null=True)
+
+
+class CurvePointOutputSerializer(serializers.Serializer):
+    days_from = serializers.IntegerField(source="bin_start")
+    days_to = serializers.IntegerField(source="bin_end", allow_null=True)
+    reviews = serializers.IntegerField()
+    observed_recall = serializers.FloatField(source="observed", allow_null=True)
+    model_recall = serializers.FloatField(source="predicted", allow_null=True)
+
+
+class ForgettingCurveOutputSerializer(serializers.Serializer):
+    topic = TopicOutputSerializer()
+    points = CurvePointOutputSerializer(many=True)
+
+
+class ChoicePicksOutputSerializer(serializers.Serializer):
+    choice_id = serializers.IntegerField()
+    text = serializers.CharField()
+    picks = serializers.IntegerField()
+    certain_picks = serializers.IntegerField()
+
+
+class QuestionPerformanceOutputSerializer(serializers.Serializer):
+    question_id = serializers.IntegerField()
+    key = serializers.CharField()
+    topic = serializers.CharField()
+    answers = serializers.IntegerField()
+    accuracy = serializers.FloatField(allow_null=True)
+    first_try_accuracy = serializers.FloatField(allow_null=True)
+    reps = serializers.IntegerField()
+    discrimination = serializers.FloatField(allow_null=True)
+    certain_wrong = serializers.IntegerField()
+    wrong_choices = ChoicePicksOutputSerializer(many=True)
+    flags = serializers.ListField(child=serializers.CharField())
+
+
+class MisconceptionOutputSerializer(serializers.Serializer):
+    question_id = serializers.IntegerField()
+    question_key = serializers.CharField()
+    topic = serializers.CharField()
+    choice_text = serializers.CharField()
+    certain_picks = serializers.IntegerField()
+    reps = serializers.IntegerField()
+
+
+class RampRowOutputSerializer(serializers.Serializer):
+    rep = RepOutputSerializer()
+    module_id = serializers.IntegerField()
+    module = serializers.CharField()
+    new_hire = serializers.BooleanField()
+    started_on = serializers.DateField()
+    mastered_on = serializers.DateField(source="reached_on", allow_null=True)
+    days = serializers.IntegerField(help_text="To mastery, or so far if not reached.")
+    team_median_days = serializers.FloatField(allow_null=True)
+    new_hire_median_days = serializers.FloatField(allow_null=True)

@@ -1,0 +1,207 @@
+"""Read-only KPI endpoints for BI tools: validate the scope, call one selector."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from enablement.models import Topic
+from reinforcement.api import kpi_serializers as s
+from reinforcement.selectors import kpis
+from reinforcement.selectors.scoping import KpiScope, ScopeDenied, kpi_scope_get
+
+TAG = "KPIs"
+SCOPE_PARAMETERS = [
+    OpenApiParameter(
+        "organization", int, description="Organization id (default: the first visible)."
+    ),
+    OpenApiParameter(
+        "team", int, description="Narrow to one visible team (default: all visible)."
+    ),
+]
+TOPIC_PARAMETER = OpenApiParameter(
+    "topic", int, description="Topic id (default: the weakest topic)."
+)
+
+
+def _scope(request: Request, serializer_class=s.KpiScopeInputSerializer):
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    try:
+        scope = kpi_scope_get(
+            user=request.user,
+            organization_id=params.validated_data.get("organization"),
+            team_id=params.validated_data.get("team"),
+        )
+    except ScopeDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return scope, params.validated_data
+
+
+def _docs(summary: str, response, parameters=None):
+    return extend_schema(
+        tags=[TAG],
+        summary=summary,
+        parameters=parameters or SCOPE_PARAMETERS,
+        responses=response,
+    )
+
+
+class KpiSummaryGetApi(APIView):
+    @_docs(
+        "Retention, mastery and participation per team and in total",
+        s.ScopeSummaryOutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        summary = kpis.scope_summary(scope=scope, now=timezone.now())
+        return Response(s.ScopeSummaryOutputSerializer(summary).data)
+
+
+@dataclass
+class _Cell:
+    rep_id: int
+    topic_id: int
+    retention: kpis.Retention
+
+
+class RetentionHeatmapGetApi(APIView):
+    @_docs(
+        "Predicted and observed retention and mastery per rep x topic",
+        s.HeatmapOutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
+        reps = {r.rep_id for r in heatmap.reps}
+        data = {
+            "as_of": heatmap.as_of,
+            "reps": heatmap.reps,
+            "topics": heatmap.topics,
+            "cells": [
+                _Cell(rep_id, topic_id, cell)
+                for (rep_id, topic_id), cell in sorted(heatmap.cells.items())
+                if rep_id in reps
+            ],
+            "total": heatmap.total,
+        }
+        return Response(s.HeatmapOutputSerializer(data).data)
+
+
+class CoachingListApi(APIView):
+    @_docs(
+        "Reps and rep x topic cells under the target retention, ranked",
+        s.CoachingItemOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
+        items = kpis.coaching_list(
+            heatmap=heatmap, target=scope.organization.target_retention, limit=500
+        )
+        return Response(s.CoachingItemOutputSerializer(items, many=True).data)
+
+
+class ParticipationGetApi(APIView):
+    @_docs(
+        "Prompts answered on time, active reps and streaks (30 days)",
+        s.ParticipationOutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        participation = kpis.participation_summary(scope=scope, now=timezone.now())
+        return Response(s.ParticipationOutputSerializer(participation).data)
+
+
+class TrendListApi(APIView):
+    @_docs(
+        "Weekly retention, participation and mastery, last 26 weeks",
+        s.TrendPointOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        points = kpis.trends(scope=scope, now=timezone.now())
+        return Response(s.TrendPointOutputSerializer(points, many=True).data)
+
+
+class ForgettingCurveGetApi(APIView):
+    @_docs(
+        "Observed recall of a topic by days since the last review, beside the model",
+        s.ForgettingCurveOutputSerializer,
+        [*SCOPE_PARAMETERS, TOPIC_PARAMETER],
+    )
+    def get(self, request: Request) -> Response:
+        scope, params = _scope(request, s.KpiTopicInputSerializer)
+        topic = _topic(scope, params.get("topic"))
+        points = kpis.forgetting_curve(scope=scope, topic_id=topic.pk)
+        data = {"topic": topic, "points": points}
+        return Response(s.ForgettingCurveOutputSerializer(data).data)
+
+
+def _topic(scope: KpiScope, topic_id: int | None) -> Topic:
+    topics = Topic.objects.filter(organization=scope.organization)
+    if topic_id is not None:
+        return get_object_or_404(topics, pk=topic_id)
+    heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
+    if not heatmap.topics:
+        return get_object_or_404(topics.order_by("name")[:1])
+    return min(
+        heatmap.topics,
+        key=lambda t: (heatmap.by_topic[t.pk].predicted or 1.0, t.name),
+    )
+
+
+class ContentPerformanceListApi(APIView):
+    @_docs(
+        "Per question: accuracy, discrimination, wrong-choice picks, flags",
+        s.QuestionPerformanceOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        rows = kpis.content_performance(scope=scope)
+        return Response(s.QuestionPerformanceOutputSerializer(rows, many=True).data)
+
+
+class MisconceptionListApi(APIView):
+    @_docs(
+        "Wrong choices picked with certainty, most often first",
+        s.MisconceptionOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        rows = kpis.misconception_list(scope=scope, limit=500)
+        return Response(s.MisconceptionOutputSerializer(rows, many=True).data)
+
+
+@dataclass
+class _RampRow:
+    row: kpis.RampRow
+    team_median_days: float | None
+    new_hire_median_days: float | None
+
+    def __getattr__(self, name):
+        return getattr(self.row, name)
+
+
+class RampListApi(APIView):
+    @_docs(
+        "Days from each enrollment's start to 80% mastery of the module",
+        s.RampRowOutputSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        ramp = kpis.ramp_summary(scope=scope, now=timezone.now())
+        rows = [
+            _RampRow(
+                r,
+                ramp.team_median_days.get(r.module_id),
+                ramp.new_hire_median_days.get(r.module_id),
+            )
+            for r in ramp.rows
+        ]
+        return Response(s.RampRowOutputSerializer(rows, many=True).data)
