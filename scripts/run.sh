@@ -5,14 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements.txt
 export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
-export PORT="${PORT:-8000}"
+# Not PORT: honcho assigns PORT to each process itself.
+export WEB_PORT="${WEB_PORT:-8000}"
 mkdir -p .run
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
 cat <<MSG
 
   Sales reinforcement is starting.
-    Admin and authoring:  http://127.0.0.1:${PORT}/admin/
+    Admin and authoring:  http://127.0.0.1:${WEB_PORT}/admin/
   Ctrl-C stops web, worker, beat and Redis.
 
 MSG

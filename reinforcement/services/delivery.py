@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import ngettext
 
 from enablement.models import RepProfile
 from reinforcement.models import DailyPlan, Delivery, Prompt
@@ -92,6 +93,12 @@ def _today_url() -> str:
     return f"{settings.SITE_URL.rstrip('/')}/today/"
 
 
+def _dose_title(count: int) -> str:
+    return ngettext(
+        "Your question for today", "Your %(n)d questions for today", count
+    ) % {"n": count}
+
+
 def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
     # The inbox is the prompts themselves; delivering makes them visible as delivered.
     return None
@@ -101,7 +108,12 @@ def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
     context = {"rep": plan.rep, "prompts": prompts, "url": _today_url(), "plan": plan}
     try:
         send_mail(
-            subject=f"Your {len(prompts)} questions for today",
+            subject=ngettext(
+                "Your question for today",
+                "Your %(n)d questions for today",
+                len(prompts),
+            )
+            % {"n": len(prompts)},
             message=render_to_string("reinforcement/email/daily_dose.txt", context),
             from_email=None,
             recipient_list=[plan.rep.email],
@@ -113,8 +125,8 @@ def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
 def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
     profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
     text = (
-        f"{plan.rep.get_full_name() or plan.rep.get_username()}: {len(prompts)} questions "
-        f"for today ({', '.join(sorted({p.question.topic.name for p in prompts}))}). "
+        f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_dose_title(len(prompts))} "
+        f"({', '.join(sorted({p.question.topic.name for p in prompts}))}). "
         f"<{_today_url()}|Answer now>"
     )
     request = urllib.request.Request(
