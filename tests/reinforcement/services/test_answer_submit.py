@@ -1,5 +1,4 @@
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
@@ -11,6 +10,7 @@ from reinforcement.services.answers import AnswerRejected, answer_submit
 from reinforcement.services.scheduling import Rating
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import make_prompt
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -175,23 +175,9 @@ def test_racing_requests_with_one_key_write_one_answer(rep_profile):
     )
     prompt = make_prompt(rep=rep_profile.user, question=question)
     right = question.choices.get(is_correct=True)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(submit(rep_profile.user, prompt, [right], key="same"))
-        except Exception as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = run_concurrently(
+        lambda: submit(rep_profile.user, prompt, [right], key="same")
+    )
 
     assert errors == []
     assert len(results) == 2

@@ -1,5 +1,4 @@
 import datetime as dt
-import threading
 
 import pytest
 from django.db import connection
@@ -16,6 +15,7 @@ from tests.factories.enablement import (
     TeamFactory,
     TopicFactory,
 )
+from tests.support.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -157,23 +157,7 @@ def test_one_plan_per_rep_per_day_when_two_workers_race():
     assert connection.vendor == "postgresql"
     reps = [enrolled_rep()[0] for _ in range(3)]
     ids = [r.id for r in reps]
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            plans_create(rep_ids=ids, now=TUESDAY)
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, errors = run_concurrently(lambda: plans_create(rep_ids=ids, now=TUESDAY))
     assert errors == []
     assert DailyPlan.objects.count() == 3
     for rep in reps:
