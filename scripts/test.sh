@@ -10,3 +10,11 @@ source scripts/test_services.sh
 export DJANGO_SETTINGS_MODULE=config.settings.test
 mkdir -p test-artifacts
 .venv/bin/python -m pytest "$@"
+if [ $# -eq 0 ]; then
+  # SQLite is the embedded default: a smoke run of the core services on it.
+  echo "==> SQLite smoke run"
+  DATABASE_URL="sqlite:///$services_dir/smoke.sqlite3" .venv/bin/python -m pytest -q \
+    -m "not postgresql and not worker and not browser" -p no:cacheprovider \
+    tests/enablement tests/reinforcement/services/test_planning.py \
+    tests/reinforcement/services/test_answer_submit.py tests/reinforcement/services/test_delivery.py
+fi

@@ -21,6 +21,7 @@ from tests.factories.enablement import (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.postgresql
 def test_suite_runs_on_postgresql():
     """The integration suite is meant for PostgreSQL, the production database."""
     assert connection.vendor == "postgresql"

@@ -166,6 +166,7 @@ def test_multiple_choice_needs_exactly_the_correct_set(rep_profile):
     assert submit(rep_profile.user, p2, [a, b], key="k2").answer.correct
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_racing_requests_with_one_key_write_one_answer(rep_profile):
     """Two threads submit the same answer at once on PostgreSQL: one Answer row."""

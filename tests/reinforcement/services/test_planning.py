@@ -152,6 +152,7 @@ def test_one_plan_per_rep_per_day_when_run_twice():
     assert reps_due_for_planning(now=TUESDAY) == []
 
 
+@pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_one_plan_per_rep_per_day_when_two_workers_race():
     assert connection.vendor == "postgresql"
