@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The answer endpoint under load, beside a trivial authenticated endpoint:
+# gunicorn on a throwaway PostgreSQL, locust from a second process.
+# See docs/benchmarks.md. Usage: bash benchmarks/answer_load.sh [--workers 3] [--seconds 30]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements-dev.txt
+scripts/system_packages.sh
+source scripts/test_services.sh
+export DJANGO_SETTINGS_MODULE=config.settings.production
+export DJANGO_SECRET_KEY="bench-only-secret-key-not-for-production-use"
+export DJANGO_ALLOWED_HOSTS=127.0.0.1
+export DJANGO_SECURE_SSL_REDIRECT=false
+export DJANGO_LOG_LEVEL=WARNING
+.venv/bin/python benchmarks/answer_load.py "$@"
