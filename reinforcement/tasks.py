@@ -4,6 +4,8 @@ The database is the schedule: beat only wakes the dispatcher, and every task
 is idempotent by database constraints, so a redelivered task is harmless.
 """
 
+import datetime as dt
+
 from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.db import transaction
@@ -17,6 +19,9 @@ logger = get_task_logger(__name__)
 # query (200 reps: ~30k rows, a few MB) and takes ~1 s, so a task stays short
 # and many workers share a large organization.
 PLAN_CHUNK_SIZE = 200
+# Days of participation rollups the hourly refresh recomputes: the longest
+# prompt window plus a margin, so every expiry is counted.
+KPI_REFRESH_DAYS = 8
 
 
 @shared_task
@@ -103,3 +108,30 @@ def heartbeat_record_task(self) -> int:
 
     heartbeat = heartbeat_record(hostname=self.request.hostname or "unknown")
     return heartbeat.beats
+
+
+@shared_task
+def kpi_participation_refresh_task() -> int:
+    """Recompute participation rollups of the last few days; returns rows written.
+
+    Prompts expire hourly, which the answer path never sees. Cost: one grouped
+    read of the days' prompts (about 3 per rep per day).
+    """
+    from reinforcement.services.rollups import participation_refresh
+
+    today = timezone.now().date()
+    return participation_refresh(
+        days=[today - dt.timedelta(days=d) for d in range(KPI_REFRESH_DAYS)]
+    )
+
+
+@shared_task
+def kpi_snapshots_refresh_task() -> int:
+    """Rewrite this week's retention and mastery snapshot of every rep.
+
+    Cost: reads every rep's memory states once, in chunks of 500 reps (about
+    a second per 100k states); returns rows written.
+    """
+    from reinforcement.services.rollups import snapshots_refresh_all
+
+    return snapshots_refresh_all(now=timezone.now())

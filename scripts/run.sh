@@ -10,6 +10,7 @@ export WEB_PORT="${WEB_PORT:-8000}"
 mkdir -p .run
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py seed_demo
+.venv/bin/python manage.py seed_demo_history
 cat <<MSG
 
   Sales reinforcement is starting.

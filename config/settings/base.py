@@ -139,6 +139,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reinforcement.tasks.memory_models_refit_task",
         "schedule": crontab(hour=3, minute=20),
     },
+    # Every hour at :25: recompute participation rollups of the last 8 days
+    # (prompts expire hourly, after the answer path last saw them).
+    "refresh-kpi-participation": {
+        "task": "reinforcement.tasks.kpi_participation_refresh_task",
+        "schedule": crontab(minute=25),
+    },
+    # Every night at 02:40 UTC: rewrite this week's retention and mastery
+    # snapshot of every rep (predicted recall decays without answers).
+    "refresh-kpi-snapshots": {
+        "task": "reinforcement.tasks.kpi_snapshots_refresh_task",
+        "schedule": crontab(hour=2, minute=40),
+    },
     # Every minute: record that the worker is alive (a cheap liveness signal).
     "worker-heartbeat": {
         "task": "reinforcement.tasks.heartbeat_record_task",

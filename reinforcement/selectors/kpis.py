@@ -36,10 +36,11 @@ TREND_WEEKS = 26
 NEW_HIRE_DAYS = 120
 # Content flags need this many answers (and reps, for discrimination).
 FLAG_MIN_ANSWERS = 10
-FLAG_MIN_REPS = 5
+FLAG_MIN_REPS = 8
 FLAG_TOO_HARD = 0.35
 FLAG_TOO_EASY = 0.95
-FLAG_NEGATIVE_DISCRIMINATION = -0.1
+# With 8 to 15 reps a correlation of -0.3 is rarely chance alone.
+FLAG_NEGATIVE_DISCRIMINATION = -0.3
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

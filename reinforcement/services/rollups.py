@@ -175,16 +175,14 @@ def participation_refresh(
 ) -> int:
     """Recompute participation rows of these reps (all when None) on these days.
 
-    A prompt counts as delivered once it was delivered, answered or expired;
-    planned prompts never shown to the rep do not count. Returns rows written.
+    A prompt counts as delivered unless it is still only planned (never shown
+    to the rep); expired prompts count, unanswered. Returns rows written.
     """
     days = sorted(set(days))
     prompts = Prompt.objects.filter(local_date__in=days)
     if rep_ids is not None:
         prompts = prompts.filter(rep_id__in=list(rep_ids))
-    delivered = Q(delivered_at__isnull=False) | Q(
-        status__in=[Prompt.Status.ANSWERED, Prompt.Status.EXPIRED]
-    )
+    delivered = Q(delivered_at__isnull=False) | ~Q(status=Prompt.Status.PLANNED)
     rows = (
         prompts.values("rep_id", "local_date")
         .annotate(

@@ -30,19 +30,19 @@ def team_with_manager():
 
 
 def test_discrimination_and_flags(team_with_manager, django_assert_max_num_queries):
-    """Strong reps get q1-q3 right and q4 wrong; weak reps the reverse.
+    """Four strong reps get q1-q3 right and q4 wrong; weak reps the reverse.
 
     q1: reps' score on q1 against their score on the rest is perfectly
     positive (+1); q4 perfectly negative (-1): flagged. q5 is missed by all
-    (12 answers, none right): flagged as nobody gets it right.
+    (16 answers, none right): flagged as nobody gets it right.
     """
     # given
     team, manager = team_with_manager
     module = ModuleFactory(methodology__organization=team.organization)
     qs = [QuestionFactory(module=module, key=f"q{i}") for i in range(1, 6)]
-    for i in range(6):
+    for i in range(8):
         rep = RepProfileFactory(team=team).user
-        strong = i < 3
+        strong = i < 4
         for q in qs[:3]:
             RepQuestionStat.objects.create(
                 rep=rep,
@@ -73,7 +73,7 @@ def test_discrimination_and_flags(team_with_manager, django_assert_max_num_queri
     assert perf["q4"].flags == ["strong reps miss it more"]
     assert perf["q1"].flags == []
     assert perf["q5"].flags == ["nobody gets it right"]
-    assert perf["q5"].accuracy == 0 and perf["q5"].answers == 12
+    assert perf["q5"].accuracy == 0 and perf["q5"].answers == 16
     assert perf["q1"].first_try_accuracy == pytest.approx(0.5)
 
 

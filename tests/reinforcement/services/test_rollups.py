@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 from enablement.models import Question
 from reinforcement.models import (
     Answer,
+    KpiFillState,
+    MemoryState,
     ModuleMastery,
     RepChoiceStat,
     RepDay,
@@ -204,3 +206,36 @@ def test_rebuild_replays_the_ramp_milestone(rep_profile):
     assert milestone.reached_at == first_stable.answered_at
     rollups_rebuild(rep_ids=[rep.id])
     assert ModuleMastery.objects.get(rep=rep).reached_at == first_stable.answered_at
+
+
+def test_refresh_tasks_rewrite_snapshots_and_participation(rep_profile):
+    """The beat tasks run the refresh services over every rep."""
+    from reinforcement.tasks import (
+        kpi_participation_refresh_task,
+        kpi_snapshots_refresh_task,
+    )
+
+    question = QuestionFactory(
+        module__methodology__organization=rep_profile.team.organization
+    )
+    MemoryState.objects.create(rep=rep_profile.user, question=question)
+    make_prompt(rep=rep_profile.user, question=question)
+    assert kpi_snapshots_refresh_task() == 1
+    assert kpi_participation_refresh_task() == 1
+    assert RepDay.objects.get(rep=rep_profile.user).delivered == 1
+    assert KpiFillState.objects.get(name="snapshots").state == "done"
+
+
+def test_demo_history_runs_once():
+    """A short demo history answers through the services, then does nothing."""
+    from django.utils import timezone
+
+    from enablement.services.demo import demo_seed
+    from reinforcement.services.demo_history import demo_history_seed
+
+    today = timezone.localdate()
+    demo_seed(today=today)
+    summary = demo_history_seed(today=today, days=8)
+    assert not summary.skipped and summary.answers > 20
+    assert RepTopicDay.objects.exists() and RepTopicSnapshot.objects.exists()
+    assert demo_history_seed(today=today, days=8).skipped

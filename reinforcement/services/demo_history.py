@@ -1,0 +1,172 @@
+"""A few months of simulated answers for the demo organization, so KPIs are not empty.
+
+Runs the real planner and answer service day by day with explicit ``now=``
+values. The simulated reps differ: some are weaker, some skip days, a few hold
+confident misconceptions, and one question is deliberately broken (its keyed
+answer is disputable, so strong reps pick another choice).
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from enablement.models import Organization, Question, RepProfile
+from enablement.services.demo import DEMO_ORGANIZATION
+from reinforcement.models import Answer, Prompt
+from reinforcement.services.answers import answer_submit
+from reinforcement.services.planning import plans_create
+from reinforcement.services.prompts import prompts_expire
+from reinforcement.services.rollups import (
+    participation_refresh,
+    rollups_rebuild,
+    snapshots_refresh,
+)
+
+HISTORY_DAYS = 90
+# Share of days each kind of rep answers; cycled over the reps of a team.
+ATTENDANCE = (0.97, 0.92, 0.85, 0.95, 0.6, 0.9, 0.75, 0.98, 0.88, 0.5, 0.93)
+# How well each rep learns (1 strong .. 0.5 weak); cycled likewise.
+SKILL = (0.95, 0.7, 0.85, 0.55, 0.9, 0.8, 0.6, 1.0, 0.75, 0.65, 0.85)
+MISCONCEPTION_QUESTIONS = 3
+# Share of reps who hold each misconception.
+MISCONCEIVED_SHARE = 0.4
+
+
+@dataclass
+class HistorySummary:
+    skipped: bool
+    days: int = 0
+    answers: int = 0
+    broken_question: str = ""
+    misconception_questions: tuple[str, ...] = ()
+
+
+@dataclass
+class _Learner:
+    rep_id: int
+    skill: float
+    attendance: float
+    hired_on: dt.date | None
+
+
+def demo_history_seed(
+    *, today: dt.date, days: int = HISTORY_DAYS, seed: int = 7
+) -> HistorySummary:
+    """Simulate ``days`` days of plans and answers for the demo reps; once only.
+
+    Does nothing when the demo organization already has answers. Returns what
+    was simulated.
+    """
+    organization = Organization.objects.get(name=DEMO_ORGANIZATION)
+    if Answer.objects.filter(
+        question__module__methodology__organization=organization
+    ).exists():
+        return HistorySummary(skipped=True)
+    rng = random.Random(seed)
+    profiles = list(
+        RepProfile.objects.filter(team__organization=organization).order_by("user_id")
+    )
+    learners = {
+        p.user_id: _Learner(
+            p.user_id,
+            SKILL[i % len(SKILL)],
+            ATTENDANCE[i % len(ATTENDANCE)],
+            p.hired_on,
+        )
+        for i, p in enumerate(profiles)
+    }
+    questions = list(
+        Question.objects.filter(
+            module__methodology__organization=organization,
+            status=Question.Status.PUBLISHED,
+            kind=Question.Kind.SINGLE_CHOICE,
+            module__key="discovery-foundations",  # every demo team is enrolled
+        ).order_by("key")
+    )
+    broken = questions[0] if questions else None
+    traps = questions[1 : 1 + MISCONCEPTION_QUESTIONS]
+    wrong_choice = {
+        q.pk: q.choices.filter(is_correct=False).order_by("position").first().pk
+        for q in [*traps, *([broken] if broken else [])]
+    }
+    misconceived = {
+        q.pk: {r for r in learners if rng.random() < MISCONCEIVED_SHARE} for q in traps
+    }
+    summary = HistorySummary(
+        skipped=False,
+        broken_question=broken.key if broken else "",
+        misconception_questions=tuple(q.key for q in traps),
+    )
+    choices: dict[int, tuple[list[int], list[int]]] = {}
+    for offset in range(days, 0, -1):
+        # One transaction per simulated day: far fewer commits (fsyncs) on SQLite.
+        with transaction.atomic():
+            day = today - dt.timedelta(days=offset)
+            noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+            active = [
+                r for r, learner in learners.items()
+                if learner.hired_on is None or learner.hired_on <= day
+            ]  # fmt: skip
+            outcomes = plans_create(rep_ids=active, now=noon, ignore_delivery_hour=True)
+            plan_ids = [o.plan_id for o in outcomes if o.plan_id]
+            # The in-app inbox is the delivery here; email and Slack are not simulated.
+            Prompt.objects.filter(
+                plan_id__in=plan_ids, status=Prompt.Status.PLANNED
+            ).update(status=Prompt.Status.DELIVERED, delivered_at=noon)
+            prompts = Prompt.objects.filter(plan_id__in=plan_ids).values_list(
+                "pk", "rep_id", "question_id", "predicted_recall", "local_date"
+            )
+            skipping = {r for r in active if rng.random() > learners[r].attendance}
+            for prompt_id, rep_id, question_id, predicted, _day in prompts:
+                if rep_id in skipping:
+                    continue
+                if question_id not in choices:
+                    rows = list(
+                        Question.objects.get(pk=question_id)
+                        .choices.order_by("position")
+                        .values_list("pk", "is_correct")
+                    )
+                    choices[question_id] = (
+                        [pk for pk, ok in rows if ok],
+                        [pk for pk, ok in rows if not ok],
+                    )
+                picked, confidence = _answer(
+                    rng, learners[rep_id], question_id, predicted, choices[question_id],
+                    broken.pk if broken else None, wrong_choice,
+                    rep_id in misconceived.get(question_id, ()),
+                )  # fmt: skip
+                answer_submit(
+                    rep_id=rep_id, prompt_id=prompt_id, choice_ids=picked,
+                    confidence=confidence, idempotency_key=f"demo-{prompt_id}",
+                    now=noon + dt.timedelta(minutes=rng.randint(5, 400)),
+                )  # fmt: skip
+                summary.answers += 1
+            prompts_expire(now=noon)
+            snapshots_refresh(rep_ids=active, now=noon + dt.timedelta(hours=11))
+            summary.days += 1
+    rollups_rebuild(rep_ids=list(learners))
+    participation_refresh(days={today - dt.timedelta(days=d) for d in range(days + 4)})
+    return summary
+
+
+def _answer(
+    rng, learner, question_id, predicted, choices, broken_id, wrong_choice, misconceived
+) -> tuple[list[int], str]:
+    right, wrong = choices
+    recall = predicted if predicted is not None else 0.3 + 0.5 * learner.skill
+    # A rep of skill 0.8 remembers what the model predicts; weaker reps less.
+    knows = rng.random() < recall ** (0.8 / learner.skill)
+    if question_id == broken_id and learner.skill >= 0.8 and rng.random() < 0.75:
+        return [wrong_choice[question_id]], "fairly_sure"
+    if misconceived and rng.random() < 0.8:
+        return [wrong_choice[question_id]], "certain"
+    if knows:
+        return right, rng.choices(
+            ["certain", "fairly_sure", "guess"], weights=[5, 4, 1]
+        )[0]
+    options = right + wrong
+    return [rng.choice(options)], rng.choices(
+        ["guess", "fairly_sure", "certain"], weights=[6, 3, 1]
+    )[0]

@@ -1,0 +1,84 @@
+"""A demo manager opens the KPI dashboard in Chromium and downloads a CSV."""
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from enablement.services.demo import DEMO_PASSWORD, demo_seed
+from reinforcement.services.demo_history import demo_history_seed
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls
+# from the test body are still plain synchronous ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def test_demo_manager_sees_charts_and_downloads_csv(browser, live_server):
+    # given: the demo organization with three weeks of simulated history
+    today = timezone.localdate()
+    demo_seed(today=today)
+    demo_history_seed(today=today, days=21)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, accept_downloads=True
+    )
+    page = context.new_page()
+    # when: manager.east logs in through the admin and follows the admin link
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("input[name=username]", "manager.east")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.click("text=Manager dashboard")
+    page.wait_for_selector("svg.heatmap")
+    # then: the heat map, trend, forgetting curve and participation render
+    cells = page.locator("svg.heatmap g.cell")
+    assert cells.count() >= 11 * 5
+    assert page.locator("svg.heatmap g.cell title").first.text_content().count("%") >= 1
+    assert page.locator("svg.trend polyline").count() >= 2
+    assert page.locator("svg.forgetting-curve circle.observed").count() >= 1
+    assert page.locator("svg.participation g.bar").count() == 11
+    body = page.content()
+    assert "rep12" not in body  # Mid-Market West, not manager.east's team
+    cells.first.focus()
+    box = page.locator("svg.heatmap").bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 200
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "manager-dashboard.png"), full_page=True)
+    with page.expect_download() as download_info:
+        page.click("#heatmap h2 a")
+    download = download_info.value
+    path = ARTIFACTS / download.suggested_filename
+    download.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert download.suggested_filename.startswith("kpi-heatmap-")
+    assert rows and {r["team"] for r in rows} == {"Enterprise East"}
+    context.close()
