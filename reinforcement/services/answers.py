@@ -130,7 +130,10 @@ def _answer_submit_locked(
     if replay is not None:
         return replay
     prompt = (
-        Prompt.objects.select_for_update()
+        # of=("self",): lock only the prompt row. Without it PostgreSQL also
+        # locks the joined question, module and methodology rows, and every
+        # answer in the organization queues behind the others.
+        Prompt.objects.select_for_update(of=("self",))
         .filter(pk=prompt_id, rep_id=rep_id)
         .select_related("question__module__methodology")
         .first()

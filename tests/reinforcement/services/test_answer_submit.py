@@ -185,3 +185,20 @@ def test_racing_requests_with_one_key_write_one_answer(rep_profile):
     assert {r.answer.pk for r in results} == {Answer.objects.get().pk}
     assert sorted(r.replayed for r in results) == [False, True]
     assert MemoryState.objects.get().review_count == 1
+
+
+@pytest.mark.postgresql
+def test_answer_locks_only_its_own_rows(setup):
+    """Locking the prompt must not lock the shared question, module or methodology."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    rep, _, prompt, right, _ = setup
+    with CaptureQueriesContext(conn) as queries:
+        submit(rep, prompt, [right])
+    locking = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locking, "the answer path takes row locks"
+    for sql in locking:
+        # A plain FOR UPDATE over a join locks every joined row.
+        assert " JOIN " not in sql or 'FOR UPDATE OF "reinforcement_' in sql, sql
+    assert any(" JOIN " in sql for sql in locking)
