@@ -311,6 +311,35 @@ class RepTopicDay(models.Model):
         return f"{self.rep_id}/{self.topic_id} {self.day}"
 
 
+class RepAnswerDay(models.Model):
+    """One rep's answers on one UTC day, all topics: for team and organization reads.
+
+    The same sums as RepTopicDay without the topic, so organization summaries
+    and trends read one row per rep and day instead of one per topic.
+    """
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    answers = models.PositiveIntegerField(default=0)
+    correct = models.PositiveIntegerField(default=0)
+    certain_wrong = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+    reviews_correct = models.PositiveIntegerField(default=0)
+    reviews_corrected = models.FloatField(default=0.0)
+    reviews_predicted = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rep", "day"], name="rep_answer_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="rep_answer_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.day}"
+
+
 class RepDay(models.Model):
     """Participation of one rep on one local plan day, from that day's prompts."""
 

@@ -17,6 +17,7 @@ from django.db.models.functions import TruncWeek
 from enablement.models import Enrollment, Question, Topic
 from reinforcement.models import (
     ModuleMastery,
+    RepAnswerDay,
     RepChoiceStat,
     RepDay,
     RepQuestionStat,
@@ -382,7 +383,7 @@ def trends(
             points[r["week"]].predicted = _ratio(r["p"], r["i"])
             points[r["week"]].mastery = _ratio(r["m"], r["e"])
     for r in (
-        RepTopicDay.objects.filter(rep_id__in=reps, day__gte=first)
+        RepAnswerDay.objects.filter(rep_id__in=reps, day__gte=first)
         .annotate(week=TruncWeek("day"))
         .values("week")
         .annotate(n=Sum("reviews"), c=Sum("reviews_corrected"))
@@ -764,7 +765,7 @@ def scope_summary(
         ret.predicted_sum, ret.mastered = r["p"], r["m"]
     since = now.date() - dt.timedelta(days=window_days)
     for r in (
-        RepTopicDay.objects.filter(rep_id__in=rep_ids, day__gt=since)
+        RepAnswerDay.objects.filter(rep_id__in=rep_ids, day__gt=since)
         .values(team_key)
         .annotate(
             n=Sum("reviews"), c=Sum("reviews_correct"), k=Sum("reviews_corrected"),

@@ -20,6 +20,7 @@ from reinforcement.models import (
     MemoryState,
     ModuleMastery,
     Prompt,
+    RepAnswerDay,
     RepChoiceStat,
     RepDay,
     RepQuestionStat,
@@ -42,6 +43,11 @@ RECALL_BINS = (1, 2, 4, 7, 14, 30, 60)
 # Reps per snapshot chunk: about 100 memory states each, so 500 reps read
 # ~50k rows (a few MB) per query and a chunk writes ~20k snapshot rows.
 SNAPSHOT_CHUNK_SIZE = 500
+# The sums RepAnswerDay shares with RepTopicDay.
+ANSWER_DAY_FIELDS = (
+    "answers", "correct", "certain_wrong", "reviews", "reviews_correct",
+    "reviews_corrected", "reviews_predicted",
+)  # fmt: skip
 # Rows per bulk insert or update.
 BATCH_SIZE = 2000
 
@@ -103,21 +109,26 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
         not answer.correct and answer.confidence == Answer.Confidence.CERTAIN
     )
 
-    day, _ = RepTopicDay.objects.get_or_create(
-        rep_id=rep_id, topic_id=topic_id, day=answer.answered_at.date()
-    )
-    RepTopicDay.objects.filter(pk=day.pk).update(
-        answers=F("answers") + 1,
-        correct=F("correct") + int(answer.correct),
-        on_time=F("on_time") + int(answer.on_time),
-        certain_wrong=F("certain_wrong") + int(certain_wrong),
-        reviews=F("reviews") + int(spaced),
-        reviews_correct=F("reviews_correct") + int(spaced and answer.correct),
-        reviews_corrected=F("reviews_corrected")
+    increments = {
+        "answers": F("answers") + 1,
+        "correct": F("correct") + int(answer.correct),
+        "certain_wrong": F("certain_wrong") + int(certain_wrong),
+        "reviews": F("reviews") + int(spaced),
+        "reviews_correct": F("reviews_correct") + int(spaced and answer.correct),
+        "reviews_corrected": F("reviews_corrected")
         + (corrected_score(correct=answer.correct, chance=chance) if spaced else 0.0),
-        reviews_predicted=F("reviews_predicted")
+        "reviews_predicted": F("reviews_predicted")
         + ((answer.predicted_recall or 0.0) if spaced else 0.0),
+    }
+    day = answer.answered_at.date()
+    topic_day, _ = RepTopicDay.objects.get_or_create(
+        rep_id=rep_id, topic_id=topic_id, day=day
     )
+    RepTopicDay.objects.filter(pk=topic_day.pk).update(
+        on_time=F("on_time") + int(answer.on_time), **increments
+    )
+    answer_day, _ = RepAnswerDay.objects.get_or_create(rep_id=rep_id, day=day)
+    RepAnswerDay.objects.filter(pk=answer_day.pk).update(**increments)
 
     stat, created = RepQuestionStat.objects.get_or_create(
         rep_id=rep_id,
@@ -370,7 +381,13 @@ def rollups_rebuild(*, rep_ids: list[int]) -> int:
     alone (they record memory states as they were, which the log cannot give
     back without replaying FSRS). Returns the number of answers read.
     """
-    for model in (RepTopicDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin):
+    for model in (
+        RepTopicDay,
+        RepAnswerDay,
+        RepQuestionStat,
+        RepChoiceStat,
+        RepTopicRecallBin,
+    ):
         model.objects.filter(rep_id__in=rep_ids).delete()
     ModuleMastery.objects.filter(rep_id__in=rep_ids).delete()
     correct_ids: dict[int, set[int]] = defaultdict(set)
@@ -470,8 +487,16 @@ def rollups_rebuild(*, rep_ids: list[int]) -> int:
                 >= RAMP_MASTERY_SHARE * total
             ):
                 milestones[(rep_id, module_id)] = answered_at
+    answer_days: dict[tuple, RepAnswerDay] = {}
+    for d in days.values():
+        total = answer_days.setdefault(
+            (d.rep_id, d.day), RepAnswerDay(rep_id=d.rep_id, day=d.day)
+        )
+        for name in ANSWER_DAY_FIELDS:
+            setattr(total, name, getattr(total, name) + getattr(d, name))
     for model, objs in (
         (RepTopicDay, days),
+        (RepAnswerDay, answer_days),
         (RepQuestionStat, stats),
         (RepChoiceStat, picks),
         (RepTopicRecallBin, bins),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from enablement.models import Organization, Team, Topic
-from reinforcement.models import RepTopicDay, RepTopicSnapshot
+from reinforcement.models import RepAnswerDay, RepTopicDay, RepTopicSnapshot
 from reinforcement.services.rollups import week_start
 from tests.factories.enablement import (
     OrganizationFactory,
@@ -40,6 +40,13 @@ def _cell(rep, topic, *, enrolled, introduced, predicted_sum, mastered, week, no
         rep=rep, topic=topic, week=week, enrolled=enrolled, introduced=introduced,
         predicted_sum=predicted_sum, mastered=mastered, computed_at=now,
     )  # fmt: skip
+
+
+def _day(**fields) -> None:
+    """An answer rollup on a topic, and the same sums in the all-topics row."""
+    RepTopicDay.objects.create(**fields)
+    fields.pop("topic")
+    RepAnswerDay.objects.create(**fields)
 
 
 def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
@@ -86,17 +93,17 @@ def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
     # An older week, for the trend.
     _cell(reps["alice_a1"], topic, enrolled=4, introduced=2, predicted_sum=1.6,
           mastered=0, week=week - dt.timedelta(weeks=1), now=now)  # fmt: skip
-    RepTopicDay.objects.create(
+    _day(
         rep=reps["alice_a1"], topic=topic, day=now.date() - dt.timedelta(days=3),
         answers=10, correct=7, reviews=8, reviews_correct=6, reviews_corrected=6.0,
         reviews_predicted=7.2, certain_wrong=1,
     )  # fmt: skip
     # Outside the 90-day window: not counted.
-    RepTopicDay.objects.create(
+    _day(
         rep=reps["alice_a1"], topic=topic, day=now.date() - dt.timedelta(days=120),
         answers=5, reviews=5, reviews_correct=0, reviews_corrected=-1.5,
     )  # fmt: skip
-    RepTopicDay.objects.create(
+    _day(
         rep=reps["bella_b1"], topic=topic, day=now.date() - dt.timedelta(days=3),
         answers=4, reviews=4, reviews_correct=4, reviews_corrected=4.0,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from reinforcement.models import (
     KpiFillState,
     MemoryState,
     ModuleMastery,
+    RepAnswerDay,
     RepChoiceStat,
     RepDay,
     RepQuestionStat,
@@ -96,6 +97,19 @@ def _assert_rollups_match(rep_ids):
             d["answers"], d["correct"], d["certain_wrong"], d["reviews"],
         )  # fmt: skip
         assert r.reviews_corrected == pytest.approx(d["reviews_corrected"])
+    per_rep_day = defaultdict(lambda: [0, 0, 0.0])
+    for (rep_id, _topic, day), d in days.items():
+        per_rep_day[(rep_id, day)][0] += d["answers"]
+        per_rep_day[(rep_id, day)][1] += d["reviews"]
+        per_rep_day[(rep_id, day)][2] += d["reviews_corrected"]
+    answer_days = {(r.rep_id, r.day): r for r in RepAnswerDay.objects.all()}
+    assert set(answer_days) == set(per_rep_day)
+    for key, (answers, reviews, corrected) in per_rep_day.items():
+        assert (answer_days[key].answers, answer_days[key].reviews) == (
+            answers,
+            reviews,
+        )
+        assert answer_days[key].reviews_corrected == pytest.approx(corrected)
     qrows = {(r.rep_id, r.question_id): r for r in RepQuestionStat.objects.all()}
     assert {k: (r.answers, r.correct) for k, r in qrows.items()} == {
         k: (s["answers"], s["correct"]) for k, s in stats.items()
@@ -176,7 +190,7 @@ def test_incremental_rollups_match_the_answer_log(steps, django_db_blocker):
         for r in RepDay.objects.all()
     } == incremental
     assert RepTopicSnapshot.objects.exists()
-    for model in (RepTopicDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin,
+    for model in (RepTopicDay, RepAnswerDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin,
                   RepDay, RepTopicSnapshot, ModuleMastery, Answer):  # fmt: skip
         model.objects.all().delete()
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# KPI reads from rollups vs the Answer log, on a throwaway PostgreSQL: see
+# docs/benchmarks.md ("KPI reads").
+# Usage: bash benchmarks/kpi_bench.sh [--answers 10000000] [--reps 2000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements-dev.txt
+scripts/system_packages.sh
+source scripts/test_services.sh
+export DJANGO_SETTINGS_MODULE=config.settings.test
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python benchmarks/kpi_generate.py "$@"
+.venv/bin/python benchmarks/kpi_reads.py
