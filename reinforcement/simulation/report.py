@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reinforcement.services import plan_scoring
-from reinforcement.simulation.runner import SimulationResult
+from reinforcement.simulation.runner import KPI_FROM_DAY, SimulationResult
 
 # The issue's targets (post-training, 60 questions, 4 choices, 365 days).
 QSTREAM_FINAL_GAIN = 0.08
@@ -105,31 +105,7 @@ def targets_check(result: SimulationResult) -> list[TargetCheck]:
     q, avg, final = _curve(result, "planner")
     qstream = result.find("qstream_classic")
     if qstream is not None and len(q):
-        at_final = _at(qstream.questions_per_rep, q, final)
-        at_avg = _at(qstream.questions_per_rep, q, avg)
-        if at_final is None:
-            checks.append(
-                TargetCheck(
-                    "planner vs Qstream Classic at equal workload",
-                    None,
-                    f"Qstream asks {qstream.questions_per_rep:.0f} questions per rep, "
-                    f"outside the planner's measured range {q[0]:.0f}-{q[-1]:.0f}",
-                )
-            )
-        else:
-            gain = at_final - qstream.final_true_retention
-            checks.append(
-                TargetCheck(
-                    "planner vs Qstream Classic at equal workload",
-                    gain >= QSTREAM_FINAL_GAIN
-                    and at_avg >= qstream.time_avg_true_retention,
-                    f"at {qstream.questions_per_rep:.0f} questions per rep: day-"
-                    f"{result.config.days} retention {at_final:.1%} vs "
-                    f"{qstream.final_true_retention:.1%} ({gain * 100:+.1f} pp, target "
-                    f"+{QSTREAM_FINAL_GAIN * 100:.0f}); time-averaged {at_avg:.1%} vs "
-                    f"{qstream.time_avg_true_retention:.1%}",
-                )
-            )
+        checks += _qstream_checks(result, qstream, q, avg, final)
     fsrs = headline(result, "fsrs_due")
     if fsrs is not None and len(q):
         order = np.argsort(avg)
@@ -174,19 +150,88 @@ def targets_check(result: SimulationResult) -> list[TargetCheck]:
                     f"{result.config.days} ({len(gaps)} planner settings compared)",
                 )
             )
-    source = calibration_source(result)
-    if source is not None and source.team_kpi_error_pp:
+    for name in ("planner", "planner_refit"):
+        source = headline(result, name)
+        if source is None or not source.team_kpi_error_pp:
+            continue
         error = source.max_team_abs_error_pp
         checks.append(
             TargetCheck(
-                "retention KPI within 3 pp of the truth for every team",
+                f"retention KPI within 3 pp of the truth for every team ({name})",
                 error <= KPI_MAX_ERROR_PP,
                 f"{source.name} {source.setting}: worst team's mean absolute error "
-                f"from day 60 on {error:.1f} pp over "
+                f"from day {KPI_FROM_DAY} on {error:.1f} pp over "
                 f"{len(source.team_kpi_error_pp)} teams",
             )
         )
     return checks
+
+
+def _qstream_checks(result, qstream, q, avg, final) -> list[TargetCheck]:
+    """Planner vs Qstream Classic: along the frontier, and at the nearest setting."""
+    name = "planner vs Qstream Classic at equal workload"
+    days = result.config.days
+    checks = []
+
+    def verdict(at_q, at_final, at_avg, how):
+        gain = at_final - qstream.final_true_retention
+        return TargetCheck(
+            f"{name} ({how})",
+            gain >= QSTREAM_FINAL_GAIN and at_avg >= qstream.time_avg_true_retention,
+            f"planner at {at_q:.0f} questions per rep vs Qstream's "
+            f"{qstream.questions_per_rep:.0f}: day-{days} retention {at_final:.1%} vs "
+            f"{qstream.final_true_retention:.1%} ({gain * 100:+.1f} pp, target "
+            f"+{QSTREAM_FINAL_GAIN * 100:.0f}); time-averaged {at_avg:.1%} vs "
+            f"{qstream.time_avg_true_retention:.1%} "
+            f"({(at_avg - qstream.time_avg_true_retention) * 100:+.1f} pp)",
+        )
+
+    at_final = _at(qstream.questions_per_rep, q, final)
+    at_avg = _at(qstream.questions_per_rep, q, avg)
+    if at_final is None:
+        checks.append(
+            TargetCheck(
+                f"{name} (interpolated)",
+                None,
+                f"Qstream asks {qstream.questions_per_rep:.0f} questions per rep, "
+                f"outside the planner's measured range {q[0]:.0f}-{q[-1]:.0f}",
+            )
+        )
+    else:
+        checks.append(
+            verdict(qstream.questions_per_rep, at_final, at_avg, "interpolated")
+        )
+    runs = [p for p in result.policies if p.name == "planner"]
+    near = min(runs, key=lambda p: abs(p.questions_per_rep - qstream.questions_per_rep))
+    checks.append(
+        verdict(
+            near.questions_per_rep,
+            near.final_true_retention,
+            near.time_avg_true_retention,
+            f"nearest setting, {near.setting}",
+        )
+    )
+    return checks
+
+
+def frontier_markdown(result: SimulationResult) -> str:
+    """Every policy's (workload, retention) point, lightest first.
+
+    The planner's and its references' settings trace their retention-workload
+    curves; each baseline is one point (FSRS one per desired retention).
+    """
+    lines = [
+        "| Questions per rep | Policy | Setting | Time-averaged | Day "
+        f"{result.config.days} |",
+        "|--:|---|---|--:|--:|",
+    ]
+    for p in sorted(result.policies, key=lambda p: (p.questions_per_rep, p.name)):
+        name = f"**{p.name}**" if p.name == "planner" else p.name
+        lines.append(
+            f"| {p.questions_per_rep:.0f} | {name} | {p.setting} "
+            f"| {p.time_avg_true_retention:.1%} | {p.final_true_retention:.1%} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def result_markdown(result: SimulationResult, *, command: str = "") -> str:
@@ -218,7 +263,9 @@ def result_markdown(result: SimulationResult, *, command: str = "") -> str:
         for check in checks:
             met = {True: "yes", False: "**no**", None: "n/a"}[check.met]
             lines.append(f"| {check.target} | {met} | {check.detail} |")
-    return "\n".join(lines) + "\n"
+    lines += ["", "Retention-workload frontier (lightest first):", ""]
+    lines.append(frontier_markdown(result))
+    return "\n".join(lines)
 
 
 def _fmt(x, spec):

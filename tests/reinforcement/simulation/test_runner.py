@@ -19,7 +19,7 @@ def small_config(learners_file, **overrides):
         choices=4,
         seed=7,
         policies=("qstream_classic", "planner"),
-        settings={"planner": (0.5, 0.6, 0.7)},
+        settings={"planner": (0.7, 0.75, 0.8)},
         learners=learners_file,
         workers=1,
     )
@@ -123,3 +123,24 @@ def test_missing_learners_file_is_a_clear_error(tmp_path):
 def test_unknown_policy_is_rejected():
     with pytest.raises(ValueError, match="unknown policies"):
         SimulationConfig(policies=("anki_magic",))
+
+
+def test_team_kpi_is_mean_predicted_recall_over_introduced_questions():
+    """As the product's snapshots compute it: never-answered questions don't count."""
+    import numpy as np
+
+    from reinforcement.simulation.runner import kpi_pair
+
+    class Belief:
+        stability = np.array([[5.0, np.nan], [np.nan, np.nan], [2.0, 3.0]])
+
+    belief = np.array([[0.9, 0.5], [0.5, 0.5], [0.6, 0.9]])
+    truth = np.array([[0.8, 0.0], [0.0, 0.0], [0.5, 0.8]])
+    predicted, true = kpi_pair(Belief, belief, truth)
+    assert predicted == pytest.approx((0.9 + 0.6 + 0.9) / 3)
+    assert true == pytest.approx((0.8 + 0.5 + 0.8) / 3)
+
+    class Nothing:
+        stability = np.full((2, 2), np.nan)
+
+    assert all(np.isnan(kpi_pair(Nothing, belief[:2, :2], truth[:2, :2])))

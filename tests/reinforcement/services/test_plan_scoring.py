@@ -1,0 +1,69 @@
+"""The planner's pure scoring core: the target retention sets a value floor."""
+
+import numpy as np
+import pytest
+
+from reinforcement.services.plan_scoring import (
+    VALUE_FLOOR_SHARE,
+    Candidates,
+    PlanPolicy,
+    plan_choose,
+    review_gains,
+)
+from reinforcement.services.scheduling import MemoryModel
+
+
+def reviewed(elapsed_days, *, stability=5.0):
+    n = len(elapsed_days)
+    return Candidates(
+        stability=np.full(n, stability),
+        difficulty=np.full(n, 5.0),
+        elapsed_days=np.asarray(elapsed_days, dtype=float),
+        topic=np.arange(n),
+        order=np.arange(n),
+    )
+
+
+def test_value_floor_follows_the_target_unless_set():
+    assert PlanPolicy(budget=3, new_limit=1, target_retention=0.85).value_floor == (
+        pytest.approx(VALUE_FLOOR_SHARE * 0.15)
+    )
+    assert PlanPolicy(budget=3, new_limit=1, min_gain=0.0).value_floor == 0.0
+
+
+def test_a_lower_target_asks_only_the_reviews_that_buy_most():
+    model = MemoryModel()
+    candidates = reviewed([3, 8, 15, 30, 60])
+    gains = review_gains(
+        model, candidates, np.arange(5), PlanPolicy(budget=5, new_limit=0)
+    )
+    high = plan_choose(
+        model, candidates, PlanPolicy(budget=5, new_limit=0, target_retention=0.95)
+    )
+    low = plan_choose(
+        model, candidates, PlanPolicy(budget=5, new_limit=0, target_retention=0.75)
+    )
+    assert set(low) < set(high)
+    floor = PlanPolicy(budget=5, new_limit=0, target_retention=0.75).value_floor
+    assert set(low) == {i for i in range(5) if gains[i] > floor} & set(high)
+
+
+def test_fresh_memories_are_not_worth_asking_at_any_target():
+    model = MemoryModel()
+    for target in (0.7, 0.85, 0.97):
+        policy = PlanPolicy(budget=3, new_limit=0, target_retention=target)
+        assert plan_choose(model, reviewed([1, 1, 1], stability=50.0), policy) == []
+
+
+def test_new_questions_come_in_curriculum_order_whatever_the_target():
+    model = MemoryModel()
+    n = 4
+    candidates = Candidates(
+        stability=np.full(n, np.nan),
+        difficulty=np.full(n, np.nan),
+        elapsed_days=np.full(n, np.nan),
+        topic=np.zeros(n, dtype=int),
+        order=np.array([3, 1, 2, 0]),
+    )
+    policy = PlanPolicy(budget=3, new_limit=2, target_retention=0.7)
+    assert plan_choose(model, candidates, policy) == [3, 1]
