@@ -364,7 +364,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ("module", "team", "rep", "starts_on")
+    list_display = ("module", "team", "rep", "starts_on", "taught_on")
     list_filter = ("module__methodology", "team")
     list_select_related = ("module__methodology", "team", "rep")
     search_fields = ("module__name", "team__name", "rep__username")

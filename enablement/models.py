@@ -352,6 +352,15 @@ class Enrollment(TimestampedModel):
         related_name="enrollments",
     )
     starts_on = models.DateField()
+    taught_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the module was taught live, e.g. at a kickoff. Its questions then "
+            "start as studied that day, and the first quiz comes when the memory "
+            "needs it. Empty: the questions are new and first met in a quiz."
+        ),
+    )
 
     class Meta:
         ordering = ["-starts_on"]

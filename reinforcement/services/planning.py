@@ -11,10 +11,13 @@ from enablement.models import Question, RepProfile
 from reinforcement.db import Epoch
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.memory_states import enrolled_question_ids
+from reinforcement.services.memory_states import (
+    enrolled_questions,
+    memory_state_initial,
+)
 from reinforcement.services.plan_scoring import Candidates, PlanPolicy, plan_choose
 from reinforcement.services.rep_calendar import RepSchedule
-from reinforcement.services.scheduling import SECONDS_PER_DAY
+from reinforcement.services.scheduling import SECONDS_PER_DAY, MemoryModel
 
 
 @dataclass
@@ -106,14 +109,15 @@ def plans_create(
         return outcomes
 
     on_date = max(local_dates[r] for r in todo)
-    wanted = enrolled_question_ids(rep_ids=todo, on_date=on_date)
-    states = _load_states(todo, wanted, now)
-    questions = _question_facts(set().union(*wanted.values()))
-    busy = _questions_not_to_ask(todo, local_dates)
+    wanted = enrolled_questions(rep_ids=todo, on_date=on_date)
     models = {
         org: organization_memory_model(organization_id=org)
         for org in {contexts[r].organization_id for r in todo}
     }
+    rep_models = {r: models[contexts[r].organization_id] for r in todo}
+    states = _load_states(todo, wanted, rep_models, now)
+    questions = _question_facts(set().union(*wanted.values()))
+    busy = _questions_not_to_ask(todo, local_dates)
     drafts = []
     for rep_id in todo:
         ctx = contexts[rep_id]
@@ -143,12 +147,15 @@ def _question_facts(question_ids: set[int]) -> dict[int, _QuestionFacts]:
 
 
 def _load_states(
-    rep_ids: list[int], wanted: dict[int, set[int]], now: dt.datetime
+    rep_ids: list[int],
+    wanted: dict[int, dict[int, dt.date | None]],
+    models: dict[int, MemoryModel],
+    now: dt.datetime,
 ) -> dict[int, tuple[list, list, list, list]]:
     """Each rep's enrolled questions as columns: ids, stability, difficulty, elapsed days.
 
-    Creates the missing memory states (new questions) on the way, so that
-    enrolling a rep needs no separate step.
+    Creates the missing memory states on the way, so enrolling a rep needs no
+    separate step: new, or studied on the day the module was taught live.
     """
     columns: dict[int, tuple[list, list, list, list]] = {}
     seen: dict[int, set[int]] = defaultdict(set)
@@ -158,27 +165,35 @@ def _load_states(
         .values_list("rep_id", "question_id", "stability", "difficulty", "last_epoch")
     )
     now_epoch = now.timestamp()
-    for rep_id, qid, stability, difficulty, last in rows:
-        seen[rep_id].add(qid)
-        if qid not in wanted[rep_id]:
-            continue  # retired, unpublished or no longer enrolled
+
+    def add(rep_id, qid, stability, difficulty, last_epoch):
         ids, s, d, t = columns.setdefault(rep_id, ([], [], [], []))
         ids.append(qid)
         s.append(np.nan if stability is None else stability)
         d.append(np.nan if difficulty is None else difficulty)
-        t.append(np.nan if last is None else (now_epoch - last) / SECONDS_PER_DAY)
+        t.append(
+            np.nan if last_epoch is None else (now_epoch - last_epoch) / SECONDS_PER_DAY
+        )
+
+    for rep_id, qid, stability, difficulty, last in rows:
+        seen[rep_id].add(qid)
+        if qid in wanted[rep_id]:  # else retired, unpublished or no longer enrolled
+            add(rep_id, qid, stability, difficulty, last)
     missing = [
-        MemoryState(rep_id=rep_id, question_id=qid)
+        memory_state_initial(
+            rep_id=rep_id,
+            question_id=qid,
+            taught_on=wanted[rep_id][qid],
+            model=models[rep_id],
+            now=now,
+        )  # fmt: skip
         for rep_id in rep_ids
-        for qid in wanted[rep_id] - seen[rep_id]
+        for qid in wanted[rep_id].keys() - seen[rep_id]
     ]
     MemoryState.objects.bulk_create(missing, ignore_conflicts=True, batch_size=5000)
     for state in missing:
-        ids, s, d, t = columns.setdefault(state.rep_id, ([], [], [], []))
-        ids.append(state.question_id)
-        s.append(np.nan)
-        d.append(np.nan)
-        t.append(np.nan)
+        last = state.last_review.timestamp() if state.last_review else None
+        add(state.rep_id, state.question_id, state.stability, state.difficulty, last)
     return columns
 
 

@@ -99,6 +99,10 @@ class MemoryModel:
         chosen = (nxt.again, nxt.hard, nxt.good, nxt.easy)[int(rating) - 1].memory
         return Memory(float(chosen.stability), float(chosen.difficulty))
 
+    def taught_memory(self) -> Memory:
+        """The memory right after material is taught live: a first successful study."""
+        return self.next_memory(Memory(), Rating.GOOD, 0)
+
     def outcomes(self, memory: Memory, elapsed_days: float) -> tuple[float, float]:
         """Return the stability after a lapse (Again) and after a success (Good)."""
         nxt = self._fsrs.next_states(

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from enablement.models import Question
+from enablement.models import Enrollment, Question
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.selectors.planning import reps_due_for_planning
 from reinforcement.services.planning import plans_create
@@ -198,3 +198,33 @@ def test_local_day_is_the_reps_own():
     now = dt.datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
     [outcome] = plans_create(rep_ids=[rep.id], now=now)
     assert outcome.local_date == dt.date(2026, 11, 24)
+
+
+def test_module_taught_live_starts_as_studied_not_new():
+    """After a kickoff the whole module is reviewed as it fades, not drip-fed as new."""
+    rep, qs = enrolled_rep(questions=5, new_per_day=0, dose=3)
+    Enrollment.objects.filter(team=rep.rep_profile.team).update(
+        taught_on=TUESDAY.date() - dt.timedelta(days=10)
+    )
+    [outcome] = plans_create(rep_ids=[rep.id], now=TUESDAY)
+    states = MemoryState.objects.filter(rep=rep)
+    assert states.count() == 5
+    assert {s.state for s in states} == {MemoryState.State.REVIEW}
+    assert {s.last_review.date() for s in states} == {dt.date(2026, 11, 14)}
+    assert all(s.review_count == 0 and s.stability > 0 for s in states)
+    # Ten days after the kickoff these memories have faded: reviews are due
+    # even though no new question may be introduced today.
+    prompts = Prompt.objects.filter(rep=rep)
+    assert len(outcome.question_keys) == 3
+    assert all(0 < p.predicted_recall < 0.85 for p in prompts)
+
+
+def test_teaching_planned_for_a_later_day_leaves_questions_new():
+    rep, _ = enrolled_rep(questions=3, new_per_day=1)
+    Enrollment.objects.filter(team=rep.rep_profile.team).update(
+        taught_on=TUESDAY.date() + dt.timedelta(days=7)
+    )
+    plans_create(rep_ids=[rep.id], now=TUESDAY)
+    assert set(MemoryState.objects.filter(rep=rep).values_list("state", flat=True)) == {
+        MemoryState.State.NEW
+    }
