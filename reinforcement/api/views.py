@@ -9,7 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reinforcement.api.errors import ApiError
-from reinforcement.api.permissions import rep_situation_or_error
+from reinforcement.api.permissions import (
+    rep_organization_or_error,
+    rep_situation_or_error,
+)
 from reinforcement.api.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
@@ -113,7 +116,7 @@ class AnswerSubmitApi(APIView):
         summary="Answer a prompt",
     )
     def post(self, request: Request, prompt_id) -> Response:
-        situation = rep_situation_or_error(request)
+        organization_id = rep_organization_or_error(request)
         serializer = AnswerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -134,7 +137,7 @@ class AnswerSubmitApi(APIView):
             ) from exc
         feedback = answer_feedback_get(
             answer=outcome.answer,
-            organization_id=situation.organization_id,
+            organization_id=organization_id,
             next_due=outcome.next_due,
             replayed=outcome.replayed,
         )

@@ -35,6 +35,15 @@ class RepSituation:
         return self.schedule.is_working_day(self.local_date)
 
 
+def rep_organization_id_get(*, rep_id: int) -> int | None:
+    """The organization of a rep in one query; None for a user who is no rep."""
+    return (
+        RepProfile.objects.filter(user_id=rep_id)
+        .values_list("team__organization_id", flat=True)
+        .first()
+    )
+
+
 def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
     """The rep's schedule and enrolled questions today; None for a user who is no rep."""
     row = (

@@ -126,9 +126,6 @@ def _answer_submit_locked(
     response_ms,
     client_at,
 ) -> AnswerOutcome:
-    replay = _replay(rep_id, idempotency_key, prompt_id)
-    if replay is not None:
-        return replay
     prompt = (
         # of=("self",): lock only the prompt row. Without it PostgreSQL also
         # locks the joined question, module and methodology rows, and every
@@ -141,7 +138,8 @@ def _answer_submit_locked(
     if prompt is None:
         # Another rep's prompt is reported exactly like an unknown one.
         raise AnswerRejected("prompt_not_found", _("No such prompt."))
-    # A racing request may have committed while this one waited for the lock.
+    # Checked under the prompt's lock, so a racing request with the same key
+    # that committed while this one waited is seen here.
     replay = _replay(rep_id, idempotency_key, prompt_id)
     if replay is not None:
         return replay
