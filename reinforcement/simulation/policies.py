@@ -62,6 +62,13 @@ class Policy:
     """A scheduler for a team: choose each rep's questions, learn from answers."""
 
     name = ""
+    # Whether the product records the kickoff for this policy's reps. Our
+    # planner runs where the enrollment says the module was taught live
+    # (``Enrollment.taught_on``), so its belief starts, as in production
+    # (``memory_state_initial``), at ``MemoryModel.taught_memory()`` on day 0.
+    # The baselines keep their published rules: their belief starts from their
+    # own first question.
+    kickoff_known = False
 
     def __init__(
         self,
@@ -82,10 +89,11 @@ class Policy:
         # The product's default mapping unless a run tries another one.
         self.rating_map = dict(rating_map or scheduling.DEFAULT_RATING_MAP)
         self.taught_on_day_zero = taught_on_day_zero
-        self._set_models(self._models(true_params))
         self.stability = np.full((reps, questions), np.nan)
         self.difficulty = np.full((reps, questions), np.nan)
         self.last = np.zeros((reps, questions))
+        self._set_models(self._models(true_params))
+        self._belief_start()
         self.history: list[list[list[tuple[int, int]]]] = [
             [[] for _ in range(questions)] for _ in range(reps)
         ]
@@ -147,12 +155,32 @@ class Policy:
         elapsed = np.where(unseen, day, day - self.last)
         return self._stack.recall(s, elapsed)
 
+    @property
+    def taught(self) -> bool:
+        """Whether the product's belief starts from the kickoff (post-training)."""
+        return self.kickoff_known and self.taught_on_day_zero
+
+    def _belief_start(self) -> None:
+        """The product's belief before any answer, under the current models.
+
+        With the kickoff recorded, every question starts as after a first
+        successful study on day 0 (the service's ``taught_memory``), as the
+        production planner creates it; otherwise every question is new.
+        """
+        self.last[:] = 0
+        if not self.taught:
+            self.stability[:] = np.nan
+            self.difficulty[:] = np.nan
+            return
+        for r, memory in enumerate(self._taught):
+            self.stability[r] = memory.stability
+            self.difficulty[r] = memory.difficulty
+
     def _set_models(self, models: list[MemoryModel]) -> None:
         self.models = models
         self._stack = ModelStack(models)
-        self._first = np.array(
-            [[m.next_memory(Memory(), Rating.GOOD, 0).stability] for m in models]
-        )
+        self._taught = [m.taught_memory() for m in models]
+        self._first = np.array([[m.stability] for m in self._taught])
 
 
 class NoReinforcement(Policy):
@@ -288,10 +316,18 @@ class FsrsDue(_DueQueue):
         self.due[r, q] = day + max(round(days), 1)
 
 
+def organization_new_per_day() -> int:
+    """The organization's default new-questions-per-day (the model field's default)."""
+    from enablement.models import Organization
+
+    return int(Organization._meta.get_field("new_questions_per_day").default)
+
+
 class Planner(Policy):
     """Our planner: plan_scoring.plan_choose with the product's default parameters."""
 
     name = "planner"
+    kickoff_known = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -299,8 +335,12 @@ class Planner(Policy):
             self.setting = plan_scoring.PlanPolicy(
                 budget=1, new_limit=1
             ).target_retention
+        # New questions (onboarding only: after a kickoff none is new) come at
+        # the organization's default rate, as production introduces them.
         self.plan_policy = plan_scoring.PlanPolicy(
-            budget=self.budget, new_limit=self.budget, target_retention=self.setting
+            budget=self.budget,
+            new_limit=organization_new_per_day(),
+            target_retention=self.setting,
         )
 
     @property
@@ -382,9 +422,8 @@ class PlannerRefit(Planner):
         return train, holdout
 
     def _replay(self):
-        self.stability[:] = np.nan
-        self.difficulty[:] = np.nan
-        self.last[:] = 0
+        # From the kickoff's taught memory under the new parameters, if any.
+        self._belief_start()
         for r, rep in enumerate(self.history):
             for q, h in enumerate(rep):
                 for day, rating in h:

@@ -78,7 +78,7 @@ class TeamTruth:
         if taught_on_day_zero:
             # The kickoff teaches everything on day 0: a first, successful study.
             for r, model in enumerate(self.models):
-                first = model.next_memory(Memory(), Rating.GOOD, 0)
+                first = model.taught_memory()
                 self.stability[r] = first.stability
                 self.difficulty[r] = first.difficulty
 
