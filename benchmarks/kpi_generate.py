@@ -9,7 +9,8 @@ per rep x topic x day, per rep x day, per rep x question, per rep x wrong choice
 topic x recall bin, participation per rep x day. Weekly snapshots of predicted
 retention cannot be recovered from the log without replaying FSRS, so the
 current week's is computed from the memory states with the FSRS forgetting
-curve and the 51 earlier weeks are synthetic (plausible values, for read
+curve (and the 90-day review sums from the daily rollup), and the 51 earlier
+weeks are synthetic (plausible values, for read
 timing only). Run through kpi_bench.sh, which starts PostgreSQL.
 """
 
@@ -263,23 +264,40 @@ def build_rollups(cur, *, model: MemoryModel) -> None:
     # This week's snapshot from memory states with the FSRS curve
     # R = (1 + factor * t / S) ^ -decay; earlier weeks synthetic.
     week = NOW.date() - dt.timedelta(days=NOW.weekday())
-    _run(cur, "snapshot this week (FSRS curve over memory states)", """
+    _run(cur, "snapshot this week (FSRS curve over memory states, 90-day reviews)", """
         INSERT INTO reinforcement_reptopicsnapshot (rep_id, topic_id, week, enrolled,
-            introduced, predicted_sum, mastered, computed_at)
-        SELECT m.rep_id, q.topic_id, %(week)s, count(*), count(m.stability),
-               coalesce(sum(power(1 + %(factor)s * greatest(extract(epoch FROM
-                   %(now)s::timestamptz - m.last_review) / 86400, 0) / m.stability,
-                   -%(decay)s)), 0),
-               count(*) FILTER (WHERE m.stability >= 21), %(now)s
-        FROM reinforcement_memorystate m JOIN enablement_question q ON q.id = m.question_id
-        GROUP BY 1, 2
-    """, {"week": week, "factor": model.factor, "decay": model.decay, "now": NOW})  # fmt: skip
+            introduced, predicted_sum, mastered, reviews, reviews_correct,
+            reviews_corrected, reviews_predicted, certain_wrong, computed_at)
+        SELECT s.rep_id, s.topic_id, %(week)s, s.enrolled, s.introduced,
+               s.predicted_sum, s.mastered, coalesce(w.n, 0), coalesce(w.c, 0),
+               coalesce(w.k, 0), coalesce(w.p, 0), coalesce(w.cw, 0), %(now)s
+        FROM (
+            SELECT m.rep_id, q.topic_id, count(*) AS enrolled,
+                   count(m.stability) AS introduced,
+                   coalesce(sum(power(1 + %(factor)s * greatest(extract(epoch FROM
+                       %(now)s::timestamptz - m.last_review) / 86400, 0) / m.stability,
+                       -%(decay)s)), 0) AS predicted_sum,
+                   count(*) FILTER (WHERE m.stability >= 21) AS mastered
+            FROM reinforcement_memorystate m
+            JOIN enablement_question q ON q.id = m.question_id
+            GROUP BY 1, 2) s
+        LEFT JOIN (
+            SELECT rep_id, topic_id, sum(reviews) AS n, sum(reviews_correct) AS c,
+                   sum(reviews_corrected) AS k, sum(reviews_predicted) AS p,
+                   sum(certain_wrong) AS cw
+            FROM reinforcement_reptopicday WHERE day > %(since)s
+            GROUP BY 1, 2) w ON w.rep_id = s.rep_id AND w.topic_id = s.topic_id
+    """, {"week": week, "factor": model.factor, "decay": model.decay, "now": NOW,
+          "since": NOW.date() - dt.timedelta(days=90)})  # fmt: skip
     _run(cur, "snapshots of 51 earlier weeks (synthetic)", """
         INSERT INTO reinforcement_reptopicsnapshot (rep_id, topic_id, week, enrolled,
-            introduced, predicted_sum, mastered, computed_at)
+            introduced, predicted_sum, mastered, reviews, reviews_correct,
+            reviews_corrected, reviews_predicted, certain_wrong, computed_at)
         SELECT s.rep_id, s.topic_id, s.week - w * 7, s.enrolled, s.introduced,
                s.introduced * least(1, 0.6 + 0.3 * random() + w * 0.002),
-               (s.mastered * (1 - w / 60.0))::int, s.computed_at - w * interval '7 days'
+               (s.mastered * (1 - w / 60.0))::int, s.reviews, s.reviews_correct,
+               s.reviews_corrected, s.reviews_predicted, s.certain_wrong,
+               s.computed_at - w * interval '7 days'
         FROM reinforcement_reptopicsnapshot s, generate_series(1, 51) w
     """)  # fmt: skip
 

@@ -437,7 +437,7 @@ class RepTopicRecallBin(models.Model):
 
 
 class RepTopicSnapshot(models.Model):
-    """Predicted retention and mastery of one rep on one topic, per week.
+    """Predicted retention, mastery and windowed reviews of a rep x topic, per week.
 
     The current week's row is rewritten by every answer on the topic and by
     the nightly refresh; earlier weeks keep their last value, for trends.
@@ -454,6 +454,13 @@ class RepTopicSnapshot(models.Model):
         default=0.0, help_text=_("Sum of predicted recall over introduced questions.")
     )
     mastered = models.PositiveIntegerField(default=0)
+    # Spaced reviews of the 90 days up to computed_at (RepTopicDay sums), so the
+    # heat map reads one row per cell instead of one per cell and day.
+    reviews = models.PositiveIntegerField(default=0)
+    reviews_correct = models.PositiveIntegerField(default=0)
+    reviews_corrected = models.FloatField(default=0.0)
+    reviews_predicted = models.FloatField(default=0.0)
+    certain_wrong = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -26,11 +26,13 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.selectors.scoping import KpiScope
-from reinforcement.services.rollups import RECALL_BINS, week_start
+from reinforcement.services.rollups import (
+    OBSERVED_WINDOW_DAYS,
+    RECALL_BINS,
+    SNAPSHOT_WINDOW_FIELDS,
+    week_start,
+)
 
-# Observed recall looks back this far by default: long enough for a few
-# spaced reviews per rep and topic at three questions a day.
-OBSERVED_WINDOW_DAYS = 90
 PARTICIPATION_WINDOW_DAYS = 30
 TREND_WEEKS = 26
 # A rep hired this recently is a new hire in the ramp comparison.
@@ -137,26 +139,22 @@ def _snapshot_cells(
 ) -> tuple[dict, dt.datetime | None]:
     """The latest snapshot of each (rep, topic) cell from this week or the last."""
     this_week = week_start(now.date())
+    fields = [
+        "enrolled", "introduced", "predicted_sum", "mastered",
+        *SNAPSHOT_WINDOW_FIELDS,
+    ]  # fmt: skip
     rows = (
         RepTopicSnapshot.objects.filter(
             rep_id__in=scope.rep_ids(),
             week__in=[this_week - dt.timedelta(days=7), this_week],
         )
         .order_by("week")
-        .values_list(
-            "rep_id", "topic_id", "enrolled", "introduced", "predicted_sum",
-            "mastered", "computed_at",
-        )
-    )  # fmt: skip
+        .values_list("rep_id", "topic_id", "computed_at", *fields)
+    )
     cells: dict[tuple[int, int], Retention] = {}
     as_of = None
-    for rep_id, topic_id, enrolled, introduced, predicted, mastered, at in rows:
-        cells[(rep_id, topic_id)] = Retention(
-            enrolled=enrolled,
-            introduced=introduced,
-            predicted_sum=predicted,
-            mastered=mastered,
-        )
+    for rep_id, topic_id, at, *values in rows:
+        cells[(rep_id, topic_id)] = Retention(**dict(zip(fields, values, strict=True)))
         as_of = at if as_of is None else max(as_of, at)
     return cells, as_of
 
@@ -185,16 +183,22 @@ def retention_heatmap(
 ) -> HeatMap:
     """Retention of every rep x topic cell in scope, with rep, topic and total rows.
 
-    Four queries: reps, snapshots, windowed answer rollups, topics.
+    Three queries: reps, the snapshots (predicted retention, mastery and the
+    default window's reviews), topics; a fourth for another window.
     """
     reps = scope_reps(scope=scope)
     cells, as_of = _snapshot_cells(scope=scope, now=now)
-    for key, values in _observed_cells(
-        scope=scope, now=now, window_days=window_days
-    ).items():
-        cell = cells.setdefault(key, Retention())
-        for name, value in values.items():
-            setattr(cell, name, value or 0)
+    if window_days != OBSERVED_WINDOW_DAYS:
+        # Another window than the snapshot's: sum the daily rollups instead.
+        for cell in cells.values():
+            for name in SNAPSHOT_WINDOW_FIELDS:
+                setattr(cell, name, 0)
+        for key, values in _observed_cells(
+            scope=scope, now=now, window_days=window_days
+        ).items():
+            cell = cells.setdefault(key, Retention())
+            for name, value in values.items():
+                setattr(cell, name, value or 0)
     topic_ids = {topic_id for _, topic_id in cells}
     topics = list(
         Topic.objects.filter(

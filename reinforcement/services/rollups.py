@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 
 from enablement.models import Module, Question, RepProfile
 from reinforcement.models import (
@@ -47,6 +47,12 @@ SNAPSHOT_CHUNK_SIZE = 500
 ANSWER_DAY_FIELDS = (
     "answers", "correct", "certain_wrong", "reviews", "reviews_correct",
     "reviews_corrected", "reviews_predicted",
+)  # fmt: skip
+# The snapshot carries the spaced reviews of this many days before it.
+OBSERVED_WINDOW_DAYS = 90
+SNAPSHOT_WINDOW_FIELDS = (
+    "reviews", "reviews_correct", "reviews_corrected", "reviews_predicted",
+    "certain_wrong",
 )  # fmt: skip
 # Rows per bulk insert or update.
 BATCH_SIZE = 2000
@@ -100,7 +106,8 @@ def is_spaced_review(answer: Answer) -> bool:
 def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
     """Fold one new answer into every rollup; call inside the answer's transaction.
 
-    About a dozen indexed single-row statements; nothing here scans the log.
+    About ten indexed single-row statements when the rows exist (a few more
+    for a new day or question); nothing here scans the log.
     """
     rep_id, topic_id = answer.rep_id, question.topic_id
     chance = chance_level(kind=question.kind, choice_count=answer.choice_count)
@@ -121,45 +128,42 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
         + ((answer.predicted_recall or 0.0) if spaced else 0.0),
     }
     day = answer.answered_at.date()
-    topic_day, _ = RepTopicDay.objects.get_or_create(
-        rep_id=rep_id, topic_id=topic_id, day=day
+    _bump(
+        RepTopicDay,
+        {"rep_id": rep_id, "topic_id": topic_id, "day": day},
+        on_time=F("on_time") + int(answer.on_time),
+        **increments,
     )
-    RepTopicDay.objects.filter(pk=topic_day.pk).update(
-        on_time=F("on_time") + int(answer.on_time), **increments
-    )
-    answer_day, _ = RepAnswerDay.objects.get_or_create(rep_id=rep_id, day=day)
-    RepAnswerDay.objects.filter(pk=answer_day.pk).update(**increments)
-
-    stat, created = RepQuestionStat.objects.get_or_create(
-        rep_id=rep_id,
-        question_id=question.id,
+    _bump(RepAnswerDay, {"rep_id": rep_id, "day": day}, **increments)
+    _bump(
+        RepQuestionStat,
+        {"rep_id": rep_id, "question_id": question.id},
         defaults={"topic_id": topic_id, "first_correct": answer.correct},
-    )
-    RepQuestionStat.objects.filter(pk=stat.pk).update(
         answers=F("answers") + 1,
         correct=F("correct") + int(answer.correct),
         certain_wrong=F("certain_wrong") + int(certain_wrong),
         last_answered_at=answer.answered_at,
     )
-
     if not answer.correct:
         wrong_ids = set(answer.chosen_choice_ids) - set(
             question.choices.filter(is_correct=True).values_list("id", flat=True)
         )
         for choice_id in sorted(wrong_ids):
-            pick, _ = RepChoiceStat.objects.get_or_create(
-                rep_id=rep_id, choice_id=choice_id, defaults={"question": question}
-            )
-            RepChoiceStat.objects.filter(pk=pick.pk).update(
+            _bump(
+                RepChoiceStat,
+                {"rep_id": rep_id, "choice_id": choice_id},
+                defaults={"question_id": question.id},
                 picks=F("picks") + 1,
                 certain_picks=F("certain_picks") + int(certain_wrong),
             )
-
     if spaced:
-        recall, _ = RepTopicRecallBin.objects.get_or_create(
-            rep_id=rep_id, topic_id=topic_id, bin_start=recall_bin(answer.elapsed_days)
-        )
-        RepTopicRecallBin.objects.filter(pk=recall.pk).update(
+        _bump(
+            RepTopicRecallBin,
+            {
+                "rep_id": rep_id,
+                "topic_id": topic_id,
+                "bin_start": recall_bin(answer.elapsed_days),
+            },
             reviews=F("reviews") + 1,
             corrected=F("corrected")
             + corrected_score(correct=answer.correct, chance=chance),
@@ -176,6 +180,20 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
         ramp_milestones_check(
             rep_id=rep_id, module_ids=[question.module_id], now=answer.answered_at
         )
+
+
+def _bump(model, keys: dict, defaults: dict | None = None, **increments) -> None:
+    """Add to one rollup row, creating it first when missing.
+
+    One UPDATE when the row exists (the usual case); otherwise an insert that
+    ignores a racing insert of the same key, then the UPDATE. No savepoints.
+    """
+    if model.objects.filter(**keys).update(**increments):
+        return
+    model.objects.bulk_create(
+        [model(**keys, **(defaults or {}))], ignore_conflicts=True
+    )
+    model.objects.filter(**keys).update(**increments)
 
 
 # Participation -------------------------------------------------------------------
@@ -237,8 +255,10 @@ def snapshots_refresh(
 ) -> int:
     """Rewrite this week's snapshot of these reps (and topics) as of ``now``.
 
-    Reads the reps' memory states of published questions once. When no model
-    is given, each organization's own is used. Returns rows written.
+    Reads the reps' memory states of published questions once, and the sums
+    of their spaced reviews over the last OBSERVED_WINDOW_DAYS days from
+    RepTopicDay. When no model is given, each organization's own is used.
+    Returns rows written.
     """
     states = MemoryState.objects.filter(
         rep_id__in=rep_ids, question__status=Question.Status.PUBLISHED
@@ -269,33 +289,46 @@ def snapshots_refresh(
         cell[1] += 1
         cell[2] += (model or models[organization_id]).recall(stability, elapsed)
         cell[3] += int(stability >= MASTERY_STABILITY_DAYS)
+    reviews = RepTopicDay.objects.filter(
+        rep_id__in=rep_ids,
+        day__gt=now.date() - dt.timedelta(days=OBSERVED_WINDOW_DAYS),
+        day__lte=now.date(),
+    )
+    if topic_ids is not None:
+        reviews = reviews.filter(topic_id__in=topic_ids)
+    window = {
+        (r.pop("rep_id"), r.pop("topic_id")): r
+        for r in reviews.values("rep_id", "topic_id")
+        .annotate(**{name: Sum(name) for name in SNAPSHOT_WINDOW_FIELDS})
+        .order_by()
+    }
     week = week_start(now.date())
-    objs = [
-        RepTopicSnapshot(
-            rep_id=rep_id,
-            topic_id=topic_id,
-            week=week,
-            enrolled=cell[0],
-            introduced=cell[1],
-            predicted_sum=cell[2],
-            mastered=cell[3],
-            computed_at=now,
+    objs = []
+    for key in cells.keys() | window.keys():
+        enrolled, introduced, predicted, mastered = cells.get(key, (0, 0, 0.0, 0))
+        objs.append(
+            RepTopicSnapshot(
+                rep_id=key[0],
+                topic_id=key[1],
+                week=week,
+                enrolled=enrolled,
+                introduced=introduced,
+                predicted_sum=predicted,
+                mastered=mastered,
+                computed_at=now,
+                **{k: v or 0 for k, v in window.get(key, {}).items()},
+            )
         )
-        for (rep_id, topic_id), cell in cells.items()
-    ]
     RepTopicSnapshot.objects.bulk_create(
         objs,
         update_conflicts=True,
         unique_fields=["rep", "topic", "week"],
         update_fields=[
-            "enrolled",
-            "introduced",
-            "predicted_sum",
-            "mastered",
-            "computed_at",
+            "enrolled", "introduced", "predicted_sum", "mastered", "computed_at",
+            *SNAPSHOT_WINDOW_FIELDS,
         ],
         batch_size=BATCH_SIZE,
-    )
+    )  # fmt: skip
     return len(objs)
 
 

@@ -35,11 +35,10 @@ class KpiWorld:
     topic_2: Topic
 
 
-def _cell(rep, topic, *, enrolled, introduced, predicted_sum, mastered, week, now):
+def _cell(rep, topic, *, week, now, **sums):
     RepTopicSnapshot.objects.create(
-        rep=rep, topic=topic, week=week, enrolled=enrolled, introduced=introduced,
-        predicted_sum=predicted_sum, mastered=mastered, computed_at=now,
-    )  # fmt: skip
+        rep=rep, topic=topic, week=week, computed_at=now, **sums
+    )
 
 
 def _day(**fields) -> None:
@@ -53,7 +52,8 @@ def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
     """Reps with snapshot and answer rollups whose KPIs are known by hand.
 
     rep_a1, topic: 4 introduced questions summing to 3.6 predicted (90%),
-      2 of 4 mastered; 8 spaced reviews with corrected sum 6.0 (75%).
+      2 of 4 mastered; 8 spaced reviews with corrected sum 6.0 (75%), in the
+      snapshot's 90-day window and in the daily rollups (plus 5 older ones).
     rep_a2, topic: 2 introduced summing to 1.2 (60%), 0 mastered.
     rep_a1, topic_2: 2 introduced summing to 1.4 (70%), 1 of 2 mastered.
     rep_b1 (team B) and rep_x1 (other organization): 50%, never visible to
@@ -81,13 +81,15 @@ def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
     topic_x = TopicFactory(organization=other, name="Other topic")
     week = week_start(now.date())
     _cell(reps["alice_a1"], topic, enrolled=4, introduced=4, predicted_sum=3.6,
-          mastered=2, week=week, now=now)  # fmt: skip
+          mastered=2, week=week, now=now, reviews=8, reviews_correct=6,
+          reviews_corrected=6.0, reviews_predicted=7.2, certain_wrong=1)  # fmt: skip
     _cell(reps["arthur_a2"], topic, enrolled=3, introduced=2, predicted_sum=1.2,
           mastered=0, week=week, now=now)  # fmt: skip
     _cell(reps["alice_a1"], topic_2, enrolled=2, introduced=2, predicted_sum=1.4,
           mastered=1, week=week, now=now)  # fmt: skip
     _cell(reps["bella_b1"], topic, enrolled=2, introduced=2, predicted_sum=1.0,
-          mastered=0, week=week, now=now)  # fmt: skip
+          mastered=0, week=week, now=now, reviews=4, reviews_correct=4,
+          reviews_corrected=4.0)  # fmt: skip
     _cell(reps["xavier_x1"], topic_x, enrolled=2, introduced=2, predicted_sum=1.0,
           mastered=0, week=week, now=now)  # fmt: skip
     # An older week, for the trend.

@@ -76,6 +76,16 @@ def test_summary_per_team_and_for_the_organization(django_assert_max_num_queries
     assert summary.total.reps == 3
 
 
+def test_heatmap_other_window_sums_the_daily_rollups():
+    """A 200-day window adds the 5 older reviews (corrected sum -1.5)."""
+    world = kpi_world()
+    scope = kpi_scope_get(user=world.manager_a)
+    heatmap = retention_heatmap(scope=scope, now=NOW, window_days=200)
+    cell = heatmap.cells[(world.rep_a1.pk, world.topic.pk)]
+    assert cell.reviews == 13 and cell.observed == pytest.approx(4.5 / 13)
+    assert cell.predicted == pytest.approx(0.9)
+
+
 def test_trend_weeks_from_snapshots():
     world = kpi_world()
     points = trends(scope=kpi_scope_get(user=world.manager_a), now=NOW)
@@ -154,7 +164,8 @@ def test_observed_retention_is_corrected_for_guessing(
         at += dt.timedelta(days=2)
     manager = RepProfileFactory().user
     team.managers.add(manager)
-    # when
+    # when: the nightly refresh has run
+    snapshots_refresh(rep_ids=[rep.pk], now=NOW)
     heatmap = retention_heatmap(scope=kpi_scope_get(user=manager), now=NOW)
     # then
     cell = heatmap.cells[(rep.pk, question.topic_id)]
