@@ -37,7 +37,8 @@ DEFAULT_HORIZON_DAYS = 60.0
 # The default value floor is this share of the shortfall 1 - T: a review must
 # raise the question's mean recall over the horizon by more than
 # VALUE_FLOOR_SHARE * (1 - T). With 0.75 the simulated time-averaged true
-# retention lands within 1.5 points of T from 0.76 to 0.9.
+# retention lands within 2 points below T from 0.76 to 0.9 (after a recorded
+# kickoff; docs/benchmarks.md lists the variants tried, none better).
 VALUE_FLOOR_SHARE = 0.75
 # Exact (library) scoring runs only for this many candidates per slot in the
 # dose; the rest are ranked by the vectorized recall alone.
