@@ -131,20 +131,28 @@ def review_gains(
         return np.empty(0)
     stability = candidates.stability[indices]
     elapsed = candidates.elapsed_days[indices]
+    n = len(indices)
     outcomes = np.array(
         [
-            model.outcomes(Memory(float(s), float(d)), float(t))
+            model.outcomes(Memory(s, d), t)
             for s, d, t in zip(
-                stability, candidates.difficulty[indices], elapsed, strict=True
+                stability.tolist(),
+                candidates.difficulty[indices].tolist(),
+                elapsed.tolist(),
+                strict=True,
             )
         ]
     )
     recall = model.recall(stability, elapsed)
-    h = policy.horizon_days
-    after = recall * model.mean_recall(outcomes[:, 1], 0.0, h) + (
-        1 - recall
-    ) * model.mean_recall(outcomes[:, 0], 0.0, h)
-    before = model.mean_recall(stability, elapsed, h)
+    # One closed-form call for the three curves: after a lapse, after a
+    # success (both from now), and left alone (from the elapsed days).
+    means = model.mean_recall(
+        np.concatenate([outcomes[:, 0], outcomes[:, 1], stability]),
+        np.concatenate([np.zeros(2 * n), elapsed]),
+        policy.horizon_days,
+    )
+    lapse, success, before = means[:n], means[n : 2 * n], means[2 * n :]
+    after = recall * success + (1 - recall) * lapse
     return np.atleast_1d(after - before)
 
 
