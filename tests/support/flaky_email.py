@@ -1,7 +1,8 @@
 """An email backend that fails once while a marker file exists, then writes files.
 
-Used to test retried delivery in a real worker process: the outbound channel is
-the only thing simulated.
+Used to test retried delivery in real worker processes: the outbound channel is
+the only thing simulated. Removing the marker is the atomic step, so with
+several workers exactly one send fails.
 """
 
 import os
@@ -12,8 +13,8 @@ from django.core.mail.backends.filebased import EmailBackend
 
 class FailOnceFileBackend(EmailBackend):
     def send_messages(self, email_messages):
-        marker = Path(os.environ["EMAIL_FAIL_ONCE_MARKER"])
-        if marker.exists():
-            marker.unlink()
-            raise ConnectionRefusedError("simulated SMTP outage")
-        return super().send_messages(email_messages)
+        try:
+            Path(os.environ["EMAIL_FAIL_ONCE_MARKER"]).unlink()
+        except FileNotFoundError:
+            return super().send_messages(email_messages)
+        raise ConnectionRefusedError("simulated SMTP outage")
