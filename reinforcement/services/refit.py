@@ -6,9 +6,11 @@ from collections import defaultdict
 from enablement.models import Organization
 from reinforcement.models import Answer, MemoryModelFit
 from reinforcement.services.memory_models import organization_parameters
+from reinforcement.services.memory_states import enrolled_questions
 from reinforcement.services.rep_calendar import zone
 from reinforcement.services.scheduling import (
     Review,
+    history_with_teaching,
     parameters_refit,
     training_items,
 )
@@ -20,11 +22,15 @@ MIN_TRAIN_ITEMS = 200
 MIN_HOLDOUT_ITEMS = 50
 
 
-def answer_histories(*, organization_id: int) -> list[list[Review]]:
+def answer_histories(
+    *, organization_id: int, today: dt.date | None = None
+) -> list[list[Review]]:
     """Each (rep, question)'s reviews in time order, with whole local days between them.
 
     Days are counted between the rep's local calendar dates, as Anki counts
     them from its day cutoff: 17:00 then 09:00 the next morning is one day.
+    Where the question's module was taught live (the enrollment's
+    ``taught_on``), the lesson leads the history as a first "Good" review.
     """
     rows = (
         Answer.objects.filter(
@@ -41,6 +47,7 @@ def answer_histories(*, organization_id: int) -> list[list[Review]]:
         .iterator(chunk_size=10_000)
     )
     histories: dict[tuple[int, int], list[Review]] = defaultdict(list)
+    first_day: dict[tuple[int, int], dt.date] = {}
     last_day: dict[tuple[int, int], dt.date] = {}
     for rep_id, question_id, rating, at, time_zone in rows:
         pair = (rep_id, question_id)
@@ -48,8 +55,24 @@ def answer_histories(*, organization_id: int) -> list[list[Review]]:
         previous = last_day.get(pair)
         delta = (day - previous).days if previous else 0
         histories[pair].append(Review(rating, delta, at.timestamp()))
+        first_day.setdefault(pair, day)
         last_day[pair] = day
-    return list(histories.values())
+    taught = enrolled_questions(
+        rep_ids=sorted({rep_id for rep_id, _ in histories}),
+        on_date=today or dt.date.max,
+    )
+    out = []
+    for (rep_id, question_id), history in histories.items():
+        taught_on = taught.get(rep_id, {}).get(question_id)
+        if taught_on is not None and taught_on <= first_day[(rep_id, question_id)]:
+            at = dt.datetime.combine(taught_on, dt.time(12), tzinfo=dt.UTC).timestamp()
+            history = history_with_teaching(
+                history,
+                days_before_first=(first_day[(rep_id, question_id)] - taught_on).days,
+                at=at,
+            )
+        out.append(history)
+    return out
 
 
 def organization_refit(
@@ -57,7 +80,7 @@ def organization_refit(
 ) -> MemoryModelFit:
     """Fit on the earlier answers, score on the later ones, adopt only if better."""
     current = organization_parameters(organization_id=organization.pk)
-    histories = answer_histories(organization_id=organization.pk)
+    histories = answer_histories(organization_id=organization.pk, today=now.date())
     times = sorted(r.at for h in histories for r in h)
     fit = MemoryModelFit(
         organization=organization,

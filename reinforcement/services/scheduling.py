@@ -15,6 +15,8 @@ import numpy as np
 
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs.DEFAULT_PARAMETERS)
 PARAMETER_COUNT = 21
+# Difficulty of a question taught live but not yet answered (FSRS scale 1-10).
+TAUGHT_DIFFICULTY = 5.0
 SECONDS_PER_DAY = 86_400.0
 
 
@@ -100,8 +102,17 @@ class MemoryModel:
         return Memory(float(chosen.stability), float(chosen.difficulty))
 
     def taught_memory(self) -> Memory:
-        """The memory right after material is taught live: a first successful study."""
-        return self.next_memory(Memory(), Rating.GOOD, 0)
+        """The memory right after material is taught live: a first successful study.
+
+        The stability is FSRS's after a first "Good". The difficulty is not: a
+        lesson is exposure, not a tested recall, so until the rep answers
+        nothing says how hard the question is for them, and it starts at the
+        middle of FSRS's 1-10 scale rather than the easy 2.1 that a first
+        "Good" implies with the default parameters (which made predicted
+        retention after a kickoff too high in the simulator).
+        """
+        first = self.next_memory(Memory(), Rating.GOOD, 0)
+        return Memory(first.stability, TAUGHT_DIFFICULTY)
 
     def outcomes(self, memory: Memory, elapsed_days: float) -> tuple[float, float]:
         """Return the stability after a lapse (Again) and after a success (Good)."""
@@ -174,6 +185,24 @@ class Review:
 class FitMetrics:
     log_loss: float
     rmse_bins: float
+
+
+def history_with_teaching(
+    history: Sequence[Review], *, days_before_first: int, at: float
+) -> list[Review]:
+    """Put the live lesson in front of a review history, as a first "Good" review.
+
+    Without it the optimizer takes a rep's first quiz answer for their first
+    contact with the material and mis-learns how fast a taught lesson fades.
+    """
+    if not history:
+        return []
+    first = history[0]
+    return [
+        Review(Rating.GOOD, 0, at),
+        Review(first.rating, max(int(days_before_first), 0), first.at),
+        *history[1:],
+    ]
 
 
 def training_items(

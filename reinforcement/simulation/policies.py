@@ -20,6 +20,7 @@ from reinforcement.services.scheduling import (
     MemoryModel,
     Rating,
     Review,
+    history_with_teaching,
     parameters_refit,
     rating_for,
     training_items,
@@ -409,13 +410,19 @@ class PlannerRefit(Planner):
             return [], []
         cutoff = days[int(len(days) * (1 - HOLDOUT_SHARE))]
         train, holdout = [], []
+        # After a kickoff the lesson leads each history, as the service's refit does.
+        taught = 1 if self.taught_on_day_zero else 0
         for rep in self.history:
             for h in rep:
-                if len(h) < 2:
+                if len(h) < 2 - taught:
                     continue
                 reviews = _reviews(h)
+                if taught:
+                    reviews = history_with_teaching(
+                        reviews, days_before_first=h[0][0], at=0.0
+                    )
                 items = training_items([reviews])
-                earlier = sum(1 for d, _ in h if d < cutoff)
+                earlier = sum(1 for d, _ in h if d < cutoff) + taught
                 kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
                 train += items[:kept]
                 holdout += items[kept:]

@@ -127,3 +127,31 @@ def test_refit_models_command_prints_metrics(organization, capsys):
     call_command("refit_models", org=organization.name)
     out = capsys.readouterr().out
     assert f"{organization.name}: train" in out and "ADOPTED" in out
+
+
+def test_histories_start_with_the_live_lesson_when_the_module_was_taught(organization):
+    """A kickoff leads each history as a first Good review, days before the first quiz."""
+    from enablement.models import Enrollment
+    from reinforcement.services.refit import answer_histories
+    from tests.factories.enablement import EnrollmentFactory
+
+    generate_answers(organization, seed=3)
+    rep = Answer.objects.order_by("answered_at").first().rep
+    module = Answer.objects.filter(rep=rep).first().question.module
+    EnrollmentFactory(module=module, team=rep.rep_profile.team, taught_on=START.date())
+    taught_pairs = Answer.objects.filter(rep=rep).values("question").distinct().count()
+
+    histories = answer_histories(organization_id=organization.pk)
+
+    led = [
+        h
+        for h in histories
+        if h[0].rating == 3 and h[0].at == START.replace(hour=12).timestamp()
+    ]
+    assert len(led) == taught_pairs
+    first_answer = Answer.objects.filter(rep=rep).order_by("answered_at").first()
+    history = next(h for h in led if h[1].at == first_answer.answered_at.timestamp())
+    assert (
+        history[1].delta_days == (first_answer.answered_at.date() - START.date()).days
+    )
+    assert Enrollment.objects.count() == 1
