@@ -135,3 +135,11 @@ def kpi_snapshots_refresh_task() -> int:
     from reinforcement.services.rollups import snapshots_refresh_all
 
     return snapshots_refresh_all(now=timezone.now())
+
+
+@shared_task
+def rep_rollups_refresh_task(*, answer_id: str) -> None:
+    """Refresh the participation, snapshot and ramp rows an answer touched."""
+    from reinforcement.services.rollups import rep_rollups_refresh
+
+    rep_rollups_refresh(answer_id=answer_id)

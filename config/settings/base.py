@@ -165,6 +165,13 @@ CELERY_BEAT_SCHEDULE = {
 # (docs/memory.md).
 REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
 
+# After an answer, the participation, snapshot and ramp rows are recomputed by
+# a Celery task so the request does not wait; True does it inside the answer's
+# transaction instead (the test profile, which runs no worker for unit tests).
+REINFORCEMENT_ROLLUP_REFRESH_INLINE = env.bool(
+    "REINFORCEMENT_ROLLUP_REFRESH_INLINE", default=False
+)
+
 # DJANGO REST FRAMEWORK
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {

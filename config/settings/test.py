@@ -15,3 +15,5 @@ EMAIL_BACKEND = env(
 )
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Unit tests run no worker: recompute an answer's rollup rows in its transaction.
+REINFORCEMENT_ROLLUP_REFRESH_INLINE = True

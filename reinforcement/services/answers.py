@@ -3,13 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from enablement.models import Choice, Question
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.rollups import rollups_answer_apply
+from reinforcement.services.rollups import rep_rollups_refresh, rollups_answer_apply
 from reinforcement.services.scheduling import (
     Confidence,
     Memory,
@@ -217,12 +218,24 @@ def _answer_submit_locked(
     prompt.answered_at = now
     prompt.save(update_fields=["status", "answered_at", "updated_at"])
     rollups_answer_apply(answer=answer, question=question)
+    if settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE:
+        rep_rollups_refresh(answer_id=answer.pk)
+    else:
+        transaction.on_commit(lambda: _refresh_later(answer.pk), robust=True)
     return AnswerOutcome(
         answer=answer,
         replayed=False,
         correct_choice_ids=correct_ids,
         next_due=state.due,
     )
+
+
+def _refresh_later(answer_id) -> None:
+    # Imported here: tasks import services. robust=True above: an answer is
+    # recorded even when the broker is down; the periodic refreshes catch up.
+    from reinforcement.tasks import rep_rollups_refresh_task
+
+    rep_rollups_refresh_task.delay(answer_id=str(answer_id))
 
 
 def _target_retention(organization_id: int) -> float:

@@ -170,15 +170,38 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
             predicted=F("predicted") + (answer.predicted_recall or 0.0),
         )
 
-    participation_refresh(rep_ids=[rep_id], days=[answer.prompt.local_date])
-    organization_id = question.module.methodology.organization_id
-    model = organization_memory_model(organization_id=organization_id)
+
+def rep_rollups_refresh(*, answer_id) -> None:
+    """Recompute what an answer changes beyond the counters (idempotent).
+
+    The rep's participation that day, this week's retention snapshot of the
+    question's topic, and the module's ramp milestone. Run right after the
+    answer commits (a Celery task, so the answer request does not wait for
+    it); the hourly and nightly refreshes catch any the broker missed.
+    """
+    answer = (
+        Answer.objects.select_related("prompt", "question__module__methodology")
+        .filter(pk=answer_id)
+        .first()
+    )
+    if answer is None:
+        return
+    question = answer.question
+    participation_refresh(rep_ids=[answer.rep_id], days=[answer.prompt.local_date])
+    model = organization_memory_model(
+        organization_id=question.module.methodology.organization_id
+    )
     snapshots_refresh(
-        rep_ids=[rep_id], now=answer.answered_at, model=model, topic_ids=[topic_id]
+        rep_ids=[answer.rep_id],
+        now=answer.answered_at,
+        model=model,
+        topic_ids=[question.topic_id],
     )
     if answer.stability_after >= MASTERY_STABILITY_DAYS:
         ramp_milestones_check(
-            rep_id=rep_id, module_ids=[question.module_id], now=answer.answered_at
+            rep_id=answer.rep_id,
+            module_ids=[question.module_id],
+            now=answer.answered_at,
         )
 
 

@@ -202,3 +202,39 @@ def test_answer_locks_only_its_own_rows(setup):
         # A plain FOR UPDATE over a join locks every joined row.
         assert " JOIN " not in sql or 'FOR UPDATE OF "reinforcement_' in sql, sql
     assert any(" JOIN " in sql for sql in locking)
+
+
+def test_rollup_refresh_is_enqueued_after_commit_when_not_inline(
+    setup, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """In production the answer request leaves the recomputes to a Celery task."""
+    from reinforcement import tasks
+
+    settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE = False
+    enqueued = []
+    monkeypatch.setattr(
+        tasks.rep_rollups_refresh_task, "delay", lambda **kw: enqueued.append(kw)
+    )
+    rep, _, prompt, right, _ = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = submit(rep, prompt, [right]).answer
+    assert enqueued == [{"answer_id": str(answer.pk)}]
+
+
+def test_answer_is_recorded_when_the_broker_is_down(
+    setup, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from reinforcement import tasks
+
+    settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE = False
+
+    def broker_down(**kw):
+        raise OperationalError("Error 111 connecting to redis")
+
+    monkeypatch.setattr(tasks.rep_rollups_refresh_task, "delay", broker_down)
+    rep, _, prompt, right, _ = setup
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = submit(rep, prompt, [right])
+    assert Answer.objects.filter(pk=outcome.answer.pk).exists()
