@@ -13,9 +13,13 @@ mkdir -p .run
 .venv/bin/python manage.py seed_demo_history
 cat <<MSG
 
-  Sales reinforcement is starting.
-    Admin and authoring:  http://127.0.0.1:${WEB_PORT}/admin/
-  Ctrl-C stops web, worker, beat and Redis.
+  Sales reinforcement is starting (web, Celery worker, Celery beat, Redis).
+    Reps (today's questions): http://127.0.0.1:${WEB_PORT}/          e.g. rep01
+    Manager dashboard:        http://127.0.0.1:${WEB_PORT}/manager/  e.g. manager.east
+    Admin and authoring:      http://127.0.0.1:${WEB_PORT}/admin/    enablement
+    API docs:                 http://127.0.0.1:${WEB_PORT}/api/v1/docs/
+    Password for every demo login: reinforce-demo
+  Ctrl-C stops everything.
 
 MSG
 exec .venv/bin/honcho start -f Procfile

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import ngettext
 
 from enablement.models import RepProfile
@@ -90,7 +91,7 @@ def _deliver_channel(
 
 
 def _today_url() -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/today/"
+    return settings.SITE_URL.rstrip("/") + reverse("rep:today")
 
 
 def _dose_title(count: int) -> str:

@@ -36,7 +36,7 @@ def test_plan_is_delivered_to_inbox_and_email_once(plan_id):
     assert statuses == {"inbox": "sent", "email": "sent"}
     assert len(mail.outbox) == 1
     assert "2 questions for today" in mail.outbox[0].subject
-    assert "/today/" in mail.outbox[0].body
+    assert "Answer them here: http://127.0.0.1:8000/\n" in mail.outbox[0].body
     assert set(Prompt.objects.values_list("status", flat=True)) == {
         Prompt.Status.DELIVERED
     }
