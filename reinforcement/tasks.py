@@ -137,7 +137,7 @@ def kpi_snapshots_refresh_task() -> int:
     return snapshots_refresh_all(now=timezone.now())
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def rep_rollups_refresh_task(*, answer_id: str) -> None:
     """Refresh the participation, snapshot and ramp rows an answer touched."""
     from reinforcement.services.rollups import rep_rollups_refresh

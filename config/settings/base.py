@@ -121,6 +121,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up after about half a second when Redis is down, instead of
+# kombu's default of several seconds, so a web request that enqueues work (the
+# answer's rollup refresh) is not held; the periodic tasks catch up.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BEAT_SCHEDULE = {
     # Every five minutes: wake the dispatcher that plans reps whose local
     # delivery hour has come (the database says who; beat only wakes it).

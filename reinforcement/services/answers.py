@@ -52,11 +52,16 @@ def answer_submit(
     now: dt.datetime,
     response_ms: int | None = None,
     client_answered_at: dt.datetime | None = None,
+    rollup_refresh: str | None = None,
 ) -> AnswerOutcome:
     """Record a rep's answer to a prompt and update their memory state.
 
     Locks the prompt, then the memory state. The same idempotency key returns
     the first result and writes nothing, also when two requests race.
+    ``rollup_refresh`` ("deferred", "inline" or "none", default from the
+    REINFORCEMENT_ROLLUP_REFRESH_INLINE setting) says when the participation,
+    snapshot and ramp rows are recomputed; "none" is for bulk loads that
+    rebuild them afterwards.
     """
     if confidence not in Confidence.CHOICES:
         raise AnswerRejected(
@@ -75,7 +80,7 @@ def answer_submit(
         with transaction.atomic():
             return _answer_submit_locked(
                 rep_id, prompt_id, choice_ids, confidence, idempotency_key, now,
-                response_ms, client_answered_at,
+                response_ms, client_answered_at, rollup_refresh,
             )  # fmt: skip
     except IntegrityError:
         # A racing request with the same key committed first: replay its result.
@@ -126,6 +131,7 @@ def _answer_submit_locked(
     now,
     response_ms,
     client_at,
+    rollup_refresh,
 ) -> AnswerOutcome:
     prompt = (
         # of=("self",): lock only the prompt row. Without it PostgreSQL also
@@ -218,9 +224,12 @@ def _answer_submit_locked(
     prompt.answered_at = now
     prompt.save(update_fields=["status", "answered_at", "updated_at"])
     rollups_answer_apply(answer=answer, question=question)
-    if settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE:
+    if rollup_refresh is None:
+        inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
+        rollup_refresh = "inline" if inline else "deferred"
+    if rollup_refresh == "inline":
         rep_rollups_refresh(answer_id=answer.pk)
-    else:
+    elif rollup_refresh == "deferred":
         transaction.on_commit(lambda: _refresh_later(answer.pk), robust=True)
     return AnswerOutcome(
         answer=answer,
@@ -235,7 +244,11 @@ def _refresh_later(answer_id) -> None:
     # recorded even when the broker is down; the periodic refreshes catch up.
     from reinforcement.tasks import rep_rollups_refresh_task
 
-    rep_rollups_refresh_task.delay(answer_id=str(answer_id))
+    # retry=False: with the broker down, fail at once rather than hold the
+    # request; the periodic refreshes catch up.
+    rep_rollups_refresh_task.apply_async(
+        kwargs={"answer_id": str(answer_id)}, retry=False
+    )
 
 
 def _target_retention(organization_id: int) -> float:

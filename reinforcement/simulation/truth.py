@@ -76,9 +76,11 @@ class TeamTruth:
         self.difficulty = np.full((n, questions), np.nan)
         self.last = np.zeros((n, questions))
         if taught_on_day_zero:
-            # The kickoff teaches everything on day 0: a first, successful study.
+            # The kickoff teaches everything on day 0: a first, successful study,
+            # with the learner's own difficulty (the product, not knowing it,
+            # starts from taught_memory()'s mid-scale guess).
             for r, model in enumerate(self.models):
-                first = model.taught_memory()
+                first = model.next_memory(Memory(), Rating.GOOD, 0)
                 self.stability[r] = first.stability
                 self.difficulty[r] = first.difficulty
 

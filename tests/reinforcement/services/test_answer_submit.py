@@ -213,7 +213,9 @@ def test_rollup_refresh_is_enqueued_after_commit_when_not_inline(
     settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE = False
     enqueued = []
     monkeypatch.setattr(
-        tasks.rep_rollups_refresh_task, "delay", lambda **kw: enqueued.append(kw)
+        tasks.rep_rollups_refresh_task,
+        "apply_async",
+        lambda kwargs, retry: enqueued.append(kwargs),
     )
     rep, _, prompt, right, _ = setup
     with django_capture_on_commit_callbacks(execute=True):
@@ -230,10 +232,10 @@ def test_answer_is_recorded_when_the_broker_is_down(
 
     settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE = False
 
-    def broker_down(**kw):
+    def broker_down(kwargs, retry):
         raise OperationalError("Error 111 connecting to redis")
 
-    monkeypatch.setattr(tasks.rep_rollups_refresh_task, "delay", broker_down)
+    monkeypatch.setattr(tasks.rep_rollups_refresh_task, "apply_async", broker_down)
     rep, _, prompt, right, _ = setup
     with django_capture_on_commit_callbacks(execute=True):
         outcome = submit(rep, prompt, [right])
