@@ -1,8 +1,6 @@
 """A demo rep on a phone and on a laptop: log in, answer, see feedback and progress."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,38 +11,11 @@ from enablement.services.demo import DEMO_PASSWORD
 from reinforcement.models import Prompt
 from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
 from reinforcement.services.planning import plans_create
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls
-# from the test body are still plain synchronous ones.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 VIEWPORTS = {"phone": (375, 812), "desktop": (1280, 800)}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def correct_choice_id(prompt_id: str) -> int:
