@@ -7,6 +7,7 @@ reps as the Celery task runs it) with one and with two processes, beside the
 raw insert rate of the same number of Prompt rows (the floor: no reads, no
 scoring). Run through planning_throughput.sh, which starts PostgreSQL.
 """
+
 import argparse
 import datetime as dt
 import multiprocessing as mp
@@ -34,18 +35,32 @@ NOW = dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)  # a Tuesday afternoon in 
 
 def fill(reps: int, questions: int) -> None:
     """Generate the organization with set-based SQL (seconds, not minutes)."""
-    from enablement.models import Enrollment, Methodology, Module, Organization, Team, Topic
+    from enablement.models import (
+        Enrollment,
+        Methodology,
+        Module,
+        Organization,
+        Team,
+        Topic,
+    )
 
     organization = Organization.objects.create(name="Bench", new_questions_per_day=1)
-    methodology = Methodology.objects.create(organization=organization, key="m", name="M")
+    methodology = Methodology.objects.create(
+        organization=organization, key="m", name="M"
+    )
     topics = [
         Topic.objects.create(organization=organization, key=f"t{i}", name=f"T{i}")
         for i in range(10)
     ]
     module = Module.objects.create(methodology=methodology, key="mod", name="Mod")
-    teams = [Team.objects.create(organization=organization, name=f"Team {i}") for i in range(100)]
+    teams = [
+        Team.objects.create(organization=organization, name=f"Team {i}")
+        for i in range(100)
+    ]
     for team in teams:
-        Enrollment.objects.create(module=module, team=team, starts_on=dt.date(2026, 1, 1))
+        Enrollment.objects.create(
+            module=module, team=team, starts_on=dt.date(2026, 1, 1)
+        )
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -108,7 +123,9 @@ def fill(reps: int, questions: int) -> None:
 def rep_ids() -> list[int]:
     from enablement.models import RepProfile
 
-    return list(RepProfile.objects.order_by("user_id").values_list("user_id", flat=True))
+    return list(
+        RepProfile.objects.order_by("user_id").values_list("user_id", flat=True)
+    )
 
 
 def _plan_chunk(chunk: list[int]) -> int:
@@ -153,8 +170,12 @@ def raw_insert(n_prompts: int, ids: list[int]) -> float:
         for k in range(rows_per_rep):
             batch.append(
                 Prompt(
-                    id=uuid.uuid4(), rep_id=rep_id, question_id=question_ids[k],
-                    local_date=day, position=k + 1, expires_at=expires,
+                    id=uuid.uuid4(),
+                    rep_id=rep_id,
+                    question_id=question_ids[k],
+                    local_date=day,
+                    position=k + 1,
+                    expires_at=expires,
                 )  # fmt: skip
             )
         if len(batch) >= 5000:
@@ -171,11 +192,15 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=20_000)
     parser.add_argument("--questions", type=int, default=150)
     args = parser.parse_args()
-    assert connection.vendor == "postgresql", "run on PostgreSQL (planning_throughput.sh)"
+    assert connection.vendor == "postgresql", (
+        "run on PostgreSQL (planning_throughput.sh)"
+    )
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
     fill(args.reps, args.questions)
-    print(f"filled {args.reps} reps x {args.questions} questions in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"filled {args.reps} reps x {args.questions} questions in {time.perf_counter() - t0:.1f} s"
+    )
     ids = rep_ids()
     results = {}
     for processes in (1, 2):
@@ -187,14 +212,20 @@ def main() -> None:
         )
     floor = raw_insert(results[2][1], ids)
     prompts = results[2][1]
-    print(f"raw insert of {prompts} prompt rows: {floor:.1f} s, {prompts / floor:.0f} rows/s")
+    print(
+        f"raw insert of {prompts} prompt rows: {floor:.1f} s, {prompts / floor:.0f} rows/s"
+    )
     print()
-    print(f"Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; "
-          f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    print(
+        f"Machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
     print("| workers | seconds | reps/s | prompts | vs raw insert |")
     print("| --- | --- | --- | --- | --- |")
     for processes, (seconds, n) in results.items():
-        print(f"| {processes} | {seconds:.1f} | {len(ids) / seconds:.0f} | {n} | {seconds / floor:.1f}x |")
+        print(
+            f"| {processes} | {seconds:.1f} | {len(ids) / seconds:.0f} | {n} | {seconds / floor:.1f}x |"
+        )
     print(f"| raw insert (floor) | {floor:.1f} | - | {prompts} | 1.0x |")
 
 

@@ -1,4 +1,5 @@
 """The production profile passes Django's deployment checklist given real values."""
+
 import os
 import secrets
 import subprocess
