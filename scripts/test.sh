@@ -18,5 +18,6 @@ if [ $# -eq 0 ]; then
   DATABASE_URL="sqlite:///$services_dir/smoke.sqlite3" .venv/bin/python -m pytest -q \
     -m "not postgresql and not worker and not browser" -p no:cacheprovider \
     tests/enablement tests/reinforcement/services/test_planning.py \
-    tests/reinforcement/services/test_answer_submit.py tests/reinforcement/services/test_delivery.py
+    tests/reinforcement/services/test_answer_submit.py tests/reinforcement/services/test_delivery.py \
+    tests/reinforcement/services/test_rollups.py
 fi

@@ -10,8 +10,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
 
 from enablement.models import Module, Question, RepProfile
 from reinforcement.models import (
@@ -117,21 +117,21 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
     )
 
     increments = {
-        "answers": F("answers") + 1,
-        "correct": F("correct") + int(answer.correct),
-        "certain_wrong": F("certain_wrong") + int(certain_wrong),
-        "reviews": F("reviews") + int(spaced),
-        "reviews_correct": F("reviews_correct") + int(spaced and answer.correct),
-        "reviews_corrected": F("reviews_corrected")
-        + (corrected_score(correct=answer.correct, chance=chance) if spaced else 0.0),
-        "reviews_predicted": F("reviews_predicted")
-        + ((answer.predicted_recall or 0.0) if spaced else 0.0),
+        "answers": 1,
+        "correct": int(answer.correct),
+        "certain_wrong": int(certain_wrong),
+        "reviews": int(spaced),
+        "reviews_correct": int(spaced and answer.correct),
+        "reviews_corrected": (
+            corrected_score(correct=answer.correct, chance=chance) if spaced else 0.0
+        ),
+        "reviews_predicted": (answer.predicted_recall or 0.0) if spaced else 0.0,
     }
     day = answer.answered_at.date()
     _bump(
         RepTopicDay,
         {"rep_id": rep_id, "topic_id": topic_id, "day": day},
-        on_time=F("on_time") + int(answer.on_time),
+        on_time=int(answer.on_time),
         **increments,
     )
     _bump(RepAnswerDay, {"rep_id": rep_id, "day": day}, **increments)
@@ -139,10 +139,10 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
         RepQuestionStat,
         {"rep_id": rep_id, "question_id": question.id},
         defaults={"topic_id": topic_id, "first_correct": answer.correct},
-        answers=F("answers") + 1,
-        correct=F("correct") + int(answer.correct),
-        certain_wrong=F("certain_wrong") + int(certain_wrong),
-        last_answered_at=answer.answered_at,
+        latest={"last_answered_at": answer.answered_at},
+        answers=1,
+        correct=int(answer.correct),
+        certain_wrong=int(certain_wrong),
     )
     if not answer.correct:
         wrong_ids = set(answer.chosen_choice_ids) - set(
@@ -153,8 +153,8 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
                 RepChoiceStat,
                 {"rep_id": rep_id, "choice_id": choice_id},
                 defaults={"question_id": question.id},
-                picks=F("picks") + 1,
-                certain_picks=F("certain_picks") + int(certain_wrong),
+                picks=1,
+                certain_picks=int(certain_wrong),
             )
     if spaced:
         _bump(
@@ -164,10 +164,9 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
                 "topic_id": topic_id,
                 "bin_start": recall_bin(answer.elapsed_days),
             },
-            reviews=F("reviews") + 1,
-            corrected=F("corrected")
-            + corrected_score(correct=answer.correct, chance=chance),
-            predicted=F("predicted") + (answer.predicted_recall or 0.0),
+            reviews=1,
+            corrected=corrected_score(correct=answer.correct, chance=chance),
+            predicted=answer.predicted_recall or 0.0,
         )
 
 
@@ -205,18 +204,48 @@ def rep_rollups_refresh(*, answer_id) -> None:
         )
 
 
-def _bump(model, keys: dict, defaults: dict | None = None, **increments) -> None:
-    """Add to one rollup row, creating it first when missing.
+def _bump(
+    model,
+    keys: dict,
+    defaults: dict | None = None,
+    latest: dict | None = None,
+    **increments: float,
+) -> None:
+    """Add ``increments`` to one rollup row, creating it when missing.
 
-    One UPDATE when the row exists (the usual case); otherwise an insert that
-    ignores a racing insert of the same key, then the UPDATE. No savepoints.
+    One ``INSERT ... ON CONFLICT (keys) DO UPDATE`` statement, which PostgreSQL
+    and SQLite both run atomically: no read, no savepoint, no race between two
+    answers creating the same row. ``defaults`` only apply to a new row,
+    ``latest`` columns are overwritten with the given value.
     """
-    if model.objects.filter(**keys).update(**increments):
-        return
-    model.objects.bulk_create(
-        [model(**keys, **(defaults or {}))], ignore_conflicts=True
+    meta = model._meta
+    qn = connection.ops.quote_name
+    values = {**keys, **(defaults or {}), **(latest or {}), **increments}
+    for field in meta.concrete_fields:
+        if not field.primary_key and field.attname not in values:
+            values[field.attname] = field.get_default()
+    fields = [meta.get_field(name) for name in values]
+    params = [
+        f.get_db_prep_save(values[name], connection)
+        for f, name in zip(fields, values, strict=True)
+    ]
+    table = qn(meta.db_table)
+    updates = [
+        f"{qn(meta.get_field(n).column)} = {table}.{qn(meta.get_field(n).column)} + "
+        f"excluded.{qn(meta.get_field(n).column)}"
+        for n in increments
+    ] + [
+        f"{qn(meta.get_field(n).column)} = excluded.{qn(meta.get_field(n).column)}"
+        for n in latest or {}
+    ]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(qn(meta.get_field(k).column) for k in keys)}) "
+        f"DO UPDATE SET {', '.join(updates)}"
     )
-    model.objects.filter(**keys).update(**increments)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # Participation -------------------------------------------------------------------
