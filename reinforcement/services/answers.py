@@ -139,7 +139,7 @@ def _answer_submit_locked(
         # answer in the organization queues behind the others.
         Prompt.objects.select_for_update(of=("self",))
         .filter(pk=prompt_id, rep_id=rep_id)
-        .select_related("question__module__methodology")
+        .select_related("question__module__methodology__organization")
         .first()
     )
     if prompt is None:
@@ -185,7 +185,7 @@ def _answer_submit_locked(
     predicted = model.recall(before.stability, elapsed) if not before.is_new else None
     after = model.next_memory(before, rating, elapsed or 0.0)
 
-    target = _target_retention(organization_id)
+    target = question.module.methodology.organization.target_retention
     was_reviewed = state.state != MemoryState.State.NEW
     state.stability, state.difficulty = after.stability, after.difficulty
     state.state = (
@@ -240,20 +240,11 @@ def _answer_submit_locked(
 
 
 def _refresh_later(answer_id) -> None:
-    # Imported here: tasks import services. robust=True above: an answer is
-    # recorded even when the broker is down; the periodic refreshes catch up.
+    # Imported here: tasks import services. With robust=True at the caller and
+    # retry=False here, a broker outage neither fails nor holds the answer; the
+    # periodic refreshes catch up.
     from reinforcement.tasks import rep_rollups_refresh_task
 
-    # retry=False: with the broker down, fail at once rather than hold the
-    # request; the periodic refreshes catch up.
     rep_rollups_refresh_task.apply_async(
         kwargs={"answer_id": str(answer_id)}, retry=False
-    )
-
-
-def _target_retention(organization_id: int) -> float:
-    from enablement.models import Organization
-
-    return Organization.objects.values_list("target_retention", flat=True).get(
-        pk=organization_id
     )
