@@ -45,3 +45,15 @@ def test_missing_secret_key_fails_at_startup():
     )  # fmt: skip
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_postgresql_prepares_hot_statements_unless_told_not_to(monkeypatch):
+    from config.settings.base import database_settings
+
+    postgres = {"ENGINE": "django.db.backends.postgresql", "NAME": "x"}
+    options = database_settings(dict(postgres))["OPTIONS"]
+    assert options == {"server_side_binding": True, "prepare_threshold": 5}
+    monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "-1")
+    assert database_settings(dict(postgres))["OPTIONS"]["prepare_threshold"] is None
+    sqlite = database_settings({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"})
+    assert "OPTIONS" not in sqlite

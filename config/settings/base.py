@@ -21,12 +21,35 @@ LANGUAGE_CODE = "en-us"
 USE_I18N = True
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+
+def database_settings(config: dict) -> dict:
+    """Settings shared by every profile's database.
+
+    On PostgreSQL, parameters are bound on the server and psycopg prepares a
+    statement once a connection has run it DATABASE_PREPARE_THRESHOLD times,
+    so the hot queries (the answer path's, the JWT user lookup) are planned
+    once per connection rather than per request: planning was most of the
+    answer path's database time (docs/benchmarks.md). Behind a
+    transaction-pooling PgBouncer older than 1.21, set the threshold to -1
+    (never prepare).
+    """
+    config["ATOMIC_REQUESTS"] = False
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
+        config.setdefault("OPTIONS", {}).update(
+            server_side_binding=True,
+            prepare_threshold=None if threshold < 0 else threshold,
+        )
+    return config
+
+
 # DATABASES
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-db-url
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    "default": database_settings(
+        env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    )
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # APPS
@@ -122,8 +145,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up after about half a second when Redis is down, instead of
-# kombu's default of several seconds, so a web request that enqueues work (the
-# answer's rollup refresh) is not held; the periodic tasks catch up.
+# kombu's default of several seconds, so a web request that enqueues work is
+# not held; the periodic tasks catch up.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2,
     "interval_start": 0,
@@ -160,6 +183,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reinforcement.tasks.kpi_snapshots_refresh_task",
         "schedule": crontab(hour=2, minute=40),
     },
+    # Every minute: recompute participation, retention snapshots and ramp of
+    # the reps who answered since the last run (the answer request only bumps
+    # counters; see REINFORCEMENT_ROLLUP_REFRESH_INLINE).
+    "refresh-recent-answers": {
+        "task": "reinforcement.tasks.recent_answers_refresh_task",
+        "schedule": crontab(minute="*"),
+    },
     # Every minute: record that the worker is alive (a cheap liveness signal).
     "worker-heartbeat": {
         "task": "reinforcement.tasks.heartbeat_record_task",
@@ -175,8 +205,9 @@ CELERY_BEAT_SCHEDULE = {
 REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
 
 # After an answer, the participation, snapshot and ramp rows are recomputed by
-# a Celery task so the request does not wait; True does it inside the answer's
-# transaction instead (the test profile, which runs no worker for unit tests).
+# the minutely recent_answers_refresh task, so the request neither waits nor
+# talks to the broker; True does it right after the answer's write instead
+# (the test profile, which runs no worker for unit tests).
 REINFORCEMENT_ROLLUP_REFRESH_INLINE = env.bool(
     "REINFORCEMENT_ROLLUP_REFRESH_INLINE", default=False
 )
