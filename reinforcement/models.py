@@ -436,6 +436,37 @@ class RepTopicRecallBin(models.Model):
         return f"{self.rep_id}/{self.topic_id} {self.bin_start}d+"
 
 
+class PeerQuestionCount(models.Model):
+    """How many answers a question has had: the peer distribution's total.
+
+    A question belongs to one organization, so this is the organization's count.
+    """
+
+    question = models.OneToOneField(
+        Question, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    answers = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.answers}"
+
+
+class PeerChoiceCount(models.Model):
+    """How many answers picked a choice: a bar of the peer distribution."""
+
+    choice = models.OneToOneField(
+        "enablement.Choice",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    picks = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.choice_id}: {self.picks}"
+
+
 class RepTopicSnapshot(models.Model):
     """Predicted retention, mastery and windowed reviews of a rep x topic, per week.
 

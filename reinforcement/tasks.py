@@ -137,9 +137,13 @@ def kpi_snapshots_refresh_task() -> int:
     return snapshots_refresh_all(now=timezone.now())
 
 
-@shared_task(ignore_result=True)
-def rep_rollups_refresh_task(*, answer_id: str) -> None:
-    """Refresh the participation, snapshot and ramp rows an answer touched."""
-    from reinforcement.services.rollups import rep_rollups_refresh
+@shared_task
+def recent_answers_refresh_task() -> int:
+    """Refresh the participation, snapshot and ramp rows of the last minute's answers.
 
-    rep_rollups_refresh(answer_id=answer_id)
+    Cost: one indexed read of the answers since the last run, then the same
+    recomputes per rep as an answer's inline refresh; returns answers read.
+    """
+    from reinforcement.services.rollups import recent_answers_refresh
+
+    return recent_answers_refresh(now=timezone.now())

@@ -19,5 +19,8 @@ if [ $# -eq 0 ]; then
     -m "not postgresql and not worker and not browser" -p no:cacheprovider \
     tests/enablement tests/reinforcement/services/test_planning.py \
     tests/reinforcement/services/test_answer_submit.py tests/reinforcement/services/test_delivery.py \
-    tests/reinforcement/services/test_rollups.py
+    tests/reinforcement/services/test_rollups.py \
+    tests/reinforcement/services/test_recent_answers_refresh.py \
+    tests/reinforcement/selectors/test_question_peer_distribution.py \
+    tests/reinforcement/api/test_answer_submit_api.py
 fi

@@ -6,17 +6,8 @@ from rest_framework.request import Request
 from reinforcement.api.errors import ApiError
 from reinforcement.selectors.reps import (
     RepSituation,
-    rep_organization_id_get,
     rep_situation_get,
 )
-
-
-def rep_organization_or_error(request: Request) -> int:
-    """The caller's organization id, or a 403 ``not_a_rep``; one query, for hot paths."""
-    organization_id = rep_organization_id_get(rep_id=request.user.pk)
-    if organization_id is None:
-        raise ApiError("not_a_rep", "This account has no rep profile.", 403)
-    return organization_id
 
 
 def rep_situation_or_error(request: Request) -> RepSituation:

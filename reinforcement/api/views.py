@@ -9,10 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from reinforcement.api.errors import ApiError
-from reinforcement.api.permissions import (
-    rep_organization_or_error,
-    rep_situation_or_error,
-)
+from reinforcement.api.permissions import rep_situation_or_error
 from reinforcement.api.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
@@ -25,7 +22,6 @@ from reinforcement.api.serializers import (
     RefresherInputSerializer,
     RefresherOutputSerializer,
 )
-from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.prompts import (
     prompt_get_for_rep,
@@ -36,9 +32,11 @@ from reinforcement.services.answers import AnswerRejected, answer_submit
 from reinforcement.services.refresher import RefresherRejected, refresher_create
 
 ANSWER_ERROR_STATUS = {
+    "not_a_rep": status.HTTP_403_FORBIDDEN,
     "prompt_not_found": status.HTTP_404_NOT_FOUND,
     "already_answered": status.HTTP_409_CONFLICT,
     "idempotency_key_reused": status.HTTP_409_CONFLICT,
+    "conflict": status.HTTP_409_CONFLICT,
 }
 REFRESHER_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND}
 
@@ -116,7 +114,6 @@ class AnswerSubmitApi(APIView):
         summary="Answer a prompt",
     )
     def post(self, request: Request, prompt_id) -> Response:
-        organization_id = rep_organization_or_error(request)
         serializer = AnswerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -135,14 +132,8 @@ class AnswerSubmitApi(APIView):
             raise ApiError(
                 exc.code, exc.message, ANSWER_ERROR_STATUS.get(exc.code, 400)
             ) from exc
-        feedback = answer_feedback_get(
-            answer=outcome.answer,
-            organization_id=organization_id,
-            next_due=outcome.next_due,
-            replayed=outcome.replayed,
-        )
         return Response(
-            AnswerOutputSerializer(feedback).data,
+            AnswerOutputSerializer(outcome.feedback).data,
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
 

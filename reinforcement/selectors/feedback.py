@@ -4,7 +4,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from reinforcement.models import Answer
-from reinforcement.selectors.peers import PeerDistribution, question_peer_distribution
+from reinforcement.selectors.answer_context import ChoiceContext
+from reinforcement.selectors.peers import (
+    PeerDistribution,
+    peer_distribution_build,
+    question_peer_distribution,
+)
 
 
 @dataclass(frozen=True)
@@ -33,19 +38,40 @@ class AnswerFeedback:
     answered_at: dt.datetime
 
 
-def answer_feedback_get(
+def _feedback(
     *,
     answer: Answer,
-    organization_id: int,
+    choices: list[ChoiceFeedback],
+    explanation: str,
+    reference_url: str,
+    peers: PeerDistribution,
     next_due: dt.datetime | None,
     replayed: bool,
 ) -> AnswerFeedback:
-    """Assemble the feedback of an answer (its question's choices, explanation, peers)."""
+    return AnswerFeedback(
+        id=str(answer.id),
+        prompt_id=str(answer.prompt_id),
+        replayed=replayed,
+        correct=answer.correct,
+        confidence=answer.confidence,
+        chosen_choice_ids=list(answer.chosen_choice_ids),
+        correct_choice_ids=[c.id for c in choices if c.is_correct],
+        explanation=explanation,
+        reference_url=reference_url,
+        choices=choices,
+        peers=peers,
+        next_due=next_due,
+        answered_at=answer.answered_at,
+    )
+
+
+def answer_feedback_get(
+    *, answer: Answer, next_due: dt.datetime | None, replayed: bool
+) -> AnswerFeedback:
+    """The feedback of a stored answer (its question's choices, explanation, peers)."""
     question = answer.question
     chosen = set(answer.chosen_choice_ids)
-    peers = question_peer_distribution(
-        question_id=question.id, organization_id=organization_id
-    )
+    peers = question_peer_distribution(question_id=question.id)
     feedback = dict(question.choices.values_list("id", "feedback"))
     choices = [
         ChoiceFeedback(
@@ -57,18 +83,53 @@ def answer_feedback_get(
         )
         for c in peers.choices
     ]
-    return AnswerFeedback(
-        id=str(answer.id),
-        prompt_id=str(answer.prompt_id),
-        replayed=replayed,
-        correct=answer.correct,
-        confidence=answer.confidence,
-        chosen_choice_ids=list(answer.chosen_choice_ids),
-        correct_choice_ids=[c.id for c in choices if c.is_correct],
+    return _feedback(
+        answer=answer,
+        choices=choices,
         explanation=question.explanation,
         reference_url=question.reference_url,
-        choices=choices,
         peers=peers,
         next_due=next_due,
-        answered_at=answer.answered_at,
+        replayed=replayed,
+    )
+
+
+def answer_feedback_build(
+    *,
+    answer: Answer,
+    choices: list[ChoiceContext],
+    explanation: str,
+    reference_url: str,
+    peer_answers: int,
+    next_due: dt.datetime | None,
+) -> AnswerFeedback:
+    """The feedback of an answer just recorded, from what the answer path read.
+
+    ``choices`` carry the peers' picks before this answer; ``peer_answers``
+    already counts it. No query.
+    """
+    chosen = set(answer.chosen_choice_ids)
+    peers = peer_distribution_build(
+        total=peer_answers,
+        choices=[
+            (c.id, c.text, c.is_correct, c.picks + int(c.id in chosen)) for c in choices
+        ],
+    )
+    return _feedback(
+        answer=answer,
+        choices=[
+            ChoiceFeedback(
+                id=c.id,
+                text=c.text,
+                is_correct=c.is_correct,
+                chosen=c.id in chosen,
+                feedback=c.feedback,
+            )
+            for c in choices
+        ],
+        explanation=explanation,
+        reference_url=reference_url,
+        peers=peers,
+        next_due=next_due,
+        replayed=False,
     )

@@ -1,14 +1,12 @@
 """How a rep's peers answered a question."""
 
-from collections import Counter
 from dataclasses import dataclass
 
-from enablement.models import Choice
-from reinforcement.models import Answer
+from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 
-# The distribution is read on every answer; the most recent answers are
-# plenty for a bar chart and keep the cost flat as the log grows.
-PEER_ANSWER_SAMPLE = 2000
+from enablement.models import Choice
+from reinforcement.models import PeerChoiceCount, PeerQuestionCount
 
 
 @dataclass(frozen=True)
@@ -26,38 +24,42 @@ class PeerDistribution:
     choices: list[PeerChoice]
 
 
-def question_peer_distribution(
-    *, question_id: int, organization_id: int
+def peer_distribution_build(
+    *, total: int, choices: list[tuple[int, str, bool, int]]
 ) -> PeerDistribution:
-    """How often each choice was picked by reps of the organization (latest answers).
-
-    ``total`` counts answers; with multiple-choice questions the shares of the
-    choices can add up to more than one.
-    """
-    chosen_lists = (
-        Answer.objects.filter(
-            question_id=question_id,
-            rep__rep_profile__team__organization_id=organization_id,
-        )
-        .order_by("-answered_at")
-        .values_list("chosen_choice_ids", flat=True)[:PEER_ANSWER_SAMPLE]
-    )
-    counts: Counter[int] = Counter()
-    total = 0
-    for chosen in chosen_lists:
-        total += 1
-        counts.update(set(chosen))
-    choices = Choice.objects.filter(question_id=question_id).order_by("position", "id")
+    """The distribution from (choice id, text, is correct, picks) in display order."""
     return PeerDistribution(
         total=total,
         choices=[
             PeerChoice(
-                choice_id=c.id,
-                text=c.text,
-                is_correct=c.is_correct,
-                count=counts[c.id],
-                share=counts[c.id] / total if total else 0.0,
+                choice_id=choice_id,
+                text=text,
+                is_correct=is_correct,
+                count=picks,
+                share=picks / total if total else 0.0,
             )
-            for c in choices
+            for choice_id, text, is_correct, picks in choices
         ],
     )
+
+
+def question_peer_distribution(*, question_id: int) -> PeerDistribution:
+    """How often each choice was picked by the reps of the question's organization.
+
+    Every answer counts, from the counters the answer service keeps
+    (PeerQuestionCount, PeerChoiceCount). ``total`` counts answers; with
+    multiple-choice questions the shares can add up to more than one.
+    """
+    total = (
+        PeerQuestionCount.objects.filter(question_id=question_id)
+        .values_list("answers", flat=True)
+        .first()
+    )
+    picks = PeerChoiceCount.objects.filter(choice_id=OuterRef("pk")).values("picks")
+    rows = (
+        Choice.objects.filter(question_id=question_id)
+        .order_by("position", "id")
+        .annotate(picks=Coalesce(Subquery(picks), Value(0)))
+        .values_list("id", "text", "is_correct", F("picks"))
+    )
+    return peer_distribution_build(total=total or 0, choices=list(rows))

@@ -1,16 +1,37 @@
-"""Record an answer: one transaction that advances the rep's memory of the question."""
+"""Record an answer: advance the rep's memory of the question, atomically.
+
+The hot path of the service (every rep, every day): one read of everything it
+needs, then one atomic write of the answer, the memory state, the prompt and
+the KPI counters, with no ORM query compilation (docs/benchmarks.md, "Answer
+endpoint under load"). Concurrency is optimistic: the write happens only if
+the memory state is still the one read (its review count is the version), and
+starts over otherwise. Every answer of a (rep, question) moves that version,
+so of two racing answers to one prompt only one is written. Replays and
+refusals take the slower ORM paths; they are rare.
+"""
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from enablement.models import Choice, Question
 from reinforcement.models import Answer, MemoryState, Prompt
-from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.rollups import rep_rollups_refresh, rollups_answer_apply
+from reinforcement.selectors.answer_context import AnswerContext, answer_context_get
+from reinforcement.selectors.feedback import (
+    AnswerFeedback,
+    answer_feedback_build,
+    answer_feedback_get,
+)
+from reinforcement.selectors.reps import rep_organization_id_get
+from reinforcement.services.memory_models import fit_memory_model
+from reinforcement.services.rollups import (
+    rep_rollups_refresh,
+    rollup_answer_statements,
+)
 from reinforcement.services.scheduling import (
     Confidence,
     Memory,
@@ -18,9 +39,18 @@ from reinforcement.services.scheduling import (
     elapsed_days_between,
     rating_for,
 )
+from reinforcement.services.write_batch import (
+    Statement,
+    insert_statement,
+    statements_execute_guarded,
+    update_statement,
+)
 
 # Clients' clocks drift; a client timestamp this far ahead is still accepted.
 CLIENT_CLOCK_SKEW = dt.timedelta(minutes=2)
+# Two answers to one question by one rep (a daily and a refresher prompt) can
+# race for its memory state; the loser starts over this many times.
+MEMORY_STATE_RETRIES = 3
 
 
 class AnswerRejected(Exception):
@@ -32,14 +62,18 @@ class AnswerRejected(Exception):
         super().__init__(message)
 
 
+class _MemoryStateMoved(Exception):
+    """Another answer updated the memory state since it was read."""
+
+
 @dataclass(frozen=True)
 class AnswerOutcome:
     answer: Answer
-    replayed: (
-        bool  # True when the idempotency key had been seen: nothing new was written
-    )
+    # True when the idempotency key had been seen: nothing new was written.
+    replayed: bool
     correct_choice_ids: list[int]
     next_due: dt.datetime | None
+    feedback: AnswerFeedback
 
 
 def answer_submit(
@@ -54,14 +88,16 @@ def answer_submit(
     client_answered_at: dt.datetime | None = None,
     rollup_refresh: str | None = None,
 ) -> AnswerOutcome:
-    """Record a rep's answer to a prompt and update their memory state.
+    """Record a rep's answer to a prompt, update their memory state and the KPI
+    counters, and return the feedback to show.
 
-    Locks the prompt, then the memory state. The same idempotency key returns
-    the first result and writes nothing, also when two requests race.
-    ``rollup_refresh`` ("deferred", "inline" or "none", default from the
-    REINFORCEMENT_ROLLUP_REFRESH_INLINE setting) says when the participation,
-    snapshot and ramp rows are recomputed; "none" is for bulk loads that
-    rebuild them afterwards.
+    Writes only if no other answer moved the memory state since it was read
+    (else it starts over). The same idempotency key returns the first result
+    and writes nothing, also when two requests race. ``rollup_refresh`` ("inline", "deferred" or
+    "none"; default from REINFORCEMENT_ROLLUP_REFRESH_INLINE) says when the
+    participation, snapshot and ramp rows are recomputed: right after the write,
+    by the minutely ``recent_answers_refresh``, or not at all (bulk loads that
+    rebuild them afterwards; deferred and none write the same here).
     """
     if confidence not in Confidence.CHOICES:
         raise AnswerRejected(
@@ -77,17 +113,31 @@ def answer_submit(
             "future_timestamp", _("The answer's timestamp is in the future.")
         )
     try:
-        with transaction.atomic():
-            return _answer_submit_locked(
-                rep_id, prompt_id, choice_ids, confidence, idempotency_key, now,
-                response_ms, client_answered_at, rollup_refresh,
+        prompt_uuid = uuid.UUID(str(prompt_id))
+    except ValueError:
+        raise AnswerRejected("prompt_not_found", _("No such prompt.")) from None
+    if rollup_refresh is None:
+        inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
+        rollup_refresh = "inline" if inline else "deferred"
+    for attempt in range(MEMORY_STATE_RETRIES):
+        try:
+            return _answer_record(
+                rep_id, prompt_uuid, choice_ids, confidence, idempotency_key,
+                now, response_ms, client_answered_at, rollup_refresh,
             )  # fmt: skip
-    except IntegrityError:
-        # A racing request with the same key committed first: replay its result.
-        replay = _replay(rep_id, idempotency_key, prompt_id)
-        if replay is None:
-            raise
-        return replay
+        except _MemoryStateMoved:
+            if attempt == MEMORY_STATE_RETRIES - 1:
+                raise AnswerRejected(
+                    "conflict",
+                    _("Another answer to this question is being recorded; try again."),
+                ) from None
+        except IntegrityError:
+            # A racing request with the same key committed first: replay it.
+            replay = _replay(rep_id, idempotency_key, prompt_uuid)
+            if replay is None:
+                raise
+            return replay
+    raise AssertionError("unreachable")
 
 
 def _replay(rep_id: int, idempotency_key: str, prompt_id) -> AnswerOutcome | None:
@@ -106,104 +156,86 @@ def _replay(rep_id: int, idempotency_key: str, prompt_id) -> AnswerOutcome | Non
     state = MemoryState.objects.filter(
         rep_id=rep_id, question_id=answer.question_id
     ).first()
-    return AnswerOutcome(
-        answer=answer,
-        replayed=True,
-        correct_choice_ids=_correct_ids(answer.question_id),
-        next_due=state.due if state else None,
-    )
-
-
-def _correct_ids(question_id: int) -> list[int]:
-    return list(
-        Choice.objects.filter(question_id=question_id, is_correct=True)
+    next_due = state.due if state else None
+    correct_ids = list(
+        Choice.objects.filter(question_id=answer.question_id, is_correct=True)
         .order_by("position", "id")
         .values_list("id", flat=True)
     )
-
-
-def _answer_submit_locked(
-    rep_id,
-    prompt_id,
-    choice_ids,
-    confidence,
-    idempotency_key,
-    now,
-    response_ms,
-    client_at,
-    rollup_refresh,
-) -> AnswerOutcome:
-    prompt = (
-        # of=("self",): lock only the prompt row. Without it PostgreSQL also
-        # locks the joined question, module and methodology rows, and every
-        # answer in the organization queues behind the others.
-        Prompt.objects.select_for_update(of=("self",))
-        .filter(pk=prompt_id, rep_id=rep_id)
-        .select_related("question__module__methodology__organization")
-        .first()
+    return AnswerOutcome(
+        answer=answer,
+        replayed=True,
+        correct_choice_ids=correct_ids,
+        next_due=next_due,
+        feedback=answer_feedback_get(answer=answer, next_due=next_due, replayed=True),
     )
-    if prompt is None:
-        # Another rep's prompt is reported exactly like an unknown one.
-        raise AnswerRejected("prompt_not_found", _("No such prompt."))
-    # Checked under the prompt's lock, so a racing request with the same key
-    # that committed while this one waited is seen here.
-    replay = _replay(rep_id, idempotency_key, prompt_id)
-    if replay is not None:
-        return replay
-    if prompt.status == Prompt.Status.ANSWERED:
+
+
+def _refuse_missing_prompt(rep_id: int) -> AnswerRejected:
+    # Another rep's prompt is reported exactly like an unknown one.
+    if rep_organization_id_get(rep_id=rep_id) is None:
+        return AnswerRejected("not_a_rep", _("This account has no rep profile."))
+    return AnswerRejected("prompt_not_found", _("No such prompt."))
+
+
+def _answer_record(
+    rep_id, prompt_id, choice_ids, confidence, idempotency_key, now,
+    response_ms, client_at, rollup_refresh,
+) -> AnswerOutcome:  # fmt: skip
+    context = answer_context_get(
+        rep_id=rep_id, prompt_id=prompt_id, idempotency_key=idempotency_key
+    )
+    if context is None:
+        raise _refuse_missing_prompt(rep_id)
+    if context.key_seen or context.prompt_status == Prompt.Status.ANSWERED:
+        replay = _replay(rep_id, idempotency_key, prompt_id)
+        if replay is not None:
+            return replay
         raise AnswerRejected(
             "already_answered", _("This prompt has already been answered.")
         )
-    question = prompt.question
-    if question.status == Question.Status.RETIRED:
+    if context.rep_organization_id is None:
+        raise AnswerRejected("not_a_rep", _("This account has no rep profile."))
+    if context.question_status == Question.Status.RETIRED:
         raise AnswerRejected("question_retired", _("This question has been retired."))
 
-    choices = list(question.choices.all())
+    choices = context.choices
     chosen = set(choice_ids)
-    valid_ids = {c.id for c in choices}
-    if not chosen or not chosen <= valid_ids or len(chosen) != len(choice_ids):
+    if (
+        not chosen
+        or not chosen <= {c.id for c in choices}
+        or len(chosen) != len(choice_ids)
+    ):
         raise AnswerRejected(
             "invalid_choice", _("Pick one or more choices of this question.")
         )
-    if question.kind != Question.Kind.MULTIPLE_CHOICE and len(chosen) != 1:
+    if context.question_kind != Question.Kind.MULTIPLE_CHOICE and len(chosen) != 1:
         raise AnswerRejected(
             "invalid_choice", _("Pick exactly one choice for this question.")
         )
     correct_ids = [c.id for c in choices if c.is_correct]
     correct = chosen == set(correct_ids)
 
-    state, _created = MemoryState.objects.select_for_update().get_or_create(
-        rep_id=rep_id, question_id=question.id
-    )
-    organization_id = question.module.methodology.organization_id
-    model = organization_memory_model(organization_id=organization_id)
+    model = fit_memory_model(context.fit_id)
     rating = rating_for(correct=correct, confidence=confidence)
-    before = Memory(state.stability, state.difficulty)
-    elapsed = (
-        elapsed_days_between(state.last_review, now) if state.last_review else None
+    stored = context.memory
+    before = (
+        Memory(stored.stability, stored.difficulty) if stored is not None else Memory()
     )
+    last_review = stored.last_review if stored is not None else None
+    elapsed = elapsed_days_between(last_review, now) if last_review else None
     predicted = model.recall(before.stability, elapsed) if not before.is_new else None
     after = model.next_memory(before, rating, elapsed or 0.0)
-
-    target = question.module.methodology.organization.target_retention
-    was_reviewed = state.state != MemoryState.State.NEW
-    state.stability, state.difficulty = after.stability, after.difficulty
-    state.state = (
-        MemoryState.State.RELEARNING
-        if rating == Rating.AGAIN
-        else MemoryState.State.REVIEW
+    due = now + dt.timedelta(
+        days=model.interval(after.stability, context.target_retention)
     )
-    state.last_review = now
-    state.due = now + dt.timedelta(days=model.interval(after.stability, target))
-    state.review_count += 1
-    state.lapse_count += int(rating == Rating.AGAIN and was_reviewed)
-    state.save()
-
-    answer = Answer.objects.create(
-        prompt=prompt,
+    was_reviewed = stored is not None and stored.state != MemoryState.State.NEW
+    answer = Answer(
+        id=uuid.uuid4(),
+        prompt_id=prompt_id,
         rep_id=rep_id,
-        question=question,
-        question_version=question.version,
+        question_id=context.question_id,
+        question_version=context.question_version,
         idempotency_key=idempotency_key,
         chosen_choice_ids=sorted(chosen),
         choice_count=len(choices),
@@ -216,35 +248,91 @@ def _answer_submit_locked(
         stability_before=before.stability,
         stability_after=after.stability,
         difficulty_after=after.difficulty,
-        on_time=prompt.status != Prompt.Status.EXPIRED and now <= prompt.expires_at,
+        on_time=context.prompt_status != Prompt.Status.EXPIRED
+        and now <= context.prompt_expires_at,
         client_answered_at=client_at,
         answered_at=now,
     )
-    prompt.status = Prompt.Status.ANSWERED
-    prompt.answered_at = now
-    prompt.save(update_fields=["status", "answered_at", "updated_at"])
-    rollups_answer_apply(answer=answer, question=question)
-    if rollup_refresh is None:
-        inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
-        rollup_refresh = "inline" if inline else "deferred"
+    memory_values = {
+        "state": (
+            MemoryState.State.RELEARNING
+            if rating == Rating.AGAIN
+            else MemoryState.State.REVIEW
+        ),
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": due,
+        "last_review": now,
+        "review_count": (stored.review_count if stored else 0) + 1,
+        "lapse_count": (stored.lapse_count if stored else 0)
+        + int(rating == Rating.AGAIN and was_reviewed),
+        "updated_at": now,
+    }
+    statements = [
+        insert_statement(
+            Answer,
+            {
+                f.attname: getattr(answer, f.attname)
+                for f in Answer._meta.concrete_fields
+            },
+        ),
+        update_statement(
+            Prompt,
+            {"status": Prompt.Status.ANSWERED, "answered_at": now, "updated_at": now},
+            {"id": prompt_id},
+        ),
+        *rollup_answer_statements(
+            answer=answer,
+            topic_id=context.topic_id,
+            kind=context.question_kind,
+            correct_choice_ids=correct_ids,
+        ),
+    ]
+    if not statements_execute_guarded(
+        _memory_statement(rep_id, context, memory_values), statements
+    ):
+        raise _MemoryStateMoved()
     if rollup_refresh == "inline":
         rep_rollups_refresh(answer_id=answer.pk)
-    elif rollup_refresh == "deferred":
-        transaction.on_commit(lambda: _refresh_later(answer.pk), robust=True)
+    answer._state.adding = False
+    answer._state.db = "default"
+    feedback = answer_feedback_build(
+        answer=answer,
+        choices=choices,
+        explanation=context.explanation,
+        reference_url=context.reference_url,
+        peer_answers=context.peer_answers + 1,
+        next_due=due,
+    )
     return AnswerOutcome(
         answer=answer,
         replayed=False,
         correct_choice_ids=correct_ids,
-        next_due=state.due,
+        next_due=due,
+        feedback=feedback,
     )
 
 
-def _refresh_later(answer_id) -> None:
-    # Imported here: tasks import services. With robust=True at the caller and
-    # retry=False here, a broker outage neither fails nor holds the answer; the
-    # periodic refreshes catch up.
-    from reinforcement.tasks import rep_rollups_refresh_task
+def _memory_statement(rep_id: int, context: AnswerContext, values: dict) -> Statement:
+    """Write the new memory state only if no other answer moved it since the read.
 
-    rep_rollups_refresh_task.apply_async(
-        kwargs={"answer_id": str(answer_id)}, retry=False
+    The review count is the version: an update whose count changed, or an
+    insert that finds the row created meanwhile, writes nothing, so nothing
+    of the answer is written and the caller starts over.
+    """
+    if context.memory is not None:
+        return update_statement(
+            MemoryState,
+            values,
+            {"id": context.memory.id, "review_count": context.memory.review_count},
+        )
+    return insert_statement(
+        MemoryState,
+        {
+            "rep_id": rep_id,
+            "question_id": context.question_id,
+            "created_at": values["updated_at"],
+            **values,
+        },
+        on_conflict_ignore=True,
     )

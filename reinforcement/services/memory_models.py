@@ -1,5 +1,7 @@
 """Which FSRS parameters an organization's reps are scheduled with."""
 
+from functools import lru_cache
+
 from reinforcement.models import MemoryModelFit
 from reinforcement.services.scheduling import DEFAULT_PARAMETERS, MemoryModel
 
@@ -17,3 +19,19 @@ def organization_parameters(*, organization_id: int) -> tuple[float, ...]:
 
 def organization_memory_model(*, organization_id: int) -> MemoryModel:
     return MemoryModel(organization_parameters(organization_id=organization_id))
+
+
+@lru_cache(maxsize=64)
+def fit_memory_model(fit_id: int | None) -> MemoryModel:
+    """The model of one stored fit (None: the FSRS-6 defaults), built once per process.
+
+    A fit's parameters never change once written, and the answer path reads
+    which fit is adopted in the same statement that locks the prompt, so this
+    cache needs no invalidation: adopting a new fit changes the id asked for.
+    """
+    if fit_id is None:
+        return MemoryModel(DEFAULT_PARAMETERS)
+    parameters = MemoryModelFit.objects.values_list("parameters", flat=True).get(
+        pk=fit_id
+    )
+    return MemoryModel(parameters)

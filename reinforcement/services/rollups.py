@@ -1,7 +1,7 @@
 """Keep the KPI rollups up to date: per answer, per hour, per night, or from scratch.
 
 Every figure a manager reads comes from the tables written here (see
-docs/kpis.md). The answer service calls ``rollups_answer_apply`` inside its
+docs/kpis.md). The answer service runs ``rollup_answer_statements`` inside its
 transaction; Celery refreshes participation and the weekly snapshots; and
 ``rollups_rebuild`` recomputes everything for some reps from the Answer log.
 """
@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from enablement.models import Module, Question, RepProfile
@@ -19,6 +19,8 @@ from reinforcement.models import (
     KpiFillState,
     MemoryState,
     ModuleMastery,
+    PeerChoiceCount,
+    PeerQuestionCount,
     Prompt,
     RepAnswerDay,
     RepChoiceStat,
@@ -30,6 +32,7 @@ from reinforcement.models import (
 )
 from reinforcement.services.memory_models import organization_memory_model
 from reinforcement.services.scheduling import MemoryModel
+from reinforcement.services.write_batch import Statement, increment_statement
 
 # A question counts as mastered once its stability reaches three weeks: the
 # memory then survives the gaps between a rep's deals without reinforcement.
@@ -103,14 +106,20 @@ def is_spaced_review(answer: Answer) -> bool:
 # Per answer ----------------------------------------------------------------------
 
 
-def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
-    """Fold one new answer into every rollup; call inside the answer's transaction.
+def rollup_answer_statements(
+    *,
+    answer: Answer,
+    topic_id: int,
+    kind: str,
+    correct_choice_ids: Iterable[int],
+) -> list[Statement]:
+    """The writes that fold one new answer into the counters (see write_batch).
 
-    About ten indexed single-row statements when the rows exist (a few more
-    for a new day or question); nothing here scans the log.
+    Run them inside the answer's transaction. Each is one indexed single-row
+    upsert: no read of the log. ``topic_id`` and ``kind`` are the question's.
     """
-    rep_id, topic_id = answer.rep_id, question.topic_id
-    chance = chance_level(kind=question.kind, choice_count=answer.choice_count)
+    rep_id, question_id = answer.rep_id, answer.question_id
+    chance = chance_level(kind=kind, choice_count=answer.choice_count)
     spaced = is_spaced_review(answer)
     certain_wrong = (
         not answer.correct and answer.confidence == Answer.Confidence.CERTAIN
@@ -128,46 +137,63 @@ def rollups_answer_apply(*, answer: Answer, question: Question) -> None:
         "reviews_predicted": (answer.predicted_recall or 0.0) if spaced else 0.0,
     }
     day = answer.answered_at.date()
-    _bump(
-        RepTopicDay,
-        {"rep_id": rep_id, "topic_id": topic_id, "day": day},
-        on_time=int(answer.on_time),
-        **increments,
-    )
-    _bump(RepAnswerDay, {"rep_id": rep_id, "day": day}, **increments)
-    _bump(
-        RepQuestionStat,
-        {"rep_id": rep_id, "question_id": question.id},
-        defaults={"topic_id": topic_id, "first_correct": answer.correct},
-        latest={"last_answered_at": answer.answered_at},
-        answers=1,
-        correct=int(answer.correct),
-        certain_wrong=int(certain_wrong),
-    )
+    chosen = sorted(set(answer.chosen_choice_ids))
+    statements = [
+        increment_statement(
+            RepTopicDay,
+            {"rep_id": rep_id, "topic_id": topic_id, "day": day},
+            on_time=int(answer.on_time),
+            **increments,
+        ),
+        increment_statement(RepAnswerDay, {"rep_id": rep_id, "day": day}, **increments),
+        increment_statement(
+            RepQuestionStat,
+            {"rep_id": rep_id, "question_id": question_id},
+            defaults={"topic_id": topic_id, "first_correct": answer.correct},
+            latest={"last_answered_at": answer.answered_at},
+            answers=1,
+            correct=int(answer.correct),
+            certain_wrong=int(certain_wrong),
+        ),
+        # The organization's peer distribution (a question has one organization).
+        increment_statement(PeerQuestionCount, {"question_id": question_id}, answers=1),
+        *(
+            increment_statement(
+                PeerChoiceCount,
+                {"choice_id": choice_id},
+                defaults={"question_id": question_id},
+                picks=1,
+            )
+            for choice_id in chosen
+        ),
+    ]
     if not answer.correct:
-        wrong_ids = set(answer.chosen_choice_ids) - set(
-            question.choices.filter(is_correct=True).values_list("id", flat=True)
-        )
-        for choice_id in sorted(wrong_ids):
-            _bump(
+        wrong_ids = set(chosen) - set(correct_choice_ids)
+        statements += [
+            increment_statement(
                 RepChoiceStat,
                 {"rep_id": rep_id, "choice_id": choice_id},
-                defaults={"question_id": question.id},
+                defaults={"question_id": question_id},
                 picks=1,
                 certain_picks=int(certain_wrong),
             )
+            for choice_id in sorted(wrong_ids)
+        ]
     if spaced:
-        _bump(
-            RepTopicRecallBin,
-            {
-                "rep_id": rep_id,
-                "topic_id": topic_id,
-                "bin_start": recall_bin(answer.elapsed_days),
-            },
-            reviews=1,
-            corrected=corrected_score(correct=answer.correct, chance=chance),
-            predicted=answer.predicted_recall or 0.0,
+        statements.append(
+            increment_statement(
+                RepTopicRecallBin,
+                {
+                    "rep_id": rep_id,
+                    "topic_id": topic_id,
+                    "bin_start": recall_bin(answer.elapsed_days),
+                },
+                reviews=1,
+                corrected=corrected_score(correct=answer.correct, chance=chance),
+                predicted=answer.predicted_recall or 0.0,
+            )
         )
+    return statements
 
 
 def rep_rollups_refresh(*, answer_id) -> None:
@@ -204,48 +230,60 @@ def rep_rollups_refresh(*, answer_id) -> None:
         )
 
 
-def _bump(
-    model,
-    keys: dict,
-    defaults: dict | None = None,
-    latest: dict | None = None,
-    **increments: float,
-) -> None:
-    """Add ``increments`` to one rollup row, creating it when missing.
+# Answers at most this old are read again by the next refresh: an answer's
+# transaction can commit after a refresh has read past its answered_at.
+RECENT_ANSWERS_OVERLAP = dt.timedelta(minutes=2)
+# The first refresh (no watermark yet) looks back this far.
+RECENT_ANSWERS_FIRST_LOOKBACK = dt.timedelta(hours=1)
 
-    One ``INSERT ... ON CONFLICT (keys) DO UPDATE`` statement, which PostgreSQL
-    and SQLite both run atomically: no read, no savepoint, no race between two
-    answers creating the same row. ``defaults`` only apply to a new row,
-    ``latest`` columns are overwritten with the given value.
+
+def recent_answers_refresh(*, now: dt.datetime) -> int:
+    """Recompute the participation, snapshot and ramp rows of recent answers.
+
+    What ``rep_rollups_refresh`` does for one answer, in bulk for every answer
+    since the last run (a watermark in KpiFillState, read again with an
+    overlap): Celery beat runs it every minute, so the answer request enqueues
+    nothing. Everything it writes is recomputed, so reading an answer twice is
+    harmless. Returns the answers read.
     """
-    meta = model._meta
-    qn = connection.ops.quote_name
-    values = {**keys, **(defaults or {}), **(latest or {}), **increments}
-    for field in meta.concrete_fields:
-        if not field.primary_key and field.attname not in values:
-            values[field.attname] = field.get_default()
-    fields = [meta.get_field(name) for name in values]
-    params = [
-        f.get_db_prep_save(values[name], connection)
-        for f, name in zip(fields, values, strict=True)
-    ]
-    table = qn(meta.db_table)
-    updates = [
-        f"{qn(meta.get_field(n).column)} = {table}.{qn(meta.get_field(n).column)} + "
-        f"excluded.{qn(meta.get_field(n).column)}"
-        for n in increments
-    ] + [
-        f"{qn(meta.get_field(n).column)} = excluded.{qn(meta.get_field(n).column)}"
-        for n in latest or {}
-    ]
-    sql = (
-        f"INSERT INTO {table} ({', '.join(qn(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(qn(meta.get_field(k).column) for k in keys)}) "
-        f"DO UPDATE SET {', '.join(updates)}"
+    state = KpiFillState.objects.filter(name="recent_answers").first()
+    since = (state.end_time if state else now - RECENT_ANSWERS_FIRST_LOOKBACK) - (
+        RECENT_ANSWERS_OVERLAP
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    rows = Answer.objects.filter(answered_at__gt=since, answered_at__lte=now)
+    days: set[dt.date] = set()
+    topics: dict[int, set[int]] = defaultdict(set)
+    mastered: dict[int, dict[int, dt.datetime]] = defaultdict(dict)
+    count = 0
+    for rep_id, local_date, topic_id, module_id, stability, at in rows.values_list(
+        "rep_id", "prompt__local_date", "question__topic_id",
+        "question__module_id", "stability_after", "answered_at",
+    ).order_by("answered_at"):  # fmt: skip
+        count += 1
+        days.add(local_date)
+        topics[rep_id].add(topic_id)
+        if stability >= MASTERY_STABILITY_DAYS:
+            mastered[rep_id][module_id] = at
+    rep_ids = sorted(topics)
+    if rep_ids:
+        participation_refresh(rep_ids=rep_ids, days=days)
+    for start in range(0, len(rep_ids), SNAPSHOT_CHUNK_SIZE):
+        chunk = rep_ids[start : start + SNAPSHOT_CHUNK_SIZE]
+        snapshots_refresh(
+            rep_ids=chunk,
+            now=now,
+            topic_ids=sorted(set().union(*(topics[r] for r in chunk))),
+        )
+    for rep_id, modules in mastered.items():
+        # The latest answer of each module: a milestone reached earlier in
+        # the window is dated a little late, never early.
+        for module_id, at in modules.items():
+            ramp_milestones_check(rep_id=rep_id, module_ids=[module_id], now=at)
+    KpiFillState.objects.update_or_create(
+        name="recent_answers",
+        defaults={"end_time": now, "state": KpiFillState.State.DONE},
+    )
+    return count
 
 
 # Participation -------------------------------------------------------------------

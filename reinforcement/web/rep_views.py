@@ -30,9 +30,11 @@ TEMPLATES = "reinforcement/rep/"
 # Failed web logins allowed per client address per minute.
 WEB_LOGIN_ATTEMPTS = 10
 ANSWER_ERROR_STATUS = {
+    "not_a_rep": 403,
     "prompt_not_found": 404,
     "already_answered": 409,
     "idempotency_key_reused": 409,
+    "conflict": 409,
 }
 MS_PER_DAY = 86_400_000
 
@@ -117,7 +119,7 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
             if response_ms and 0 < response_ms < MS_PER_DAY
             else None,
         )
-        answer, next_due, replayed = outcome.answer, outcome.next_due, outcome.replayed
+        feedback = outcome.feedback
     except AnswerRejected as exc:
         answer = (
             answer_get_for_rep(rep_id=request.user.pk, prompt_id=prompt.id)
@@ -131,13 +133,7 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
                 {"message": exc.message, "source": source},
                 status=ANSWER_ERROR_STATUS.get(exc.code, 400),
             )
-        next_due, replayed = None, True
-    feedback = answer_feedback_get(
-        answer=answer,
-        organization_id=situation.organization_id,
-        next_due=next_due,
-        replayed=replayed,
-    )
+        feedback = answer_feedback_get(answer=answer, next_due=None, replayed=True)
     return render(
         request,
         TEMPLATES + "feedback.html",

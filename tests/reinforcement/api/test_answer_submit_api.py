@@ -192,3 +192,31 @@ def test_a_user_without_rep_profile_is_403(prompts):
     response = submit(client, prompts[0], answer_body(prompts[0]))
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "not_a_rep"
+
+
+@pytest.mark.parametrize("replayed", [False, True])
+def test_answer_output_matches_the_declared_fields(api, prompts, replayed):
+    """The hand-built representation equals DRF's generic one, field for field."""
+    from rest_framework import serializers
+
+    from reinforcement.api.serializers import AnswerOutputSerializer
+    from reinforcement.services.answers import answer_submit
+
+    prompt = prompts[0]
+    wrong = prompt.question.choices.filter(is_correct=False).first()
+    kwargs = dict(
+        rep_id=prompt.rep_id,
+        prompt_id=prompt.id,
+        choice_ids=[wrong.id],
+        confidence="certain",
+        idempotency_key="same",
+        now=timezone.now(),
+    )
+    outcome = answer_submit(**kwargs)
+    if replayed:
+        outcome = answer_submit(**kwargs)
+    assert outcome.replayed is replayed
+    serializer = AnswerOutputSerializer(outcome.feedback)
+    generic = serializers.Serializer.to_representation(serializer, outcome.feedback)
+    assert serializer.data == generic
+    assert generic["next_due"] and generic["choices"] and generic["peers"]["total"]
