@@ -16,6 +16,7 @@ conditioned on a version, or an insert that may conflict):
 """
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -165,7 +166,10 @@ def statements_execute_guarded(
             + [f"w{i} AS ({s.gated_sql})" for i, s in enumerate(statements)]
         )
         params = guard.params + tuple(p for s in statements for p in s.params)
-        with connection.cursor() as cursor:
+        # Inside a caller's transaction a failed statement would abort it;
+        # a savepoint keeps it usable (e.g. to read a racing answer's replay).
+        inner = transaction.atomic() if connection.in_atomic_block else nullcontext()
+        with inner, connection.cursor() as cursor:
             cursor.execute(f"WITH {ctes} SELECT count(*) FROM {_GUARD}", params)
             return cursor.fetchone()[0] > 0
     with transaction.atomic(), connection.cursor() as cursor:

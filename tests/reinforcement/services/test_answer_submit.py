@@ -188,6 +188,7 @@ def test_racing_requests_with_one_key_write_one_answer(rep_profile):
 
 
 @pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
 def test_answer_reads_once_and_writes_once_without_locks(setup):
     """One read and one atomic write statement: no BEGIN, no row lock to queue on."""
     from django.test.utils import CaptureQueriesContext
@@ -300,3 +301,34 @@ def test_deferred_refresh_needs_no_broker(setup, settings, monkeypatch):
     assert Answer.objects.filter(pk=outcome.answer.pk).exists()
     # The recomputed rows wait for recent_answers_refresh; the counters do not.
     assert not RepDay.objects.filter(rep=rep).exists()
+
+
+def test_key_reused_by_a_racing_answer_inside_a_transaction_is_refused_cleanly(
+    rep_profile, monkeypatch
+):
+    """The key's unique violation is caught in a savepoint: the caller's
+    transaction (here the test's) stays usable for the replay lookup."""
+    import dataclasses
+
+    from reinforcement.services import answers
+
+    organization = rep_profile.team.organization
+    first, second = (
+        make_prompt(
+            rep=rep_profile.user,
+            question=QuestionFactory(module__methodology__organization=organization),
+        )
+        for _ in range(2)
+    )
+    submit(rep_profile.user, first, [first.question.choices.first()], key="k")
+    real = answers.answer_context_get
+    # As if the first answer committed after this one's read.
+    monkeypatch.setattr(
+        answers,
+        "answer_context_get",
+        lambda **kw: dataclasses.replace(real(**kw), key_seen=False),
+    )
+    with pytest.raises(AnswerRejected) as refused:
+        submit(rep_profile.user, second, [second.question.choices.first()], key="k")
+    assert refused.value.code == "idempotency_key_reused"
+    assert Answer.objects.count() == 1
