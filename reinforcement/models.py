@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from enablement.models import Organization, Question, TimestampedModel, Topic
 
+# Every table here keyed by rep has a unique constraint or index that starts
+# with rep, so the rep foreign keys skip Django's own single-column index: it
+# would only cost the hot write paths (answering, planning) an index update.
+
 
 class MemoryState(TimestampedModel):
     """FSRS-6 memory of one rep for one question (one row per pair)."""
@@ -19,7 +23,10 @@ class MemoryState(TimestampedModel):
         RELEARNING = "relearning", _("Relearning")
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_states"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memory_states",
+        db_index=False,
     )
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="memory_states"
@@ -53,7 +60,10 @@ class DailyPlan(TimestampedModel):
     """The dose planned for one rep on one local day: at most one, by constraint."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="daily_plans"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="daily_plans",
+        db_index=False,
     )
     local_date = models.DateField()
     planned_at = models.DateTimeField()
@@ -86,7 +96,10 @@ class Prompt(TimestampedModel):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prompts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="prompts",
+        db_index=False,
     )
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="prompts"
@@ -147,7 +160,10 @@ class Answer(models.Model):
         Prompt, on_delete=models.PROTECT, related_name="answer"
     )
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        db_index=False,
     )
     question = models.ForeignKey(
         Question, on_delete=models.PROTECT, related_name="answers"
@@ -280,7 +296,10 @@ class RepTopicDay(models.Model):
     """One rep's answers on one topic on one UTC day."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
@@ -319,7 +338,10 @@ class RepAnswerDay(models.Model):
     """
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     day = models.DateField()
     answers = models.PositiveIntegerField(default=0)
@@ -344,7 +366,10 @@ class RepDay(models.Model):
     """Participation of one rep on one local plan day, from that day's prompts."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     day = models.DateField()
     delivered = models.PositiveSmallIntegerField(default=0)
@@ -366,7 +391,10 @@ class RepQuestionStat(models.Model):
     """One rep's running totals on one question, for content performance."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
@@ -393,7 +421,10 @@ class RepChoiceStat(models.Model):
     """How often one rep picked one wrong choice, and how often while certain."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     choice = models.ForeignKey(
@@ -417,7 +448,10 @@ class RepTopicRecallBin(models.Model):
     """Spaced reviews of one rep on one topic, binned by days since the last review."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     bin_start = models.PositiveSmallIntegerField(help_text=_("Days, inclusive."))
@@ -475,7 +509,10 @@ class RepTopicSnapshot(models.Model):
     """
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(help_text=_("The Monday the week starts on."))
@@ -510,7 +547,10 @@ class ModuleMastery(models.Model):
     """When a rep's mastery of a module first reached the ramp threshold."""
 
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     module = models.ForeignKey(
         "enablement.Module", on_delete=models.CASCADE, related_name="+"

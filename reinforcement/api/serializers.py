@@ -116,7 +116,7 @@ class PeerChoiceSerializer(serializers.Serializer):
 
 class PeerDistributionSerializer(serializers.Serializer):
     total = serializers.IntegerField(
-        help_text=_("Answers counted (the organization's latest).")
+        help_text=_("The organization's answers to the question, this one included.")
     )
     choices = PeerChoiceSerializer(many=True)
 

@@ -1,10 +1,9 @@
 """Everything the answer path needs to know, read in one statement.
 
 The prompt, its question, the question's organization and target retention,
-the adopted memory-model fit, the rep's organization, the rep's memory state
-of the question, an earlier answer with the same idempotency key, and the
-question's choices with the peers' counts (on SQLite the choices take a
-second query). Through the ORM this was a dozen compiled queries per answer
+the adopted memory-model fit, the rep's memory state of the question, an
+earlier answer with the same idempotency key, and the question's choices with
+the peers' counts (on SQLite the choices take a second query). Through the ORM this was a dozen compiled queries per answer
 (docs/benchmarks.md, "Answer endpoint under load").
 
 Nothing is locked: the answer service writes only if the memory state is
@@ -24,8 +23,6 @@ from enablement.models import (
     Module,
     Organization,
     Question,
-    RepProfile,
-    Team,
 )
 from reinforcement.models import (
     Answer,
@@ -73,7 +70,6 @@ class AnswerContext:
     organization_id: int
     target_retention: float
     fit_id: int | None  # the organization's adopted fit; None: FSRS defaults
-    rep_organization_id: int | None
     choices: list[ChoiceContext]
     memory: StoredMemory | None
     key_seen: bool  # an answer of the rep's already has this idempotency key
@@ -105,7 +101,6 @@ def _context_sql(vendor: str) -> str:
                (SELECT f.id FROM {_table(MemoryModelFit)} f
                  WHERE f.organization_id = o.id AND f.adopted
                  ORDER BY f.fitted_at DESC LIMIT 1),
-               t.organization_id,
                ms.id, ms.state, ms.stability, ms.difficulty, ms.last_review,
                ms.review_count, ms.lapse_count,
                a.id,
@@ -116,8 +111,6 @@ def _context_sql(vendor: str) -> str:
           JOIN {_table(Module)} m ON m.id = q.module_id
           JOIN {_table(Methodology)} me ON me.id = m.methodology_id
           JOIN {_table(Organization)} o ON o.id = me.organization_id
-          LEFT JOIN {_table(RepProfile)} rp ON rp.user_id = p.rep_id
-          LEFT JOIN {_table(Team)} t ON t.id = rp.team_id
           LEFT JOIN {_table(MemoryState)} ms
                  ON ms.rep_id = p.rep_id AND ms.question_id = p.question_id
           LEFT JOIN {_table(Answer)} a
@@ -167,7 +160,7 @@ def answer_context_get(
         return None
     (status, local_date, expires_at, question_id, kind, question_status, version,
      topic_id, module_id, explanation, reference_url, organization_id, target,
-     fit_id, rep_organization_id, memory_id, state, stability, difficulty,
+     fit_id, memory_id, state, stability, difficulty,
      last_review, review_count, lapse_count, replay_id, peer_answers,
      choice_rows) = row  # fmt: skip
     memory = (
@@ -198,7 +191,6 @@ def answer_context_get(
         organization_id=organization_id,
         target_retention=target,
         fit_id=fit_id,
-        rep_organization_id=rep_organization_id,
         choices=(
             [ChoiceContext(*c) for c in choice_rows]
             if choice_rows is not None

@@ -194,8 +194,6 @@ def _answer_record(
         raise AnswerRejected(
             "already_answered", _("This prompt has already been answered.")
         )
-    if context.rep_organization_id is None:
-        raise AnswerRejected("not_a_rep", _("This account has no rep profile."))
     if context.question_status == Question.Status.RETIRED:
         raise AnswerRejected("question_retired", _("This question has been retired."))
 
