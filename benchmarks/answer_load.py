@@ -154,14 +154,14 @@ def locust(host, target, pool, users, seconds, rate, out) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--users", type=int, default=16, help="for the max runs")
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--rate", type=int, default=100, help="answers/s, paced run")
     parser.add_argument(
         "--only", default="", help="run numbers to run, e.g. 34 (default: all)"
     )
-    parser.add_argument("--reps", type=int, default=600)
+    parser.add_argument("--reps", type=int, default=800)
     parser.add_argument("--questions", type=int, default=20)
     args = parser.parse_args()
 

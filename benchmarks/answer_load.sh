@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The answer endpoint under load, beside a trivial authenticated endpoint:
 # gunicorn on a throwaway PostgreSQL, locust from a second process.
-# See docs/benchmarks.md. Usage: bash benchmarks/answer_load.sh [--workers 3] [--seconds 30]
+# See docs/benchmarks.md. Usage: bash benchmarks/answer_load.sh [--workers 2] [--seconds 30] [--only 12]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh requirements-dev.txt
