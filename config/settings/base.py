@@ -131,6 +131,25 @@ DEFAULT_FROM_EMAIL = env(
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # The embedded default is the Redis that scripts/embedded_redis.py starts.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6390/0")
+
+
+def redis_cache(redis_url: str) -> dict:
+    """A cache in Redis database 1 of the broker's server (or CACHE_URL).
+
+    Throttle counts (login attempts) must be shared by every web worker; a
+    per-process cache would let each worker allow the full rate.
+    """
+    default = f"{redis_url.rsplit('/', 1)[0]}/1"
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("CACHE_URL", default=default),
+        }
+    }
+
+
+# One process (the run command's web server): a local-memory cache is enough.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
@@ -226,6 +245,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "reinforcement.api.errors.api_exception_handler",
+    # Proxies in front whose X-Forwarded-For the throttles trust: 0 takes the
+    # client address from the connection, so a client cannot rotate the
+    # header to dodge the login throttle. Behind one load balancer, set 1.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     # Throttles keep their counts in the default cache.
     "DEFAULT_THROTTLE_RATES": {
         # Password guessing: per client address, on the token endpoint.

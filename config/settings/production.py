@@ -4,7 +4,7 @@ Passes ``python manage.py check --deploy`` given real values.
 """
 
 from .base import *  # noqa: F403
-from .base import database_settings, env
+from .base import database_settings, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
@@ -14,6 +14,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+CACHES = redis_cache(REDIS_URL)
 
 # SECURITY
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -1,7 +1,7 @@
 """Test profile: reads DATABASE_URL and REDIS_URL of the servers the test command started."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REDIS_URL, env, redis_cache
 
 DEBUG = False
 SECRET_KEY = env(
@@ -17,3 +17,5 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 CELERY_TASK_EAGER_PROPAGATES = True
 # Unit tests run no worker: recompute an answer's rollup rows in its transaction.
 REINFORCEMENT_ROLLUP_REFRESH_INLINE = True
+# Throttles count in the test Redis, as in production.
+CACHES = redis_cache(REDIS_URL)

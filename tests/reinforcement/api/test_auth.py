@@ -14,11 +14,12 @@ PROTECTED = [
 ]
 
 
-def obtain(client, username, password="pw"):
+def obtain(client, username, password="pw", **extra):
     return client.post(
         reverse("api-token-obtain"),
         {"username": username, "password": password},
         format="json",
+        **extra,
     )
 
 
@@ -50,6 +51,30 @@ def test_login_is_throttled_per_client(rep):
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "throttled"
     assert "Retry-After" in response.headers
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_throttle(rep):
+    client = APIClient()
+    for i in range(10):
+        response = obtain(
+            client, rep.username, "nope", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}"
+        )
+        assert response.status_code == 401
+    assert (
+        obtain(client, rep.username, HTTP_X_FORWARDED_FOR="10.9.9.9").status_code == 429
+    )
+
+
+def test_login_throttle_counts_are_shared_by_every_worker(rep, settings):
+    """The counts live in Redis, not in one process's memory."""
+    import redis
+
+    client = APIClient()
+    for _ in range(3):
+        obtain(client, rep.username, "nope")
+    server = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    keys = [k.decode() for k in server.keys("*throttle*")]
+    assert len(keys) == 1 and keys[0].endswith("throttle_login_127.0.0.1")
 
 
 @pytest.mark.parametrize(("method", "name"), PROTECTED)
