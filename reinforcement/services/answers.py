@@ -5,9 +5,12 @@ needs, then one atomic write of the answer, the memory state, the prompt and
 the KPI counters, with no ORM query compilation (docs/benchmarks.md, "Answer
 endpoint under load"). Concurrency is optimistic: the write happens only if
 the memory state is still the one read (its review count is the version), and
-starts over otherwise. Every answer of a (rep, question) moves that version,
-so of two racing answers to one prompt only one is written. Replays and
-refusals take the slower ORM paths; they are rare.
+starts over otherwise. The count is a complete version because only answers
+change an existing memory state (planning only inserts missing ones, and an
+insert racing this one makes the guard's own insert write nothing). Every
+answer of a (rep, question) moves that version, so of two racing answers to
+one prompt only one is written. Replays and refusals take the slower ORM
+paths; they are rare.
 """
 
 import datetime as dt
