@@ -42,7 +42,11 @@ MODULES = 10
 
 def _run(cur, label: str, sql: str, params=None) -> None:
     started = time.perf_counter()
-    cur.execute(sql, params or [])
+    # One statement per execute: PostgreSQL runs the settings' server-side
+    # bound (prepared) statements only one at a time.
+    for statement in sql.split(";\n"):
+        if statement.strip():
+            cur.execute(statement, params or [])
     print(f"  {label}: {time.perf_counter() - started:.1f} s", flush=True)
 
 
