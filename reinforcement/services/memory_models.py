@@ -26,7 +26,7 @@ def fit_memory_model(fit_id: int | None) -> MemoryModel:
     """The model of one stored fit (None: the FSRS-6 defaults), built once per process.
 
     A fit's parameters never change once written, and the answer path reads
-    which fit is adopted in the same statement that locks the prompt, so this
+    which fit is adopted in the same statement that reads the prompt, so this
     cache needs no invalidation: adopting a new fit changes the id asked for.
     """
     if fit_id is None:
