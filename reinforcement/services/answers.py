@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from enablement.models import Choice, Question
+from enablement.models import Question
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.selectors.answer_context import AnswerContext, answer_context_get
 from reinforcement.selectors.feedback import (
@@ -74,9 +74,15 @@ class AnswerOutcome:
     answer: Answer
     # True when the idempotency key had been seen: nothing new was written.
     replayed: bool
-    correct_choice_ids: list[int]
-    next_due: dt.datetime | None
     feedback: AnswerFeedback
+
+    @property
+    def correct_choice_ids(self) -> list[int]:
+        return self.feedback.correct_choice_ids
+
+    @property
+    def next_due(self) -> dt.datetime | None:
+        return self.feedback.next_due
 
 
 def answer_submit(
@@ -160,16 +166,9 @@ def _replay(rep_id: int, idempotency_key: str, prompt_id) -> AnswerOutcome | Non
         rep_id=rep_id, question_id=answer.question_id
     ).first()
     next_due = state.due if state else None
-    correct_ids = list(
-        Choice.objects.filter(question_id=answer.question_id, is_correct=True)
-        .order_by("position", "id")
-        .values_list("id", flat=True)
-    )
     return AnswerOutcome(
         answer=answer,
         replayed=True,
-        correct_choice_ids=correct_ids,
-        next_due=next_due,
         feedback=answer_feedback_get(answer=answer, next_due=next_due, replayed=True),
     )
 
@@ -305,13 +304,7 @@ def _answer_record(
         peer_answers=context.peer_answers + 1,
         next_due=due,
     )
-    return AnswerOutcome(
-        answer=answer,
-        replayed=False,
-        correct_choice_ids=correct_ids,
-        next_due=due,
-        feedback=feedback,
-    )
+    return AnswerOutcome(answer=answer, replayed=False, feedback=feedback)
 
 
 def _memory_statement(rep_id: int, context: AnswerContext, values: dict) -> Statement:
