@@ -4,11 +4,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from reinforcement.models import Answer
-from reinforcement.selectors.answer_context import ChoiceContext
+from reinforcement.selectors.answer_context import ChoiceContext, answer_choices_get
 from reinforcement.selectors.peers import (
     PeerDistribution,
     peer_distribution_build,
-    question_peer_distribution,
+    question_peer_answers,
 )
 
 
@@ -38,57 +38,17 @@ class AnswerFeedback:
     answered_at: dt.datetime
 
 
-def _feedback(
-    *,
-    answer: Answer,
-    choices: list[ChoiceFeedback],
-    explanation: str,
-    reference_url: str,
-    peers: PeerDistribution,
-    next_due: dt.datetime | None,
-    replayed: bool,
-) -> AnswerFeedback:
-    return AnswerFeedback(
-        id=str(answer.id),
-        prompt_id=str(answer.prompt_id),
-        replayed=replayed,
-        correct=answer.correct,
-        confidence=answer.confidence,
-        chosen_choice_ids=list(answer.chosen_choice_ids),
-        correct_choice_ids=[c.id for c in choices if c.is_correct],
-        explanation=explanation,
-        reference_url=reference_url,
-        choices=choices,
-        peers=peers,
-        next_due=next_due,
-        answered_at=answer.answered_at,
-    )
-
-
 def answer_feedback_get(
     *, answer: Answer, next_due: dt.datetime | None, replayed: bool
 ) -> AnswerFeedback:
     """The feedback of a stored answer (its question's choices, explanation, peers)."""
     question = answer.question
-    chosen = set(answer.chosen_choice_ids)
-    peers = question_peer_distribution(question_id=question.id)
-    feedback = dict(question.choices.values_list("id", "feedback"))
-    choices = [
-        ChoiceFeedback(
-            id=c.choice_id,
-            text=c.text,
-            is_correct=c.is_correct,
-            chosen=c.choice_id in chosen,
-            feedback=feedback.get(c.choice_id, ""),
-        )
-        for c in peers.choices
-    ]
-    return _feedback(
+    return answer_feedback_build(
         answer=answer,
-        choices=choices,
+        choices=answer_choices_get(question_id=question.id),
         explanation=question.explanation,
         reference_url=question.reference_url,
-        peers=peers,
+        peer_answers=question_peer_answers(question_id=question.id),
         next_due=next_due,
         replayed=replayed,
     )
@@ -102,21 +62,24 @@ def answer_feedback_build(
     reference_url: str,
     peer_answers: int,
     next_due: dt.datetime | None,
+    replayed: bool = False,
 ) -> AnswerFeedback:
-    """The feedback of an answer just recorded, from what the answer path read.
+    """The feedback of an answer from its question's choices and peer counts.
 
-    ``choices`` carry the peers' picks before this answer; ``peer_answers``
-    already counts it. No query.
+    ``choices`` carry the peers' picks and ``peer_answers`` the peers' answers,
+    both with this answer counted. No query.
     """
     chosen = set(answer.chosen_choice_ids)
-    peers = peer_distribution_build(
-        total=peer_answers,
-        choices=[
-            (c.id, c.text, c.is_correct, c.picks + int(c.id in chosen)) for c in choices
-        ],
-    )
-    return _feedback(
-        answer=answer,
+    return AnswerFeedback(
+        id=str(answer.id),
+        prompt_id=str(answer.prompt_id),
+        replayed=replayed,
+        correct=answer.correct,
+        confidence=answer.confidence,
+        chosen_choice_ids=list(answer.chosen_choice_ids),
+        correct_choice_ids=[c.id for c in choices if c.is_correct],
+        explanation=explanation,
+        reference_url=reference_url,
         choices=[
             ChoiceFeedback(
                 id=c.id,
@@ -127,9 +90,10 @@ def answer_feedback_build(
             )
             for c in choices
         ],
-        explanation=explanation,
-        reference_url=reference_url,
-        peers=peers,
+        peers=peer_distribution_build(
+            total=peer_answers,
+            choices=[(c.id, c.text, c.is_correct, c.picks) for c in choices],
+        ),
         next_due=next_due,
-        replayed=False,
+        answered_at=answer.answered_at,
     )

@@ -2,11 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
-
-from enablement.models import Choice
-from reinforcement.models import PeerChoiceCount, PeerQuestionCount
+from reinforcement.models import PeerQuestionCount
+from reinforcement.selectors.answer_context import answer_choices_get
 
 
 @dataclass(frozen=True)
@@ -43,6 +40,16 @@ def peer_distribution_build(
     )
 
 
+def question_peer_answers(*, question_id: int) -> int:
+    """How many answers the question has had (PeerQuestionCount)."""
+    total = (
+        PeerQuestionCount.objects.filter(question_id=question_id)
+        .values_list("answers", flat=True)
+        .first()
+    )
+    return total or 0
+
+
 def question_peer_distribution(*, question_id: int) -> PeerDistribution:
     """How often each choice was picked by the reps of the question's organization.
 
@@ -50,16 +57,10 @@ def question_peer_distribution(*, question_id: int) -> PeerDistribution:
     (PeerQuestionCount, PeerChoiceCount). ``total`` counts answers; with
     multiple-choice questions the shares can add up to more than one.
     """
-    total = (
-        PeerQuestionCount.objects.filter(question_id=question_id)
-        .values_list("answers", flat=True)
-        .first()
+    return peer_distribution_build(
+        total=question_peer_answers(question_id=question_id),
+        choices=[
+            (c.id, c.text, c.is_correct, c.picks)
+            for c in answer_choices_get(question_id=question_id)
+        ],
     )
-    picks = PeerChoiceCount.objects.filter(choice_id=OuterRef("pk")).values("picks")
-    rows = (
-        Choice.objects.filter(question_id=question_id)
-        .order_by("position", "id")
-        .annotate(picks=Coalesce(Subquery(picks), Value(0)))
-        .values_list("id", "text", "is_correct", F("picks"))
-    )
-    return peer_distribution_build(total=total or 0, choices=list(rows))

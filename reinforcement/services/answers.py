@@ -15,7 +15,7 @@ paths; they are rare.
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -296,9 +296,12 @@ def _answer_record(
         rep_rollups_refresh(answer_id=answer.pk)
     answer._state.adding = False
     answer._state.db = "default"
+    # The counts were read before this answer; it counts itself.
     feedback = answer_feedback_build(
         answer=answer,
-        choices=choices,
+        choices=[
+            replace(c, picks=c.picks + 1) if c.id in chosen else c for c in choices
+        ],
         explanation=context.explanation,
         reference_url=context.reference_url,
         peer_answers=context.peer_answers + 1,
