@@ -197,37 +197,18 @@ def rollup_answer_statements(
 
 
 def rep_rollups_refresh(*, answer_id) -> None:
-    """Recompute what an answer changes beyond the counters (idempotent).
+    """Recompute what one answer changes beyond the counters (idempotent).
 
     The rep's participation that day, this week's retention snapshot of the
-    question's topic, and the module's ramp milestone. Run right after the
-    answer commits (a Celery task, so the answer request does not wait for
-    it); the hourly and nightly refreshes catch any the broker missed.
+    question's topic, and the module's ramp milestone, as of the answer. The
+    answer service calls it right after the write when
+    REINFORCEMENT_ROLLUP_REFRESH_INLINE is on; otherwise the minutely
+    ``recent_answers_refresh`` does the same in bulk.
     """
-    answer = (
-        Answer.objects.select_related("prompt", "question__module__methodology")
-        .filter(pk=answer_id)
-        .first()
-    )
-    if answer is None:
-        return
-    question = answer.question
-    participation_refresh(rep_ids=[answer.rep_id], days=[answer.prompt.local_date])
-    model = organization_memory_model(
-        organization_id=question.module.methodology.organization_id
-    )
-    snapshots_refresh(
-        rep_ids=[answer.rep_id],
-        now=answer.answered_at,
-        model=model,
-        topic_ids=[question.topic_id],
-    )
-    if answer.stability_after >= MASTERY_STABILITY_DAYS:
-        ramp_milestones_check(
-            rep_id=answer.rep_id,
-            module_ids=[question.module_id],
-            now=answer.answered_at,
-        )
+    answers = Answer.objects.filter(pk=answer_id)
+    answered_at = answers.values_list("answered_at", flat=True).first()
+    if answered_at is not None:
+        _answers_refresh(answers, now=answered_at)
 
 
 # Answers at most this old are read again by the next refresh: an answer's
@@ -250,12 +231,24 @@ def recent_answers_refresh(*, now: dt.datetime) -> int:
     since = (state.end_time if state else now - RECENT_ANSWERS_FIRST_LOOKBACK) - (
         RECENT_ANSWERS_OVERLAP
     )
-    rows = Answer.objects.filter(answered_at__gt=since, answered_at__lte=now)
+    count = _answers_refresh(
+        Answer.objects.filter(answered_at__gt=since, answered_at__lte=now), now=now
+    )
+    KpiFillState.objects.update_or_create(
+        name="recent_answers",
+        defaults={"end_time": now, "state": KpiFillState.State.DONE},
+    )
+    return count
+
+
+def _answers_refresh(answers, *, now: dt.datetime) -> int:
+    """Participation, snapshots (as of ``now``) and ramp for these answers' reps;
+    returns the answers read."""
     days: set[dt.date] = set()
     topics: dict[int, set[int]] = defaultdict(set)
     mastered: dict[int, dict[int, dt.datetime]] = defaultdict(dict)
     count = 0
-    for rep_id, local_date, topic_id, module_id, stability, at in rows.values_list(
+    for rep_id, local_date, topic_id, module_id, stability, at in answers.values_list(
         "rep_id", "prompt__local_date", "question__topic_id",
         "question__module_id", "stability_after", "answered_at",
     ).order_by("answered_at"):  # fmt: skip
@@ -279,10 +272,6 @@ def recent_answers_refresh(*, now: dt.datetime) -> int:
         # the window is dated a little late, never early.
         for module_id, at in modules.items():
             ramp_milestones_check(rep_id=rep_id, module_ids=[module_id], now=at)
-    KpiFillState.objects.update_or_create(
-        name="recent_answers",
-        defaults={"end_time": now, "state": KpiFillState.State.DONE},
-    )
     return count
 
 
