@@ -95,18 +95,18 @@ def answer_submit(
     now: dt.datetime,
     response_ms: int | None = None,
     client_answered_at: dt.datetime | None = None,
-    rollup_refresh: str | None = None,
+    refresh_inline: bool | None = None,
 ) -> AnswerOutcome:
     """Record a rep's answer to a prompt, update their memory state and the KPI
     counters, and return the feedback to show.
 
     Writes only if no other answer moved the memory state since it was read
     (else it starts over). The same idempotency key returns the first result
-    and writes nothing, also when two requests race. ``rollup_refresh`` ("inline", "deferred" or
-    "none"; default from REINFORCEMENT_ROLLUP_REFRESH_INLINE) says when the
-    participation, snapshot and ramp rows are recomputed: right after the write,
-    by the minutely ``recent_answers_refresh``, or not at all (bulk loads that
-    rebuild them afterwards; deferred and none write the same here).
+    and writes nothing, also when two requests race. ``refresh_inline``
+    (default: REINFORCEMENT_ROLLUP_REFRESH_INLINE) recomputes the
+    participation, snapshot and ramp rows right after the write; otherwise
+    the minutely ``recent_answers_refresh`` does (bulk loads pass False and
+    rebuild them afterwards).
     """
     if confidence not in Confidence.CHOICES:
         raise AnswerRejected(
@@ -125,14 +125,13 @@ def answer_submit(
         prompt_uuid = uuid.UUID(str(prompt_id))
     except ValueError:
         raise AnswerRejected("prompt_not_found", _("No such prompt.")) from None
-    if rollup_refresh is None:
-        inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
-        rollup_refresh = "inline" if inline else "deferred"
+    if refresh_inline is None:
+        refresh_inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
     for attempt in range(MEMORY_STATE_RETRIES):
         try:
             return _answer_record(
                 rep_id, prompt_uuid, choice_ids, confidence, idempotency_key,
-                now, response_ms, client_answered_at, rollup_refresh,
+                now, response_ms, client_answered_at, refresh_inline,
             )  # fmt: skip
         except _MemoryStateMoved:
             if attempt == MEMORY_STATE_RETRIES - 1:
@@ -182,7 +181,7 @@ def _refuse_missing_prompt(rep_id: int) -> AnswerRejected:
 
 def _answer_record(
     rep_id, prompt_id, choice_ids, confidence, idempotency_key, now,
-    response_ms, client_at, rollup_refresh,
+    response_ms, client_at, refresh_inline,
 ) -> AnswerOutcome:  # fmt: skip
     context = answer_context_get(
         rep_id=rep_id, prompt_id=prompt_id, idempotency_key=idempotency_key
@@ -292,7 +291,7 @@ def _answer_record(
         _memory_statement(rep_id, context, memory_values), statements
     ):
         raise _MemoryStateMoved()
-    if rollup_refresh == "inline":
+    if refresh_inline:
         rep_rollups_refresh(answer_id=answer.pk)
     answer._state.adding = False
     answer._state.db = "default"

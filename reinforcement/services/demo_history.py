@@ -141,7 +141,7 @@ def demo_history_seed(
                     rep_id=rep_id, prompt_id=prompt_id, choice_ids=picked,
                     confidence=confidence, idempotency_key=f"demo-{prompt_id}",
                     now=noon + dt.timedelta(minutes=rng.randint(5, 400)),
-                    rollup_refresh="none",  # rebuilt below, in bulk
+                    refresh_inline=False,  # rebuilt below, in bulk
                 )  # fmt: skip
                 summary.answers += 1
             prompts_expire(now=noon)

@@ -195,7 +195,7 @@ def test_answer_reads_once_and_writes_once_without_locks(setup):
 
     rep, _, prompt, right, _ = setup
     with CaptureQueriesContext(connection) as queries:
-        submit(rep, prompt, [right], rollup_refresh="deferred")
+        submit(rep, prompt, [right], refresh_inline=False)
     sql = [q["sql"] for q in queries.captured_queries]
     assert len(sql) == 2, sql
     assert sql[0].lstrip().startswith("SELECT") and "FOR UPDATE" not in sql[0]

@@ -27,7 +27,7 @@ def answer(rep_profile, now, key):
         confidence="certain",
         idempotency_key=key,
         now=now,
-        rollup_refresh="deferred",
+        refresh_inline=False,
     )
     return prompt
 
