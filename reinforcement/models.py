@@ -292,20 +292,11 @@ class WorkerHeartbeat(TimestampedModel):
 # rebuilt from the Answer log (reinforcement.services.rollups.rollups_rebuild).
 
 
-class RepTopicDay(models.Model):
-    """One rep's answers on one topic on one UTC day."""
+class AnswerSums(models.Model):
+    """The sums of a set of answers that RepTopicDay and RepAnswerDay both keep."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     answers = models.PositiveIntegerField(default=0)
     correct = models.PositiveIntegerField(default=0)
-    on_time = models.PositiveIntegerField(default=0)
     certain_wrong = models.PositiveIntegerField(default=0)
     reviews = models.PositiveIntegerField(
         default=0, help_text=_("Spaced reviews: answers at least a day after the last.")
@@ -319,6 +310,23 @@ class RepTopicDay(models.Model):
     )
 
     class Meta:
+        abstract = True
+
+
+class RepTopicDay(AnswerSums):
+    """One rep's answers on one topic on one UTC day."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    on_time = models.PositiveIntegerField(default=0)
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["rep", "topic", "day"], name="rep_topic_day_unique"
@@ -330,7 +338,7 @@ class RepTopicDay(models.Model):
         return f"{self.rep_id}/{self.topic_id} {self.day}"
 
 
-class RepAnswerDay(models.Model):
+class RepAnswerDay(AnswerSums):
     """One rep's answers on one UTC day, all topics: for team and organization reads.
 
     The same sums as RepTopicDay without the topic, so organization summaries
@@ -344,13 +352,6 @@ class RepAnswerDay(models.Model):
         db_index=False,
     )
     day = models.DateField()
-    answers = models.PositiveIntegerField(default=0)
-    correct = models.PositiveIntegerField(default=0)
-    certain_wrong = models.PositiveIntegerField(default=0)
-    reviews = models.PositiveIntegerField(default=0)
-    reviews_correct = models.PositiveIntegerField(default=0)
-    reviews_corrected = models.FloatField(default=0.0)
-    reviews_predicted = models.FloatField(default=0.0)
 
     class Meta:
         constraints = [

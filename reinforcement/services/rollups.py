@@ -16,6 +16,7 @@ from django.db.models import Count, Q, Sum
 from enablement.models import Module, Question, RepProfile
 from reinforcement.models import (
     Answer,
+    AnswerSums,
     KpiFillState,
     MemoryState,
     ModuleMastery,
@@ -47,10 +48,7 @@ RECALL_BINS = (1, 2, 4, 7, 14, 30, 60)
 # ~50k rows (a few MB) per query and a chunk writes ~20k snapshot rows.
 SNAPSHOT_CHUNK_SIZE = 500
 # The sums RepAnswerDay shares with RepTopicDay.
-ANSWER_DAY_FIELDS = (
-    "answers", "correct", "certain_wrong", "reviews", "reviews_correct",
-    "reviews_corrected", "reviews_predicted",
-)  # fmt: skip
+ANSWER_DAY_FIELDS = tuple(f.name for f in AnswerSums._meta.fields)
 # The snapshot carries the spaced reviews of this many days before it.
 OBSERVED_WINDOW_DAYS = 90
 SNAPSHOT_WINDOW_FIELDS = (
