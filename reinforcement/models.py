@@ -9,9 +9,21 @@ from django.utils.translation import gettext_lazy as _
 
 from enablement.models import Organization, Question, TimestampedModel, Topic
 
-# Every table here keyed by rep has a unique constraint or index that starts
-# with rep, so the rep foreign keys skip Django's own single-column index: it
-# would only cost the hot write paths (answering, planning) an index update.
+
+def rep_key(*, related_name: str = "+") -> models.ForeignKey:
+    """The rep a row belongs to.
+
+    Every table here keyed by rep has a unique constraint or index that starts
+    with rep (a test checks), so the key skips Django's own single-column
+    index: it would only cost the hot write paths (answering, planning) an
+    index update.
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name=related_name,
+        db_index=False,
+    )
 
 
 class MemoryState(TimestampedModel):
@@ -22,12 +34,7 @@ class MemoryState(TimestampedModel):
         REVIEW = "review", _("Review")
         RELEARNING = "relearning", _("Relearning")
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="memory_states",
-        db_index=False,
-    )
+    rep = rep_key(related_name="memory_states")
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="memory_states"
     )
@@ -59,12 +66,7 @@ class MemoryState(TimestampedModel):
 class DailyPlan(TimestampedModel):
     """The dose planned for one rep on one local day: at most one, by constraint."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="daily_plans",
-        db_index=False,
-    )
+    rep = rep_key(related_name="daily_plans")
     local_date = models.DateField()
     planned_at = models.DateTimeField()
     prompt_count = models.PositiveSmallIntegerField(default=0)
@@ -95,12 +97,7 @@ class Prompt(TimestampedModel):
         REFRESHER = "refresher", _("Just-in-time refresher")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="prompts",
-        db_index=False,
-    )
+    rep = rep_key(related_name="prompts")
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="prompts"
     )
@@ -159,12 +156,7 @@ class Answer(models.Model):
     prompt = models.OneToOneField(
         Prompt, on_delete=models.PROTECT, related_name="answer"
     )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="answers",
-        db_index=False,
-    )
+    rep = rep_key(related_name="answers")
     question = models.ForeignKey(
         Question, on_delete=models.PROTECT, related_name="answers"
     )
@@ -316,12 +308,7 @@ class AnswerSums(models.Model):
 class RepTopicDay(AnswerSums):
     """One rep's answers on one topic on one UTC day."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     on_time = models.PositiveIntegerField(default=0)
@@ -345,12 +332,7 @@ class RepAnswerDay(AnswerSums):
     and trends read one row per rep and day instead of one per topic.
     """
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     day = models.DateField()
 
     class Meta:
@@ -366,12 +348,7 @@ class RepAnswerDay(AnswerSums):
 class RepDay(models.Model):
     """Participation of one rep on one local plan day, from that day's prompts."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     day = models.DateField()
     delivered = models.PositiveSmallIntegerField(default=0)
     answered = models.PositiveSmallIntegerField(default=0)
@@ -391,12 +368,7 @@ class RepDay(models.Model):
 class RepQuestionStat(models.Model):
     """One rep's running totals on one question, for content performance."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     answers = models.PositiveIntegerField(default=0)
@@ -421,12 +393,7 @@ class RepQuestionStat(models.Model):
 class RepChoiceStat(models.Model):
     """How often one rep picked one wrong choice, and how often while certain."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     choice = models.ForeignKey(
         "enablement.Choice", on_delete=models.CASCADE, related_name="+"
@@ -448,12 +415,7 @@ class RepChoiceStat(models.Model):
 class RepTopicRecallBin(models.Model):
     """Spaced reviews of one rep on one topic, binned by days since the last review."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     bin_start = models.PositiveSmallIntegerField(help_text=_("Days, inclusive."))
     reviews = models.PositiveIntegerField(default=0)
@@ -509,12 +471,7 @@ class RepTopicSnapshot(models.Model):
     the nightly refresh; earlier weeks keep their last value, for trends.
     """
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
     week = models.DateField(help_text=_("The Monday the week starts on."))
     enrolled = models.PositiveIntegerField(default=0)
@@ -547,12 +504,7 @@ class RepTopicSnapshot(models.Model):
 class ModuleMastery(models.Model):
     """When a rep's mastery of a module first reached the ramp threshold."""
 
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="+",
-        db_index=False,
-    )
+    rep = rep_key()
     module = models.ForeignKey(
         "enablement.Module", on_delete=models.CASCADE, related_name="+"
     )
