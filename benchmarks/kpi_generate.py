@@ -31,7 +31,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 
-from reinforcement.services.scheduling import MemoryModel  # noqa: E402
+from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)
 TEAMS = 40

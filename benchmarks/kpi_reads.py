@@ -28,9 +28,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 
 from benchmarks.kpi_generate import NOW  # noqa: E402
+from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
 from reinforcement.selectors import kpis  # noqa: E402
 from reinforcement.selectors.scoping import kpi_scope_get  # noqa: E402
-from reinforcement.services.scheduling import MemoryModel  # noqa: E402
 
 SPACED = "(a.stability_before IS NOT NULL AND a.elapsed_days >= 1)"
 SCORE = "((a.correct::int - 1.0 / a.choice_count) / (1 - 1.0 / a.choice_count))"

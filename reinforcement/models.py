@@ -464,6 +464,13 @@ class PeerChoiceCount(models.Model):
         return f"{self.choice_id}: {self.picks}"
 
 
+# The sums of spaced reviews a snapshot carries over its observed window.
+SNAPSHOT_WINDOW_FIELDS = (
+    "reviews", "reviews_correct", "reviews_corrected", "reviews_predicted",
+    "certain_wrong",
+)  # fmt: skip
+
+
 class RepTopicSnapshot(models.Model):
     """Predicted retention, mastery and windowed reviews of a rep x topic, per week.
 

@@ -117,7 +117,7 @@ def kpi_participation_refresh_task() -> int:
     Prompts expire hourly, which the answer path never sees. Cost: one grouped
     read of the days' prompts (about 3 per rep per day).
     """
-    from reinforcement.services.rollups import participation_refresh
+    from reinforcement.services.rollups.refresh import participation_refresh
 
     today = timezone.now().date()
     return participation_refresh(
@@ -132,7 +132,7 @@ def kpi_snapshots_refresh_task() -> int:
     Cost: reads every rep's memory states once, in chunks of 500 reps (about
     a second per 100k states); returns rows written.
     """
-    from reinforcement.services.rollups import snapshots_refresh_all
+    from reinforcement.services.rollups.refresh import snapshots_refresh_all
 
     return snapshots_refresh_all(now=timezone.now())
 
@@ -144,6 +144,6 @@ def recent_answers_refresh_task() -> int:
     Cost: one indexed read of the answers since the last run, then the same
     recomputes per rep as an answer's inline refresh; returns answers read.
     """
-    from reinforcement.services.rollups import recent_answers_refresh
+    from reinforcement.services.rollups.refresh import recent_answers_refresh
 
     return recent_answers_refresh(now=timezone.now())

@@ -15,7 +15,9 @@ from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncWeek
 
 from enablement.models import Enrollment, Question, Topic
+from reinforcement.kpi_rules import OBSERVED_WINDOW_DAYS, RECALL_BINS, week_start
 from reinforcement.models import (
+    SNAPSHOT_WINDOW_FIELDS,
     ModuleMastery,
     RepAnswerDay,
     RepChoiceStat,
@@ -26,12 +28,6 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.selectors.scoping import KpiScope
-from reinforcement.services.rollups import (
-    OBSERVED_WINDOW_DAYS,
-    RECALL_BINS,
-    SNAPSHOT_WINDOW_FIELDS,
-    week_start,
-)
 
 PARTICIPATION_WINDOW_DAYS = 30
 TREND_WEEKS = 26

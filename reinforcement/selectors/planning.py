@@ -3,8 +3,8 @@
 import datetime as dt
 
 from enablement.models import RepProfile
+from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.models import DailyPlan
-from reinforcement.services.rep_calendar import RepSchedule
 
 
 def reps_due_for_planning(*, now: dt.datetime) -> list[int]:

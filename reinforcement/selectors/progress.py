@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from enablement.models import Question
+from reinforcement.memory.scheduling import SECONDS_PER_DAY
 from reinforcement.models import Answer, MemoryState
+from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.reps import RepSituation
-from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.scheduling import SECONDS_PER_DAY
 
 # A memory that lasts three weeks at 90% recall counts as mastered (DESIGN.md).
 MASTERY_STABILITY_DAYS = 21.0

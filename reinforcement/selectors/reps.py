@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from enablement.models import RepProfile, Topic
-from reinforcement.services.memory_states import enrolled_question_ids
-from reinforcement.services.rep_calendar import RepSchedule
+from reinforcement.memory.rep_calendar import RepSchedule
+from reinforcement.selectors.enrollments import enrolled_question_ids
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,20 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from enablement.models import Question
+from reinforcement.db.write_batch import (
+    Statement,
+    insert_statement,
+    statements_execute_guarded,
+    update_statement,
+)
+from reinforcement.kpi_rules import AnswerFacts
+from reinforcement.memory.scheduling import (
+    Confidence,
+    Memory,
+    Rating,
+    elapsed_days_between,
+    rating_for,
+)
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.selectors.answer_context import AnswerContext, answer_context_get
 from reinforcement.selectors.feedback import (
@@ -29,25 +43,10 @@ from reinforcement.selectors.feedback import (
     answer_feedback_build,
     answer_feedback_get,
 )
+from reinforcement.selectors.memory_models import fit_memory_model
 from reinforcement.selectors.reps import rep_organization_id_get
-from reinforcement.services.memory_models import fit_memory_model
-from reinforcement.services.rollups import (
-    rep_rollups_refresh,
-    rollup_answer_statements,
-)
-from reinforcement.services.scheduling import (
-    Confidence,
-    Memory,
-    Rating,
-    elapsed_days_between,
-    rating_for,
-)
-from reinforcement.services.write_batch import (
-    Statement,
-    insert_statement,
-    statements_execute_guarded,
-    update_statement,
-)
+from reinforcement.services.rollups.counters import rollup_answer_statements
+from reinforcement.services.rollups.refresh import rep_rollups_refresh
 
 # Clients' clocks drift; a client timestamp this far ahead is still accepted.
 CLIENT_CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -281,10 +280,22 @@ def _answer_record(
             {"id": prompt_id},
         ),
         *rollup_answer_statements(
-            answer=answer,
-            topic_id=context.topic_id,
-            kind=context.question_kind,
-            correct_choice_ids=correct_ids,
+            AnswerFacts(
+                rep_id=rep_id,
+                question_id=context.question_id,
+                topic_id=context.topic_id,
+                kind=context.question_kind,
+                choice_count=answer.choice_count,
+                correct=correct,
+                confidence=confidence,
+                chosen_choice_ids=tuple(answer.chosen_choice_ids),
+                correct_choice_ids=frozenset(correct_ids),
+                on_time=answer.on_time,
+                answered_at=now,
+                elapsed_days=elapsed,
+                stability_before=answer.stability_before,
+                predicted_recall=predicted,
+            )
         ),
     ]
     if not statements_execute_guarded(

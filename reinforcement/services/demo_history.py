@@ -18,7 +18,7 @@ from reinforcement.models import Answer, Prompt
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.planning import plans_create
 from reinforcement.services.prompts import prompts_expire
-from reinforcement.services.rollups import (
+from reinforcement.services.rollups.refresh import (
     participation_refresh,
     rollups_rebuild,
     snapshots_refresh,

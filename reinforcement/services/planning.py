@@ -8,16 +8,14 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from enablement.models import Question, RepProfile
-from reinforcement.db import Epoch
+from reinforcement.db.functions import Epoch
+from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choose
+from reinforcement.memory.rep_calendar import RepSchedule
+from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
-from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.memory_states import (
-    enrolled_questions,
-    memory_state_initial,
-)
-from reinforcement.services.plan_scoring import Candidates, PlanPolicy, plan_choose
-from reinforcement.services.rep_calendar import RepSchedule
-from reinforcement.services.scheduling import SECONDS_PER_DAY, MemoryModel
+from reinforcement.selectors.enrollments import enrolled_questions
+from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.services.memory_states import memory_state_initial
 
 
 @dataclass

@@ -4,16 +4,16 @@ import datetime as dt
 from collections import defaultdict
 
 from enablement.models import Organization
-from reinforcement.models import Answer, MemoryModelFit
-from reinforcement.services.memory_models import organization_parameters
-from reinforcement.services.memory_states import enrolled_questions
-from reinforcement.services.rep_calendar import zone
-from reinforcement.services.scheduling import (
+from reinforcement.memory.rep_calendar import zone
+from reinforcement.memory.scheduling import (
     Review,
     history_with_teaching,
     parameters_refit,
     training_items,
 )
+from reinforcement.models import Answer, MemoryModelFit
+from reinforcement.selectors.enrollments import enrolled_questions
+from reinforcement.selectors.memory_models import organization_parameters
 
 # The last fifth of the answers in time is the hold-out the candidate must win on.
 HOLDOUT_SHARE = 0.2

@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from enablement.models import Module, Question, Topic
+from reinforcement.memory.scheduling import SECONDS_PER_DAY
 from reinforcement.models import MemoryState, Prompt
+from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.prompts import OPEN_STATUSES, prompts_with_question
 from reinforcement.selectors.reps import RepSituation
-from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.scheduling import SECONDS_PER_DAY
 
 DEFAULT_REFRESHER_SIZE = 5
 MAX_REFRESHER_SIZE = 10

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reinforcement.services.scheduling import PARAMETER_COUNT
+from reinforcement.memory.scheduling import PARAMETER_COUNT
 
 # The shared data set sits beside the repository, never inside it.
 DEFAULT_LEARNERS_PATH = (

@@ -6,15 +6,15 @@ product's own belief about every (rep, question) memory, advanced by the
 product's rating mapping and ``MemoryModel``, so the retention KPI a manager
 would be shown can be compared with the truth whichever policy scheduled.
 
-Our planner calls ``reinforcement.services.plan_scoring.plan_choose``, the
+Our planner calls ``reinforcement.memory.plan_scoring.plan_choose``, the
 function the production planner calls, through its module so that the
 simulator always measures what production does.
 """
 
 import numpy as np
 
-from reinforcement.services import plan_scoring, scheduling
-from reinforcement.services.scheduling import (
+from reinforcement.memory import plan_scoring, scheduling
+from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
     Memory,
     MemoryModel,

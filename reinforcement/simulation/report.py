@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reinforcement.services import plan_scoring
+from reinforcement.memory import plan_scoring
 from reinforcement.simulation.runner import KPI_FROM_DAY, SimulationResult
 
 # The targets (post-training, 60 questions, 4 choices, 365 days).

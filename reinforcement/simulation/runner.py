@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reinforcement.services import plan_scoring
+from reinforcement.memory import plan_scoring
 from reinforcement.simulation.learners import learners_draw, learners_load
 from reinforcement.simulation.policies import POLICIES
 from reinforcement.simulation.truth import TeamTruth

@@ -18,7 +18,7 @@ How a rep answers a k-choice question (documented in docs/science.md):
 
 import numpy as np
 
-from reinforcement.services.scheduling import Confidence, Memory, MemoryModel, Rating
+from reinforcement.memory.scheduling import Confidence, Memory, MemoryModel, Rating
 
 # Above this true recall probability a rep who recalls the answer is certain.
 CERTAIN_RECALL = 0.9

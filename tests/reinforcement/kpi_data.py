@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 
 from enablement.models import Organization, Team, Topic
+from reinforcement.kpi_rules import week_start
 from reinforcement.models import RepAnswerDay, RepTopicDay, RepTopicSnapshot
-from reinforcement.services.rollups import week_start
 from tests.factories.enablement import (
     OrganizationFactory,
     RepProfileFactory,

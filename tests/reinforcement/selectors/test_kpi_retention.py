@@ -3,6 +3,8 @@ import datetime as dt
 import pytest
 
 from enablement.models import Question
+from reinforcement.kpi_rules import week_start
+from reinforcement.memory.scheduling import MemoryModel
 from reinforcement.models import MemoryState, RepTopicSnapshot
 from reinforcement.selectors.kpis import (
     coaching_list,
@@ -12,8 +14,7 @@ from reinforcement.selectors.kpis import (
 )
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups import snapshots_refresh, week_start
-from reinforcement.services.scheduling import MemoryModel
+from reinforcement.services.rollups.refresh import snapshots_refresh
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import make_prompt
 from tests.reinforcement.kpi_data import NOW, kpi_world

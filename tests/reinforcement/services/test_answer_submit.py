@@ -5,9 +5,9 @@ from django.db import connection
 from django.utils import timezone
 
 from enablement.models import Question
+from reinforcement.memory.scheduling import Rating
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.services.answers import AnswerRejected, answer_submit
-from reinforcement.services.scheduling import Rating
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import make_prompt
 from tests.support.concurrency import run_concurrently

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from reinforcement.models import KpiFillState, RepDay, RepTopicSnapshot
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups import (
+from reinforcement.services.rollups.refresh import (
     RECENT_ANSWERS_OVERLAP,
     recent_answers_refresh,
 )

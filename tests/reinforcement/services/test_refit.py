@@ -6,10 +6,10 @@ import random
 import pytest
 from django.core.management import call_command
 
+from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, Memory, MemoryModel
 from reinforcement.models import Answer, MemoryModelFit, Prompt
-from reinforcement.services.memory_models import organization_parameters
+from reinforcement.selectors.memory_models import organization_parameters
 from reinforcement.services.refit import organization_refit
-from reinforcement.services.scheduling import DEFAULT_PARAMETERS, Memory, MemoryModel
 from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfileFactory
 
 pytestmark = pytest.mark.django_db

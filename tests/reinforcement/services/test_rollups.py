@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enablement.models import Question
+from reinforcement.kpi_rules import chance_level, corrected_score, recall_bin
 from reinforcement.models import (
     Answer,
     KpiFillState,
@@ -20,12 +21,7 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups import (
-    chance_level,
-    corrected_score,
-    recall_bin,
-    rollups_rebuild,
-)
+from reinforcement.services.rollups.refresh import rollups_rebuild
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,

@@ -3,8 +3,8 @@ the simulator runs the service's own planner and memory model."""
 
 import pytest
 
-from reinforcement.services import plan_scoring
-from reinforcement.services.scheduling import MemoryModel
+from reinforcement.memory import plan_scoring
+from reinforcement.memory.scheduling import MemoryModel
 from reinforcement.simulation.learners import learners_load
 from reinforcement.simulation.report import result_json, result_markdown
 from reinforcement.simulation.runner import SimulationConfig, simulate
@@ -157,7 +157,7 @@ def test_simulator_starts_the_planner_from_the_services_taught_memory(
     has nothing worth asking; a simulator that introduced never-asked
     questions as new instead would ask them.
     """
-    from reinforcement.services.scheduling import Memory
+    from reinforcement.memory.scheduling import Memory
 
     calls = []
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reinforcement.services.scheduling import Memory, MemoryModel
+from reinforcement.memory.scheduling import Memory, MemoryModel
 
 # Horizon over which a review's benefit is counted. Longer horizons favour
 # strengthening stable memories, shorter ones rescuing fragile ones. With the

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reinforcement.services.scheduling import (
+from reinforcement.memory.scheduling import (
     DEFAULT_RATING_MAP,
     Memory,
     MemoryModel,

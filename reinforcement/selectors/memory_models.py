@@ -2,8 +2,8 @@
 
 from functools import lru_cache
 
+from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
 from reinforcement.models import MemoryModelFit
-from reinforcement.services.scheduling import DEFAULT_PARAMETERS, MemoryModel
 
 
 def organization_parameters(*, organization_id: int) -> tuple[float, ...]:

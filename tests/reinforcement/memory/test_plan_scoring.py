@@ -3,14 +3,14 @@
 import numpy as np
 import pytest
 
-from reinforcement.services.plan_scoring import (
+from reinforcement.memory.plan_scoring import (
     VALUE_FLOOR_SHARE,
     Candidates,
     PlanPolicy,
     plan_choose,
     review_gains,
 )
-from reinforcement.services.scheduling import MemoryModel
+from reinforcement.memory.scheduling import MemoryModel
 
 
 def reviewed(elapsed_days, *, stability=5.0):

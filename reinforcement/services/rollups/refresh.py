@@ -1,9 +1,8 @@
-"""Keep the KPI rollups up to date: per answer, per hour, per night, or from scratch.
+"""Refresh the KPI rollups an answer's own write cannot keep: participation,
+weekly snapshots and ramp, per answer, per minute, per hour and per night.
 
-Every figure a manager reads comes from the tables written here (see
-docs/kpis.md). The answer service runs ``rollup_answer_statements`` inside its
-transaction; Celery refreshes participation and the weekly snapshots; and
-``rollups_rebuild`` recomputes everything for some reps from the Answer log.
+The counters are written with the answer (``counters``); ``rollups_rebuild``
+recomputes everything for some reps from the Answer log.
 """
 
 import datetime as dt
@@ -14,14 +13,26 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 
 from enablement.models import Module, Question, RepProfile
+from reinforcement.kpi_rules import (
+    MASTERY_STABILITY_DAYS,
+    OBSERVED_WINDOW_DAYS,
+    RAMP_MASTERY_SHARE,
+    SPACED_REVIEW_MIN_DAYS,
+    chance_level,
+    corrected_score,
+    is_mastered,
+    is_ramped,
+    recall_bin,
+    week_start,
+)
+from reinforcement.memory.scheduling import MemoryModel
 from reinforcement.models import (
+    SNAPSHOT_WINDOW_FIELDS,
     Answer,
     AnswerSums,
     KpiFillState,
     MemoryState,
     ModuleMastery,
-    PeerChoiceCount,
-    PeerQuestionCount,
     Prompt,
     RepAnswerDay,
     RepChoiceStat,
@@ -31,167 +42,15 @@ from reinforcement.models import (
     RepTopicRecallBin,
     RepTopicSnapshot,
 )
-from reinforcement.services.memory_models import organization_memory_model
-from reinforcement.services.scheduling import MemoryModel
-from reinforcement.services.write_batch import Statement, increment_statement
+from reinforcement.selectors.memory_models import organization_memory_model
 
-# A question counts as mastered once its stability reaches three weeks: the
-# memory then survives the gaps between a rep's deals without reinforcement.
-MASTERY_STABILITY_DAYS = 21.0
-# A module is ramped once this share of its questions is mastered.
-RAMP_MASTERY_SHARE = 0.8
-# An answer at least this many days after the previous one is a spaced review.
-SPACED_REVIEW_MIN_DAYS = 1.0
-# Lower bounds (days since the last review) of the forgetting-curve bins.
-RECALL_BINS = (1, 2, 4, 7, 14, 30, 60)
 # Reps per snapshot chunk: about 100 memory states each, so 500 reps read
 # ~50k rows (a few MB) per query and a chunk writes ~20k snapshot rows.
 SNAPSHOT_CHUNK_SIZE = 500
 # The sums RepAnswerDay shares with RepTopicDay.
 ANSWER_DAY_FIELDS = tuple(f.name for f in AnswerSums._meta.fields)
-# The snapshot carries the spaced reviews of this many days before it.
-OBSERVED_WINDOW_DAYS = 90
-SNAPSHOT_WINDOW_FIELDS = (
-    "reviews", "reviews_correct", "reviews_corrected", "reviews_predicted",
-    "certain_wrong",
-)  # fmt: skip
 # Rows per bulk insert or update.
 BATCH_SIZE = 2000
-
-
-def chance_level(*, kind: str, choice_count: int) -> float:
-    """Probability that a rep who has forgotten still answers right by guessing.
-
-    Single choice and true/false: 1/k. Select-all multiple choice: any
-    non-empty subset of the k options is a valid answer and the rep is not
-    told how many are right, so a blind guess is right 1/(2^k - 1) of the time.
-    """
-    k = max(int(choice_count), 2)
-    if kind == Question.Kind.MULTIPLE_CHOICE:
-        return 1.0 / (2**k - 1)
-    return 1.0 / k
-
-
-def corrected_score(*, correct: bool, chance: float) -> float:
-    """Unbiased estimate of recall from one answer: (correct - c) / (1 - c).
-
-    If a rep recalls with probability r and otherwise guesses, the answer is
-    right with probability r + (1 - r) c; this inverts that for one answer.
-    """
-    return (float(correct) - chance) / (1.0 - chance)
-
-
-def recall_bin(elapsed_days: float) -> int:
-    start = RECALL_BINS[0]
-    for bound in RECALL_BINS:
-        if elapsed_days >= bound:
-            start = bound
-    return start
-
-
-def week_start(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
-def is_spaced_review(answer: Answer) -> bool:
-    return (
-        answer.stability_before is not None
-        and answer.elapsed_days is not None
-        and answer.elapsed_days >= SPACED_REVIEW_MIN_DAYS
-    )
-
-
-# Per answer ----------------------------------------------------------------------
-
-
-def rollup_answer_statements(
-    *,
-    answer: Answer,
-    topic_id: int,
-    kind: str,
-    correct_choice_ids: Iterable[int],
-) -> list[Statement]:
-    """The writes that fold one new answer into the counters (see write_batch).
-
-    Run them inside the answer's transaction. Each is one indexed single-row
-    upsert: no read of the log. ``topic_id`` and ``kind`` are the question's.
-    """
-    rep_id, question_id = answer.rep_id, answer.question_id
-    chance = chance_level(kind=kind, choice_count=answer.choice_count)
-    spaced = is_spaced_review(answer)
-    certain_wrong = (
-        not answer.correct and answer.confidence == Answer.Confidence.CERTAIN
-    )
-
-    increments = {
-        "answers": 1,
-        "correct": int(answer.correct),
-        "certain_wrong": int(certain_wrong),
-        "reviews": int(spaced),
-        "reviews_correct": int(spaced and answer.correct),
-        "reviews_corrected": (
-            corrected_score(correct=answer.correct, chance=chance) if spaced else 0.0
-        ),
-        "reviews_predicted": (answer.predicted_recall or 0.0) if spaced else 0.0,
-    }
-    day = answer.answered_at.date()
-    chosen = sorted(set(answer.chosen_choice_ids))
-    statements = [
-        increment_statement(
-            RepTopicDay,
-            {"rep_id": rep_id, "topic_id": topic_id, "day": day},
-            on_time=int(answer.on_time),
-            **increments,
-        ),
-        increment_statement(RepAnswerDay, {"rep_id": rep_id, "day": day}, **increments),
-        increment_statement(
-            RepQuestionStat,
-            {"rep_id": rep_id, "question_id": question_id},
-            defaults={"topic_id": topic_id, "first_correct": answer.correct},
-            latest={"last_answered_at": answer.answered_at},
-            answers=1,
-            correct=int(answer.correct),
-            certain_wrong=int(certain_wrong),
-        ),
-        # The organization's peer distribution (a question has one organization).
-        increment_statement(PeerQuestionCount, {"question_id": question_id}, answers=1),
-        *(
-            increment_statement(
-                PeerChoiceCount,
-                {"choice_id": choice_id},
-                defaults={"question_id": question_id},
-                picks=1,
-            )
-            for choice_id in chosen
-        ),
-    ]
-    if not answer.correct:
-        wrong_ids = set(chosen) - set(correct_choice_ids)
-        statements += [
-            increment_statement(
-                RepChoiceStat,
-                {"rep_id": rep_id, "choice_id": choice_id},
-                defaults={"question_id": question_id},
-                picks=1,
-                certain_picks=int(certain_wrong),
-            )
-            for choice_id in sorted(wrong_ids)
-        ]
-    if spaced:
-        statements.append(
-            increment_statement(
-                RepTopicRecallBin,
-                {
-                    "rep_id": rep_id,
-                    "topic_id": topic_id,
-                    "bin_start": recall_bin(answer.elapsed_days),
-                },
-                reviews=1,
-                corrected=corrected_score(correct=answer.correct, chance=chance),
-                predicted=answer.predicted_recall or 0.0,
-            )
-        )
-    return statements
 
 
 def rep_rollups_refresh(*, answer_id) -> None:
@@ -253,7 +112,7 @@ def _answers_refresh(answers, *, now: dt.datetime) -> int:
         count += 1
         days.add(local_date)
         topics[rep_id].add(topic_id)
-        if stability >= MASTERY_STABILITY_DAYS:
+        if is_mastered(stability):
             mastered[rep_id][module_id] = at
     rep_ids = sorted(topics)
     if rep_ids:
@@ -365,7 +224,7 @@ def snapshots_refresh(
         elapsed = max((now - last_review).total_seconds() / 86_400.0, 0.0)
         cell[1] += 1
         cell[2] += (model or models[organization_id]).recall(stability, elapsed)
-        cell[3] += int(stability >= MASTERY_STABILITY_DAYS)
+        cell[3] += int(is_mastered(stability))
     reviews = RepTopicDay.objects.filter(
         rep_id__in=rep_ids,
         day__gt=now.date() - dt.timedelta(days=OBSERVED_WINDOW_DAYS),
@@ -470,8 +329,9 @@ def ramp_milestones_check(
     reached = [
         module_id
         for module_id in sorted(pending)
-        if totals.get(module_id)
-        and mastered.get(module_id, 0) >= RAMP_MASTERY_SHARE * totals[module_id]
+        if is_ramped(
+            mastered=mastered.get(module_id, 0), total=totals.get(module_id, 0)
+        )
     ]
     ModuleMastery.objects.bulk_create(
         [ModuleMastery(rep_id=rep_id, module_id=m, reached_at=now) for m in reached],
