@@ -22,17 +22,14 @@ from enablement.models import (
     Team,
     Topic,
 )
-from enablement.services.content_io import (
-    ContentImportError,
-    content_dump,
-    content_export,
-    content_import,
-)
+from enablement.services.content_export import content_dump, content_export
+from enablement.services.content_format import ContentImportError
+from enablement.services.content_import import content_import
 from enablement.services.questions import (
     ChoiceDraft,
-    question_bump_version,
-    question_choices_errors,
+    question_choices_validate,
     question_retire,
+    question_save,
     questions_publish,
 )
 
@@ -223,17 +220,24 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors):
             return
-        drafts = [
-            ChoiceDraft(f.cleaned_data["text"], f.cleaned_data.get("is_correct", False))
+        # The rules question_save applies, run here so they show on the form.
+        question_choices_validate(kind=self.instance.kind, choices=self.drafts())
+
+    def drafts(self) -> list[ChoiceDraft]:
+        """The choices the valid formset leaves: deleted and empty forms dropped."""
+        return [
+            ChoiceDraft(
+                f.cleaned_data["text"],
+                f.cleaned_data.get("is_correct", False),
+                f.cleaned_data.get("feedback", ""),
+                id=f.instance.pk,
+                position=f.cleaned_data.get("position"),
+            )
             for f in self.forms
             if f.cleaned_data
             and not f.cleaned_data.get("DELETE")
             and f.cleaned_data.get("text")
         ]
-        kind = self.instance.kind
-        errors = question_choices_errors(kind=kind, choices=drafts)
-        if errors:
-            raise ValidationError(errors)
 
 
 class ChoiceInline(admin.TabularInline):
@@ -332,19 +336,35 @@ class QuestionAdmin(admin.ModelAdmin):
             request, "admin/enablement/question_preview.html", context
         )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # question_save refused what the form could not check (the stored
+            # choices, for a user who may not see them); its atomic block has
+            # rolled back.
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return redirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change):
+        # question_save writes the question with its choices, in save_related.
         if not change:
             obj.author = request.user
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        content_fields = {"stem", "explanation", "kind"}
-        if change and (
-            content_fields & set(form.changed_data)
-            or any(fs.has_changed() for fs in formsets)
-        ):
-            question_bump_version(question=form.instance)
+        choice_formsets = [fs for fs in formsets if isinstance(fs, ChoiceInlineFormSet)]
+        question_save(
+            question=form.instance,
+            # Without the inline (no permission on choices) the stored ones stay.
+            choices=choice_formsets[0].drafts() if choice_formsets else None,
+        )
+        for formset in formsets:
+            self.save_formset(request, form, formset, change)
+
+    def save_formset(self, request, form, formset, change):
+        # Without writing: it only lists the added, changed and deleted choices
+        # that the history's change message reads.
+        formset.save(commit=False)
 
     @admin.action(description=_("Publish selected questions"), permissions=["change"])
     def publish_selected(self, request, queryset):

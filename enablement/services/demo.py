@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from enablement.models import Enrollment, Module, Organization, RepProfile, Team
-from enablement.services.content_io import content_import_path
+from enablement.services.content_import import content_import_path
 from enablement.services.groups import author_group_sync
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"

@@ -1,7 +1,7 @@
-"""Writes on questions: the choice rules, publishing, retiring, versioning."""
+"""Writes on questions: the choice rules, saving, publishing, retiring, versioning."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,12 +10,34 @@ from django.utils.translation import gettext as _
 
 from enablement.models import MAX_CHOICES, MIN_CHOICES, Choice, Question
 
+# What a rep reads besides the choices. Changing it, or the choices, on a
+# published question makes a new version: answers record the version they saw.
+CONTENT_FIELDS = ("kind", "stem", "explanation")
+
+# Written by the system, never compared or copied from an edit.
+_SYSTEM_FIELDS = {"id", "version", "created_at", "updated_at"}
+
 
 @dataclass(frozen=True)
 class ChoiceDraft:
+    """A choice as authored; equal drafts read the same to a rep."""
+
     text: str
     is_correct: bool
     feedback: str = ""
+    # Where the choice is stored, not what it says: an edit that keeps the row
+    # keeps the answer statistics attached to it.
+    id: int | None = field(default=None, compare=False)
+    position: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class QuestionSaved:
+    """What ``question_save`` did: ``changed`` is false when nothing was written."""
+
+    question: Question
+    created: bool
+    changed: bool
 
 
 def question_choices_errors(*, kind: str, choices: Sequence[ChoiceDraft]) -> list[str]:
@@ -60,7 +82,7 @@ def question_choices_validate(*, kind: str, choices: Sequence[ChoiceDraft]) -> N
 
 def _stored_choices(question: Question) -> list[ChoiceDraft]:
     return [
-        ChoiceDraft(c.text, c.is_correct, c.feedback)
+        ChoiceDraft(c.text, c.is_correct, c.feedback, id=c.pk, position=c.position)
         for c in question.choices.order_by("position", "id")
     ]
 
@@ -107,27 +129,105 @@ def questions_publish(*, questions: Iterable[Question]) -> tuple[int, list[str]]
     return published, errors
 
 
-def question_set_choices(*, question: Question, choices: Sequence[ChoiceDraft]) -> bool:
-    """Replace the question's choices when they differ; return whether anything changed."""
-    question_choices_validate(kind=question.kind, choices=choices)
-    if _stored_choices(question) == list(choices):
-        return False
-    question.choices.all().delete()
-    Choice.objects.bulk_create(
-        Choice(
-            question=question,
-            position=i,
-            text=c.text.strip(),
-            is_correct=c.is_correct,
-            feedback=c.feedback,
-        )
-        for i, c in enumerate(choices, start=1)
+def question_content_changed(
+    *,
+    stored: Question,
+    edited: Question,
+    stored_choices: Sequence[ChoiceDraft],
+    choices: Sequence[ChoiceDraft],
+) -> bool:
+    """Say whether an edit changes what a rep reads (the rule for a new version)."""
+    return list(stored_choices) != list(choices) or any(
+        getattr(stored, name) != getattr(edited, name) for name in CONTENT_FIELDS
     )
-    return True
 
 
-def question_bump_version(*, question: Question) -> None:
-    """Count a content change of a published question as a new version."""
-    if question.status == Question.Status.PUBLISHED:
-        Question.objects.filter(pk=question.pk).update(version=question.version + 1)
-        question.version += 1
+@transaction.atomic
+def question_save(
+    *, question: Question, choices: Sequence[ChoiceDraft] | None
+) -> QuestionSaved:
+    """Validate and write a question and its choices: the one way both are written.
+
+    ``question`` is a new instance, or a stored one carrying the edited values.
+    Nothing is written when nothing differs, and an edit that changes the
+    content of a published question raises its version by one. A draft with an
+    ``id`` updates that choice, one without is created, and stored choices left
+    out are deleted; ``None`` keeps the stored choices (still checked against
+    the kind).
+    """
+    if choices is None:
+        choices = _stored_choices(question) if question.pk else []
+    question_choices_validate(kind=question.kind, choices=choices)
+    choices = _in_position_order(choices)
+    if question.pk is None:
+        question.full_clean()
+        question.save()
+        _choices_write(question=question, stored=[], choices=choices)
+        return QuestionSaved(question=question, created=True, changed=True)
+    stored = Question.objects.select_for_update().get(pk=question.pk)
+    stored_choices = _stored_choices(stored)
+    fields_changed = _fields_differ(stored, question)
+    if fields_changed:
+        question.full_clean()
+        question.save()
+    choices_written = _choices_write(
+        question=question, stored=stored_choices, choices=choices
+    )
+    if question.status == Question.Status.PUBLISHED and question_content_changed(
+        stored=stored, edited=question, stored_choices=stored_choices, choices=choices
+    ):
+        question.version = stored.version + 1
+        Question.objects.filter(pk=question.pk).update(version=question.version)
+    return QuestionSaved(
+        question=question, created=False, changed=fields_changed or choices_written
+    )
+
+
+def _in_position_order(choices: Sequence[ChoiceDraft]) -> list[ChoiceDraft]:
+    # A stable sort: drafts without a position keep the order they came in.
+    return sorted(choices, key=lambda c: 0 if c.position is None else c.position)
+
+
+def _fields_differ(stored: Question, edited: Question) -> bool:
+    return any(
+        getattr(stored, f.attname) != getattr(edited, f.attname)
+        for f in Question._meta.concrete_fields
+        if f.attname not in _SYSTEM_FIELDS
+    )
+
+
+def _choices_write(
+    *, question: Question, stored: list[ChoiceDraft], choices: list[ChoiceDraft]
+) -> bool:
+    """Make the stored choices the drafted ones; return whether a row was written."""
+    if stored == choices and all(c.id is None for c in choices):
+        return False  # the same choices again, without ids (a re-import)
+    rows = dict(_choice_rows(stored))
+    wanted = _choice_rows(choices)
+    stale = rows.keys() - {pk for pk, _ in wanted}
+    question.choices.filter(pk__in=stale).delete()
+    written, new = bool(stale), []
+    for pk, values in wanted:
+        if pk not in rows:
+            new.append(Choice(question=question, **values))
+        elif rows[pk] != values:
+            Choice.objects.filter(pk=pk).update(**values)
+            written = True
+    Choice.objects.bulk_create(new)
+    return written or bool(new)
+
+
+def _choice_rows(choices: list[ChoiceDraft]) -> list[tuple[int | None, dict]]:
+    """Each choice's id and column values; without a position, its place in the list."""
+    return [
+        (
+            c.id,
+            {
+                "position": number if c.position is None else c.position,
+                "text": c.text.strip(),
+                "is_correct": c.is_correct,
+                "feedback": c.feedback,
+            },
+        )
+        for number, c in enumerate(choices, start=1)
+    ]

@@ -4,12 +4,9 @@ import pytest
 import yaml
 
 from enablement.models import Choice, Methodology, Module, Question, Topic
-from enablement.services.content_io import (
-    ContentImportError,
-    content_dump,
-    content_export,
-    content_import,
-)
+from enablement.services.content_export import content_dump, content_export
+from enablement.services.content_format import ContentImportError
+from enablement.services.content_import import content_import
 from tests.factories.enablement import OrganizationFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from enablement.management.commands._organization import organization_from_option
-from enablement.services.content_io import content_dump, content_export
+from enablement.services.content_export import content_dump, content_export
 
 
 class Command(BaseCommand):

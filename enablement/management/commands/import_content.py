@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from enablement.management.commands._organization import organization_from_option
-from enablement.services.content_io import ContentImportError, content_import_path
+from enablement.services.content_format import ContentImportError
+from enablement.services.content_import import content_import_path
 
 
 class Command(BaseCommand):
