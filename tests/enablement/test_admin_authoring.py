@@ -3,18 +3,9 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from enablement.models import Question
-from enablement.services.groups import author_group_sync
 from tests.factories.enablement import ModuleFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def author_client(client):
-    author = UserFactory(username="author", is_staff=True)
-    author.groups.add(author_group_sync())
-    client.force_login(author)
-    return client
 
 
 def choice_formset(choices, prefix="choices"):
