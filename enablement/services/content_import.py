@@ -82,29 +82,7 @@ def _content_write(
         organization, Methodology, data["methodologies"], summary, "methodologies"
     )
     topics = _described_write(organization, Topic, data["topics"], summary, "topics")
-    modules = {
-        m.key: m for m in Module.objects.filter(methodology__organization=organization)
-    }
-    for item in data["modules"]:
-        methodology = methodologies[item["methodology"]]
-        existing = modules.get(item["key"])
-        lookup = (
-            {"pk": existing.pk}
-            if existing
-            else {"methodology": methodology, "key": item["key"]}
-        )
-        modules[item["key"]] = _upsert(
-            Module,
-            lookup,
-            {
-                "methodology": methodology,
-                "name": item["name"],
-                "description": item.get("description") or "",
-                "position": int(item.get("position", 1)),
-            },
-            summary,
-            "modules",
-        )
+    modules = _modules_write(organization, data["modules"], methodologies, summary)
     stored = {
         q.key: q
         for q in Question.objects.filter(module__methodology__organization=organization)
@@ -126,6 +104,34 @@ def _described_write(organization, model, items, summary, section) -> dict[str, 
             section,
         )
     return by_key
+
+
+def _modules_write(organization, items, methodologies, summary) -> dict[str, Module]:
+    """Write modules by key; a stored module keeps its row if it changes methodology."""
+    modules = {
+        m.key: m for m in Module.objects.filter(methodology__organization=organization)
+    }
+    for item in items:
+        methodology = methodologies[item["methodology"]]
+        existing = modules.get(item["key"])
+        lookup = (
+            {"pk": existing.pk}
+            if existing
+            else {"methodology": methodology, "key": item["key"]}
+        )
+        modules[item["key"]] = _upsert(
+            Module,
+            lookup,
+            {
+                "methodology": methodology,
+                "name": item["name"],
+                "description": item.get("description") or "",
+                "position": int(item.get("position", 1)),
+            },
+            summary,
+            "modules",
+        )
+    return modules
 
 
 def _stored_value(obj: models.Model, name: str) -> Any:
