@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Sum
+from django.db.models import Model, Sum
 from django.db.models.functions import TruncWeek
 
 from enablement.models import Topic
@@ -183,8 +183,23 @@ def kpi_coaching_list(
     return items[:limit]
 
 
-def _as_date(value) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
+def _weekly_sums(
+    model: type[Model], *, rep_ids, first: dt.date, **sums: Sum
+) -> dict[dt.date, dict]:
+    """Monday -> sums of each week of a daily rollup table from ``first`` on."""
+    rows = (
+        model.objects.filter(rep_id__in=rep_ids, day__gte=first)
+        .annotate(week=TruncWeek("day"))
+        .values("week")
+        .annotate(**sums)
+        .order_by()
+    )
+    sums_of: dict[dt.date, dict] = {}
+    for r in rows:
+        week = r.pop("week")
+        # TruncWeek of a date gives a datetime on some backends.
+        sums_of[week.date() if isinstance(week, dt.datetime) else week] = r
+    return sums_of
 
 
 def kpi_trend_list(
@@ -195,46 +210,37 @@ def kpi_trend_list(
     Three grouped queries, one per rollup table; weeks start on Monday.
     """
     first = week_start(now.date()) - dt.timedelta(weeks=weeks - 1)
-    points = {
-        first + dt.timedelta(weeks=i): TrendPoint(first + dt.timedelta(weeks=i))
-        for i in range(weeks)
-    }
     reps = scope.rep_ids()
-    for r in (
-        RepTopicSnapshot.objects.filter(rep_id__in=reps, week__gte=first)
+    snapshots = {
+        r.pop("week"): r
+        for r in RepTopicSnapshot.objects.filter(rep_id__in=reps, week__gte=first)
         .values("week")
         .annotate(
             e=Sum("enrolled"), i=Sum("introduced"), p=Sum("predicted_sum"),
             m=Sum("mastered"),
         )
         .order_by()
-    ):  # fmt: skip
-        if r["week"] in points:
-            points[r["week"]].predicted = ratio(r["p"], r["i"])
-            points[r["week"]].mastery = ratio(r["m"], r["e"])
-    for r in (
-        RepAnswerDay.objects.filter(rep_id__in=reps, day__gte=first)
-        .annotate(week=TruncWeek("day"))
-        .values("week")
-        .annotate(n=Sum("reviews"), c=Sum("reviews_corrected"))
-        .order_by()
-    ):
-        week = _as_date(r["week"])
-        if week in points:
-            points[week].reviews = r["n"]
-            points[week].observed = clip_unit(ratio(r["c"], r["n"]))
-    for r in (
-        RepDay.objects.filter(rep_id__in=reps, day__gte=first)
-        .annotate(week=TruncWeek("day"))
-        .values("week")
-        .annotate(d=Sum("delivered"), a=Sum("answered_on_time"))
-        .order_by()
-    ):
-        week = _as_date(r["week"])
-        if week in points:
-            points[week].delivered = r["d"]
-            points[week].participation = ratio(r["a"], r["d"])
-    return [points[w] for w in sorted(points)]
+    }  # fmt: skip
+    reviews = _weekly_sums(
+        RepAnswerDay, rep_ids=reps, first=first,
+        n=Sum("reviews"), c=Sum("reviews_corrected"),
+    )  # fmt: skip
+    plans = _weekly_sums(
+        RepDay, rep_ids=reps, first=first,
+        d=Sum("delivered"), a=Sum("answered_on_time"),
+    )  # fmt: skip
+    points = []
+    for week in (first + dt.timedelta(weeks=i) for i in range(weeks)):
+        point = TrendPoint(week)
+        if (r := snapshots.get(week)) is not None:
+            point.predicted = ratio(r["p"], r["i"])
+            point.mastery = ratio(r["m"], r["e"])
+        if (r := reviews.get(week)) is not None:
+            point.reviews, point.observed = r["n"], clip_unit(ratio(r["c"], r["n"]))
+        if (r := plans.get(week)) is not None:
+            point.delivered, point.participation = r["d"], ratio(r["a"], r["d"])
+        points.append(point)
+    return points
 
 
 @dataclass
