@@ -29,7 +29,12 @@ from django.db import connection, reset_queries  # noqa: E402
 
 from benchmarks.kpi_generate import NOW  # noqa: E402
 from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
-from reinforcement.selectors import kpis  # noqa: E402
+from reinforcement.selectors.kpi_retention import (  # noqa: E402
+    kpi_coaching_list,
+    kpi_retention_heatmap,
+    kpi_trend_list,
+)
+from reinforcement.selectors.kpi_summary import kpi_scope_summary  # noqa: E402
 from reinforcement.selectors.scoping import kpi_scope_get  # noqa: E402
 
 SPACED = "(a.stability_before IS NOT NULL AND a.elapsed_days >= 1)"
@@ -159,19 +164,19 @@ def main() -> None:
     print(f"answers: {answers:,}; team reps: {len(rep_ids)}")
 
     def heatmap():
-        return kpis.retention_heatmap(scope=team_scope, now=NOW)
+        return kpi_retention_heatmap(scope=team_scope, now=NOW)
 
     def coaching():
-        return kpis.coaching_list(
-            heatmap=kpis.retention_heatmap(scope=team_scope, now=NOW),
+        return kpi_coaching_list(
+            heatmap=kpi_retention_heatmap(scope=team_scope, now=NOW),
             target=team_scope.organization.target_retention,
         )
 
     def trends():
-        return kpis.trends(scope=team_scope, now=NOW)
+        return kpi_trend_list(scope=team_scope, now=NOW)
 
     def summary():
-        return kpis.scope_summary(scope=org_scope, now=NOW)
+        return kpi_scope_summary(scope=org_scope, now=NOW)
 
     organization_id = org_scope.organization.pk
     cases = [

@@ -26,6 +26,24 @@ OBSERVED_WINDOW_DAYS = 90
 SELECT_ALL_KIND = "multiple_choice"
 # Answer.Confidence.CERTAIN and scheduling.Confidence.CERTAIN.
 CERTAIN = "certain"
+# Participation is the share of prompts delivered in this many days answered
+# on time.
+PARTICIPATION_WINDOW_DAYS = 30
+# A rep who answered within the last 7 (30) days is active this week (month).
+ACTIVE_WEEK_DAYS = 7
+ACTIVE_MONTH_DAYS = 30
+# Plan-day streaks look back this far (a year).
+STREAK_WINDOW_DAYS = 365
+# A rep hired this recently is a new hire in the ramp comparison.
+NEW_HIRE_DAYS = 120
+# Content flags need this many answers (and reps, for discrimination).
+FLAG_MIN_ANSWERS = 10
+FLAG_MIN_REPS = 8
+# Below (above) this accuracy a question is flagged too hard (too easy).
+FLAG_TOO_HARD = 0.35
+FLAG_TOO_EASY = 0.95
+# With 8 to 15 reps a correlation of -0.3 is rarely chance alone.
+FLAG_NEGATIVE_DISCRIMINATION = -0.3
 
 
 def is_mastered(stability: float | None) -> bool:

@@ -12,7 +12,21 @@ from rest_framework.views import APIView
 
 from enablement.models import Topic
 from reinforcement.api import kpi_serializers as s
-from reinforcement.selectors import kpis
+from reinforcement.selectors.kpi_common import Retention
+from reinforcement.selectors.kpi_content import (
+    kpi_content_performance,
+    kpi_misconception_list,
+)
+from reinforcement.selectors.kpi_participation import kpi_participation_summary
+from reinforcement.selectors.kpi_ramp import RampRow, kpi_ramp_summary
+from reinforcement.selectors.kpi_retention import (
+    kpi_coaching_list,
+    kpi_forgetting_curve,
+    kpi_retention_heatmap,
+    kpi_trend_list,
+    kpi_weakest_topic,
+)
+from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.scoping import KpiScope, ScopeDenied, kpi_scope_get
 
 TAG = "KPIs"
@@ -59,7 +73,7 @@ class KpiSummaryGetApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        summary = kpis.scope_summary(scope=scope, now=timezone.now())
+        summary = kpi_scope_summary(scope=scope, now=timezone.now())
         return Response(s.ScopeSummaryOutputSerializer(summary).data)
 
 
@@ -67,7 +81,7 @@ class KpiSummaryGetApi(APIView):
 class _Cell:
     rep_id: int
     topic_id: int
-    retention: kpis.Retention
+    retention: Retention
 
 
 class RetentionHeatmapGetApi(APIView):
@@ -77,7 +91,7 @@ class RetentionHeatmapGetApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
+        heatmap = kpi_retention_heatmap(scope=scope, now=timezone.now())
         reps = {r.rep_id for r in heatmap.reps}
         data = {
             "as_of": heatmap.as_of,
@@ -100,8 +114,8 @@ class CoachingListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
-        items = kpis.coaching_list(
+        heatmap = kpi_retention_heatmap(scope=scope, now=timezone.now())
+        items = kpi_coaching_list(
             heatmap=heatmap, target=scope.organization.target_retention, limit=500
         )
         return Response(s.CoachingItemOutputSerializer(items, many=True).data)
@@ -114,7 +128,7 @@ class ParticipationGetApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        participation = kpis.participation_summary(scope=scope, now=timezone.now())
+        participation = kpi_participation_summary(scope=scope, now=timezone.now())
         return Response(s.ParticipationOutputSerializer(participation).data)
 
 
@@ -125,7 +139,7 @@ class TrendListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        points = kpis.trends(scope=scope, now=timezone.now())
+        points = kpi_trend_list(scope=scope, now=timezone.now())
         return Response(s.TrendPointOutputSerializer(points, many=True).data)
 
 
@@ -138,7 +152,7 @@ class ForgettingCurveGetApi(APIView):
     def get(self, request: Request) -> Response:
         scope, params = _scope(request, s.KpiTopicInputSerializer)
         topic = _topic(scope, params.get("topic"))
-        points = kpis.forgetting_curve(scope=scope, topic_id=topic.pk)
+        points = kpi_forgetting_curve(scope=scope, topic_id=topic.pk)
         data = {"topic": topic, "points": points}
         return Response(s.ForgettingCurveOutputSerializer(data).data)
 
@@ -147,13 +161,9 @@ def _topic(scope: KpiScope, topic_id: int | None) -> Topic:
     topics = Topic.objects.filter(organization=scope.organization)
     if topic_id is not None:
         return get_object_or_404(topics, pk=topic_id)
-    heatmap = kpis.retention_heatmap(scope=scope, now=timezone.now())
-    if not heatmap.topics:
-        return get_object_or_404(topics.order_by("name")[:1])
-    return min(
-        heatmap.topics,
-        key=lambda t: (heatmap.by_topic[t.pk].predicted or 1.0, t.name),
-    )
+    heatmap = kpi_retention_heatmap(scope=scope, now=timezone.now())
+    weakest = kpi_weakest_topic(heatmap=heatmap)
+    return weakest or get_object_or_404(topics.order_by("name")[:1])
 
 
 class ContentPerformanceListApi(APIView):
@@ -163,7 +173,7 @@ class ContentPerformanceListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        rows = kpis.content_performance(scope=scope)
+        rows = kpi_content_performance(scope=scope)
         return Response(s.QuestionPerformanceOutputSerializer(rows, many=True).data)
 
 
@@ -174,13 +184,13 @@ class MisconceptionListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        rows = kpis.misconception_list(scope=scope, limit=500)
+        rows = kpi_misconception_list(scope=scope, limit=500)
         return Response(s.MisconceptionOutputSerializer(rows, many=True).data)
 
 
 @dataclass
 class _RampRow:
-    row: kpis.RampRow
+    row: RampRow
     team_median_days: float | None
     new_hire_median_days: float | None
 
@@ -195,7 +205,7 @@ class RampListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         scope, _ = _scope(request)
-        ramp = kpis.ramp_summary(scope=scope, now=timezone.now())
+        ramp = kpi_ramp_summary(scope=scope, now=timezone.now())
         rows = [
             _RampRow(
                 r,

@@ -207,8 +207,8 @@ class TopicProgressSerializer(serializers.Serializer):
 
 
 class TrendPointSerializer(serializers.Serializer):
-    on = serializers.DateField()
-    retention = serializers.FloatField(allow_null=True)
+    on = serializers.DateField(source="week")
+    retention = serializers.FloatField(source="predicted", allow_null=True)
 
 
 class ProgressOutputSerializer(serializers.Serializer):

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from enablement.models import Question
-from reinforcement.memory.scheduling import SECONDS_PER_DAY
+from reinforcement.kpi_rules import (
+    MASTERY_STABILITY_DAYS,
+    answer_day_streak,
+    is_mastered,
+    week_start,
+)
+from reinforcement.memory.scheduling import MemoryModel, elapsed_days_between
 from reinforcement.models import Answer, MemoryState
+from reinforcement.selectors.kpi_common import TrendPoint
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.reps import RepSituation
 
-# A memory that lasts three weeks at 90% recall counts as mastered (DESIGN.md).
-MASTERY_STABILITY_DAYS = 21.0
 TREND_WEEKS = 8
 
 
@@ -30,12 +35,6 @@ class TopicProgress:
     @property
     def mastery(self) -> float:
         return self.mastered / self.enrolled if self.enrolled else 0.0
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    on: dt.date
-    retention: float | None
 
 
 @dataclass(frozen=True)
@@ -57,88 +56,98 @@ def rep_progress_get(*, situation: RepSituation, now: dt.datetime) -> RepProgres
 
     Retention is the mean predicted recall now over the questions the rep has
     answered at least once (FSRS, the organization's parameters); mastery is the
-    share of enrolled questions whose stability exceeds three weeks. The trend
-    replays the answer log: at each weekly point, each question's last answer
-    before it gives its stability and age.
+    share of enrolled questions mastered (kpi_rules.is_mastered, as the
+    manager's KPIs count it). The trend replays the answer log: at each weekly
+    point, each question's last answer before it gives its stability and age.
+    Five queries at most.
     """
     model = organization_memory_model(organization_id=situation.organization_id)
     enrolled = situation.enrolled_question_ids
-    questions = Question.objects.filter(id__in=enrolled).values_list(
-        "id", "topic_id", "topic__key", "topic__name"
+    memories = _memories_now(
+        model=model, rep_id=situation.rep_id, enrolled=enrolled, now=now
     )
-    topic_of: dict[int, int] = {}
-    topic_meta: dict[int, tuple[str, str]] = {}
-    for qid, tid, tkey, tname in questions:
-        topic_of[qid] = tid
-        topic_meta[tid] = (tkey, tname)
-    states = MemoryState.objects.filter(
-        rep_id=situation.rep_id, question_id__in=enrolled, stability__isnull=False
-    ).values_list("question_id", "stability", "last_review")
-    qids, stability, elapsed = [], [], []
-    for qid, s, last in states:
-        qids.append(qid)
-        stability.append(s)
-        elapsed.append(max((now - last).total_seconds() / SECONDS_PER_DAY, 0.0))
-    recall = (
-        np.atleast_1d(model.recall(np.array(stability), np.array(elapsed)))
-        if qids
-        else np.array([])
-    )
-    stability_arr = np.array(stability, dtype=float)
-
-    per_topic_recall: dict[int, list[float]] = defaultdict(list)
-    per_topic_mastered: dict[int, int] = defaultdict(int)
-    for i, qid in enumerate(qids):
-        tid = topic_of[qid]
-        per_topic_recall[tid].append(float(recall[i]))
-        per_topic_mastered[tid] += int(stability_arr[i] > MASTERY_STABILITY_DAYS)
-    per_topic_enrolled: dict[int, int] = defaultdict(int)
-    for tid in topic_of.values():
-        per_topic_enrolled[tid] += 1
-    topics = sorted(
-        (
-            TopicProgress(
-                topic_id=tid,
-                key=topic_meta[tid][0],
-                name=topic_meta[tid][1],
-                enrolled=per_topic_enrolled[tid],
-                introduced=len(per_topic_recall[tid]),
-                mastered=per_topic_mastered[tid],
-                retention=(
-                    float(np.mean(per_topic_recall[tid]))
-                    if per_topic_recall[tid]
-                    else None
-                ),
-            )
-            for tid in per_topic_enrolled
-        ),
-        key=lambda t: t.name,
-    )
-    mastered = int((stability_arr > MASTERY_STABILITY_DAYS).sum()) if qids else 0
-
+    topics = _topic_progress(enrolled=enrolled, memories=memories)
     answers = list(
         Answer.objects.filter(rep_id=situation.rep_id)
         .order_by("answered_at")
         .values_list("question_id", "answered_at", "stability_after")
     )
-    local_now = situation.schedule.local_now(now)
-    week_start = local_now.replace(hour=0, minute=0, second=0, microsecond=0) - (
-        dt.timedelta(days=local_now.weekday())
-    )
+    schedule = situation.schedule
+    today = schedule.local_date(now)
+    answer_days = [schedule.local_date(a[1]) for a in answers]
+    monday = week_start(today)
     return RepProgress(
-        retention=float(recall.mean()) if qids else None,
-        mastery=mastered / len(enrolled) if enrolled else 0.0,
+        retention=float(np.mean([m[2] for m in memories])) if memories else None,
+        mastery=sum(t.mastered for t in topics) / len(enrolled) if enrolled else 0.0,
         enrolled=len(enrolled),
-        introduced=len(qids),
+        introduced=len(memories),
         topics=topics,
         trend=_retention_trend(model, answers, enrolled, now),
-        streak_days=_streak(situation, [a[1] for a in answers], now),
-        answers_this_week=sum(1 for a in answers if a[1] >= week_start),
+        streak_days=answer_day_streak(
+            answered_days=set(answer_days),
+            today=today,
+            is_working_day=schedule.is_working_day,
+        ),
+        answers_this_week=sum(1 for day in answer_days if day >= monday),
         answers_total=len(answers),
     )
 
 
-def _retention_trend(model, answers, enrolled, now) -> list[TrendPoint]:
+def _memories_now(
+    *, model: MemoryModel, rep_id: int, enrolled, now: dt.datetime
+) -> list[tuple[int, float, float]]:
+    """(question, stability, predicted recall now) of each introduced question."""
+    states = list(
+        MemoryState.objects.filter(
+            rep_id=rep_id, question_id__in=enrolled, stability__isnull=False
+        ).values_list("question_id", "stability", "last_review")
+    )
+    if not states:
+        return []
+    stability = np.array([s for _, s, _ in states], dtype=float)
+    elapsed = np.array([elapsed_days_between(last, now) for *_, last in states])
+    recall = np.atleast_1d(model.recall(stability, elapsed))
+    return [(qid, s, float(r)) for (qid, s, _), r in zip(states, recall, strict=True)]
+
+
+def _topic_progress(
+    *, enrolled, memories: list[tuple[int, float, float]]
+) -> list[TopicProgress]:
+    """Per topic of the enrolled questions, from (question, stability, recall now)."""
+    questions = Question.objects.filter(id__in=enrolled).values_list(
+        "id", "topic_id", "topic__key", "topic__name"
+    )
+    topic_of: dict[int, int] = {}
+    topic_meta: dict[int, tuple[str, str]] = {}
+    enrolled_in: dict[int, int] = defaultdict(int)
+    for qid, tid, tkey, tname in questions:
+        topic_of[qid] = tid
+        topic_meta[tid] = (tkey, tname)
+        enrolled_in[tid] += 1
+    recalls: dict[int, list[float]] = defaultdict(list)
+    mastered: dict[int, int] = defaultdict(int)
+    for qid, stability, recall in memories:
+        recalls[topic_of[qid]].append(recall)
+        mastered[topic_of[qid]] += int(is_mastered(stability))
+    topics = [
+        TopicProgress(
+            topic_id=tid,
+            key=topic_meta[tid][0],
+            name=topic_meta[tid][1],
+            enrolled=enrolled_in[tid],
+            introduced=len(recalls[tid]),
+            mastered=mastered[tid],
+            retention=float(np.mean(recalls[tid])) if recalls[tid] else None,
+        )
+        for tid in enrolled_in
+    ]
+    return sorted(topics, key=lambda t: t.name)
+
+
+def _retention_trend(
+    model: MemoryModel, answers: list[tuple], enrolled, now: dt.datetime
+) -> list[TrendPoint]:
+    """Mean predicted recall at today and each week back, from the answer log."""
     points = []
     for weeks_back in range(TREND_WEEKS - 1, -1, -1):
         at = now - dt.timedelta(weeks=weeks_back)
@@ -149,31 +158,11 @@ def _retention_trend(model, answers, enrolled, now) -> list[TrendPoint]:
             if qid in enrolled:
                 last[qid] = (answered_at, stability)
         if not last:
-            points.append(TrendPoint(at.date(), None))
+            points.append(TrendPoint(at.date()))
             continue
         s = np.array([v[1] for v in last.values()])
-        t = np.array(
-            [(at - v[0]).total_seconds() / SECONDS_PER_DAY for v in last.values()]
+        t = np.array([elapsed_days_between(v[0], at) for v in last.values()])
+        points.append(
+            TrendPoint(at.date(), predicted=float(np.mean(model.recall(s, t))))
         )
-        points.append(TrendPoint(at.date(), float(np.mean(model.recall(s, t)))))
     return points
-
-
-def _streak(situation: RepSituation, answered: list[dt.datetime], now) -> int:
-    """Consecutive working days with an answer, back from today.
-
-    Today without an answer yet does not break the streak; days off count
-    only when the rep answered on them.
-    """
-    days = {situation.schedule.local_date(a) for a in answered}
-    day = situation.schedule.local_date(now)
-    streak = 0
-    if day not in days:
-        day -= dt.timedelta(days=1)
-    for _ in range(3660):
-        if day in days:
-            streak += 1
-        elif situation.schedule.is_working_day(day):
-            break
-        day -= dt.timedelta(days=1)
-    return streak

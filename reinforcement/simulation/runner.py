@@ -238,7 +238,7 @@ def _policy_simulate(config, policy, truth, draws) -> dict:
 def kpi_pair(policy, belief: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """A team's predicted retention KPI and the true retention it stands for.
 
-    The product's KPI (``RepTopicSnapshot``, ``reinforcement.selectors.kpis``)
+    The product's KPI (``RepTopicSnapshot``, ``reinforcement.selectors.kpi_retention``)
     is the sum of predicted recall over the team's *introduced* questions
     (a memory state with a stability, i.e. answered at least once) divided by
     their count, pooled over reps. The truth is the mean true recall of the

@@ -8,7 +8,9 @@ behind a colour is reachable by keyboard too.
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from reinforcement.selectors.kpis import CurvePoint, HeatMap, Participation, TrendPoint
+from reinforcement.selectors.kpi_common import TrendPoint
+from reinforcement.selectors.kpi_participation import Participation
+from reinforcement.selectors.kpi_retention import CurvePoint, HeatMap
 
 # Retention bands of the heat map, low to high, with their colours (a
 # colour-blind-safe red-to-blue ramp) and legend labels.

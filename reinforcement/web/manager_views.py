@@ -10,7 +10,21 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from enablement.models import Topic
-from reinforcement.selectors import kpis
+from reinforcement.selectors.kpi_content import (
+    kpi_content_performance,
+    kpi_misconception_list,
+)
+from reinforcement.selectors.kpi_participation import kpi_participation_summary
+from reinforcement.selectors.kpi_ramp import kpi_ramp_summary
+from reinforcement.selectors.kpi_retention import (
+    HeatMap,
+    kpi_coaching_list,
+    kpi_forgetting_curve,
+    kpi_retention_heatmap,
+    kpi_trend_list,
+    kpi_weakest_topic,
+)
+from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.scoping import (
     KpiScope,
     ScopeDenied,
@@ -41,7 +55,7 @@ def _scope(request: HttpRequest) -> KpiScope:
         raise PermissionDenied(str(exc)) from exc
 
 
-def _topic(request: HttpRequest, scope: KpiScope, heatmap: kpis.HeatMap | None = None):
+def _topic(request: HttpRequest, scope: KpiScope, heatmap: HeatMap | None = None):
     """The topic of the forgetting curve: the one asked for, else the weakest."""
     topic_id = _int_param(request, "topic")
     if topic_id is not None:
@@ -51,15 +65,9 @@ def _topic(request: HttpRequest, scope: KpiScope, heatmap: kpis.HeatMap | None =
         if topic is None:
             raise Http404("no such topic")
         return topic
-    if heatmap is None or not heatmap.topics:
-        return (
-            Topic.objects.filter(organization=scope.organization)
-            .order_by("name")
-            .first()
-        )
-    return min(
-        heatmap.topics,
-        key=lambda t: (heatmap.by_topic[t.pk].predicted or 1.0, t.name),
+    weakest = kpi_weakest_topic(heatmap=heatmap) if heatmap is not None else None
+    return weakest or (
+        Topic.objects.filter(organization=scope.organization).order_by("name").first()
     )
 
 
@@ -68,13 +76,13 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
     """Heat map, coaching list, participation, trends, forgetting curve, content."""
     scope = _scope(request)
     now = timezone.now()
-    heatmap = kpis.retention_heatmap(scope=scope, now=now)
-    participation = kpis.participation_summary(scope=scope, now=now, reps=heatmap.reps)
-    trend = kpis.trends(scope=scope, now=now)
+    heatmap = kpi_retention_heatmap(scope=scope, now=now)
+    participation = kpi_participation_summary(scope=scope, now=now, reps=heatmap.reps)
+    trend = kpi_trend_list(scope=scope, now=now)
     topic = _topic(request, scope, heatmap)
-    curve = kpis.forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
-    content = kpis.content_performance(scope=scope)
-    ramp = kpis.ramp_summary(scope=scope, now=now, reps=heatmap.reps)
+    curve = kpi_forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
+    content = kpi_content_performance(scope=scope)
+    ramp = kpi_ramp_summary(scope=scope, now=now, reps=heatmap.reps)
     context = {
         "scope": scope,
         "now": now,
@@ -85,7 +93,7 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "heatmap": heatmap,
         "heatmap_svg": charts.heatmap_svg(heatmap),
-        "coaching": kpis.coaching_list(
+        "coaching": kpi_coaching_list(
             heatmap=heatmap, target=scope.organization.target_retention
         ),
         "participation": participation,
@@ -95,7 +103,7 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         "curve_svg": charts.forgetting_curve_svg(curve, topic.name) if topic else "",
         "content": content,
         "flagged": [q for q in content if q.flags],
-        "misconceptions": kpis.misconception_list(scope=scope, limit=10),
+        "misconceptions": kpi_misconception_list(scope=scope, limit=10),
         "ramp": ramp,
     }
     return render(request, "reinforcement/manager/dashboard.html", context)
@@ -111,7 +119,7 @@ def _num(value: float | None, digits: int = 4) -> str:
 
 
 def _heatmap_table(request, scope, now) -> Table:
-    heatmap = kpis.retention_heatmap(scope=scope, now=now)
+    heatmap = kpi_retention_heatmap(scope=scope, now=now)
     header = [
         "rep", "team", "topic", "predicted_retention", "observed_retention",
         "raw_review_accuracy", "reviews", "mastery", "enrolled", "introduced",
@@ -138,8 +146,8 @@ def _heatmap_table(request, scope, now) -> Table:
 
 
 def _coaching_table(request, scope, now) -> Table:
-    heatmap = kpis.retention_heatmap(scope=scope, now=now)
-    items = kpis.coaching_list(
+    heatmap = kpi_retention_heatmap(scope=scope, now=now)
+    items = kpi_coaching_list(
         heatmap=heatmap, target=scope.organization.target_retention, limit=10_000
     )
     header = ["rank", "rep", "team", "topic", "predicted_retention", "gap_to_target",
@@ -161,7 +169,7 @@ def _coaching_table(request, scope, now) -> Table:
 
 
 def _participation_table(request, scope, now) -> Table:
-    p = kpis.participation_summary(scope=scope, now=now)
+    p = kpi_participation_summary(scope=scope, now=now)
     header = ["rep", "team", "delivered_30d", "answered_on_time_30d", "participation",
               "active_7d", "active_30d", "current_streak", "longest_streak"]  # fmt: skip
     return header, (
@@ -193,13 +201,13 @@ def _trends_table(request, scope, now) -> Table:
             t.delivered,
             _num(t.mastery),
         ]  # fmt: skip
-        for t in kpis.trends(scope=scope, now=now)
+        for t in kpi_trend_list(scope=scope, now=now)
     )
 
 
 def _forgetting_curve_table(request, scope, now) -> Table:
     topic = _topic(request, scope)
-    points = kpis.forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
+    points = kpi_forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
     header = ["topic", "days_from", "days_to", "reviews", "observed_recall",
               "model_predicted_recall"]  # fmt: skip
     return header, (
@@ -231,7 +239,7 @@ def _content_table(request, scope, now) -> Table:
             "; ".join(f"{c.text} ({c.picks})" for c in q.wrong_choices),
             "; ".join(q.flags),
         ]  # fmt: skip
-        for q in kpis.content_performance(scope=scope)
+        for q in kpi_content_performance(scope=scope)
     )
 
 
@@ -239,12 +247,12 @@ def _misconceptions_table(request, scope, now) -> Table:
     header = ["question", "topic", "wrong_choice", "certain_picks", "reps"]
     return header, (
         [m.question_key, m.topic, m.choice_text, m.certain_picks, m.reps]
-        for m in kpis.misconception_list(scope=scope, limit=10_000)
+        for m in kpi_misconception_list(scope=scope, limit=10_000)
     )
 
 
 def _ramp_table(request, scope, now) -> Table:
-    ramp = kpis.ramp_summary(scope=scope, now=now)
+    ramp = kpi_ramp_summary(scope=scope, now=now)
     header = ["rep", "team", "module", "new_hire", "started_on", "mastered_on",
               "days", "team_median_days", "new_hire_median_days"]  # fmt: skip
     return header, (
@@ -264,7 +272,7 @@ def _ramp_table(request, scope, now) -> Table:
 
 
 def _summary_table(request, scope, now) -> Table:
-    summary = kpis.scope_summary(scope=scope, now=now)
+    summary = kpi_scope_summary(scope=scope, now=now)
     header = ["team", "reps", "predicted_retention", "observed_retention", "reviews",
               "mastery", "participation", "active_7d", "active_30d"]  # fmt: skip
     return header, (

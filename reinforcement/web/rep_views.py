@@ -165,12 +165,12 @@ def _trend_chart(trend, width: int = 320, height: int = 120, pad: int = 8) -> di
     points = [
         {
             "x": round(pad + i * step, 1),
-            "y": round(pad + (1 - p.retention) * (height - 2 * pad), 1),
-            "label": p.on,
-            "value": p.retention,
+            "y": round(pad + (1 - p.predicted) * (height - 2 * pad), 1),
+            "label": p.week,
+            "value": p.predicted,
         }
         for i, p in enumerate(trend)
-        if p.retention is not None
+        if p.predicted is not None
     ]
     return {
         "width": width,

@@ -2,10 +2,10 @@ import pytest
 from django.utils import timezone
 
 from reinforcement.models import RepChoiceStat, RepQuestionStat
-from reinforcement.selectors.kpis import (
-    content_performance,
-    misconception_list,
-    misconceptions_by_topic,
+from reinforcement.selectors.kpi_content import (
+    kpi_content_performance,
+    kpi_misconception_list,
+    kpi_misconceptions_by_topic,
 )
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
@@ -65,7 +65,7 @@ def test_discrimination_and_flags(team_with_manager, django_assert_max_num_queri
     # when
     with django_assert_max_num_queries(6):
         perf = {
-            p.key: p for p in content_performance(scope=kpi_scope_get(user=manager))
+            p.key: p for p in kpi_content_performance(scope=kpi_scope_get(user=manager))
         }
     # then
     assert perf["q1"].discrimination == pytest.approx(1.0)
@@ -96,13 +96,13 @@ def test_misconceptions_count_certain_wrong_choices(team_with_manager):
                       confidence=confidence, idempotency_key=f"k{n}", now=timezone.now())  # fmt: skip
     # when
     scope = kpi_scope_get(user=manager)
-    items = misconception_list(scope=scope)
+    items = kpi_misconception_list(scope=scope)
     # then
     assert [
         (m.question_key, m.choice_text, m.certain_picks, m.reps) for m in items
     ] == [("eb", "Wrong A", 3, 2)]
-    assert misconceptions_by_topic(scope=scope) == [(question.topic.name, 3)]
-    (perf,) = content_performance(scope=scope)
+    assert kpi_misconceptions_by_topic(scope=scope) == [(question.topic.name, 3)]
+    (perf,) = kpi_content_performance(scope=scope)
     assert [(c.text, c.picks, c.certain_picks) for c in perf.wrong_choices] == [
         ("Wrong A", 3, 3), ("Wrong B", 1, 0),
     ]  # fmt: skip

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from reinforcement.models import Prompt
-from reinforcement.selectors.kpis import _streaks, participation_summary
+from reinforcement.selectors.kpi_participation import kpi_participation_summary
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.prompts import prompts_expire
@@ -57,25 +57,10 @@ def test_participation_counts_answers_within_the_window(rep_profile):
     participation_refresh(days=[day])
     manager = UserFactory()
     team.managers.add(manager)
-    summary = participation_summary(scope=kpi_scope_get(user=manager), now=NOW)
+    summary = kpi_participation_summary(scope=kpi_scope_get(user=manager), now=NOW)
     # then
     (row,) = summary.rows
     assert (row.delivered, row.answered_on_time) == (3, 1)
     assert row.rate == pytest.approx(1 / 3) and summary.rate == pytest.approx(1 / 3)
     assert row.active_7 and row.active_30 and summary.active_7 == 1
     assert (row.current_streak, row.longest_streak) == (1, 1)
-
-
-def test_streaks_skip_days_without_prompts_and_open_days():
-    """Runs break on a closed day with nothing on time, not on empty or open days."""
-    d = dt.date(2026, 6, 1)
-    days = [
-        (d, 3, 3, 3, 0),  # on time
-        (d + dt.timedelta(1), 3, 2, 2, 1),  # on time
-        (d + dt.timedelta(2), 0, 0, 0, 0),  # weekend: nothing delivered
-        (d + dt.timedelta(3), 3, 3, 1, 0),  # on time
-        (d + dt.timedelta(4), 3, 0, 0, 3),  # all expired: breaks
-        (d + dt.timedelta(5), 3, 1, 1, 0),  # on time
-        (d + dt.timedelta(6), 3, 0, 0, 0),  # still open: neither
-    ]
-    assert _streaks(days) == (1, 3)

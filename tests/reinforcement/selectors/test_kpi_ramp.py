@@ -4,7 +4,7 @@ import pytest
 
 from enablement.models import Enrollment
 from reinforcement.models import MemoryState, ModuleMastery
-from reinforcement.selectors.kpis import ramp_summary
+from reinforcement.selectors.kpi_ramp import kpi_ramp_summary
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.rollups.refresh import ramp_milestones_check
 from tests.factories.enablement import (
@@ -69,7 +69,7 @@ def test_ramp_days_from_the_later_of_enrollment_and_hire():
     manager = UserFactory()
     team.managers.add(manager)
     # when
-    ramp = ramp_summary(scope=kpi_scope_get(user=manager), now=NOW)
+    ramp = kpi_ramp_summary(scope=kpi_scope_get(user=manager), now=NOW)
     # then
     rows = {r.rep.username: r for r in ramp.rows}
     assert rows["vet"].days == 12 and not rows["vet"].new_hire

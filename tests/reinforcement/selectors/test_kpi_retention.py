@@ -6,12 +6,12 @@ from enablement.models import Question
 from reinforcement.kpi_rules import week_start
 from reinforcement.memory.scheduling import MemoryModel
 from reinforcement.models import MemoryState, RepTopicSnapshot
-from reinforcement.selectors.kpis import (
-    coaching_list,
-    retention_heatmap,
-    scope_summary,
-    trends,
+from reinforcement.selectors.kpi_retention import (
+    kpi_coaching_list,
+    kpi_retention_heatmap,
+    kpi_trend_list,
 )
+from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.rollups.refresh import snapshots_refresh
@@ -26,7 +26,7 @@ def test_heatmap_cells_rows_and_total_are_known_by_hand():
     """Predicted is the mean over introduced questions; observed is corrected."""
     world = kpi_world()
     scope = kpi_scope_get(user=world.manager_a)
-    heatmap = retention_heatmap(scope=scope, now=NOW)
+    heatmap = kpi_retention_heatmap(scope=scope, now=NOW)
     a1 = heatmap.cells[(world.rep_a1.pk, world.topic.pk)]
     assert a1.predicted == pytest.approx(0.9)
     assert a1.mastery == pytest.approx(0.5)
@@ -48,8 +48,8 @@ def test_heatmap_cells_rows_and_total_are_known_by_hand():
 def test_coaching_list_ranks_by_gap_under_target():
     """Target 85%: arthur's 60% cell and rep row lead; alice's 70% Metrics next."""
     world = kpi_world()
-    heatmap = retention_heatmap(scope=kpi_scope_get(user=world.manager_a), now=NOW)
-    items = coaching_list(heatmap=heatmap, target=0.85)
+    heatmap = kpi_retention_heatmap(scope=kpi_scope_get(user=world.manager_a), now=NOW)
+    items = kpi_coaching_list(heatmap=heatmap, target=0.85)
     listed = [
         (i.rep.username, i.topic.name if i.topic else None, round(i.gap, 4))
         for i in items
@@ -67,7 +67,7 @@ def test_summary_per_team_and_for_the_organization(django_assert_max_num_queries
     world = kpi_world()
     scope = kpi_scope_get(user=world.admin)
     with django_assert_max_num_queries(8):
-        summary = scope_summary(scope=scope, now=NOW)
+        summary = kpi_scope_summary(scope=scope, now=NOW)
     teams = {t.name: t for t in summary.teams}
     assert teams["Team A"].retention.predicted == pytest.approx(6.2 / 8)
     assert teams["Team B"].retention.predicted == pytest.approx(0.5)
@@ -81,7 +81,7 @@ def test_heatmap_other_window_sums_the_daily_rollups():
     """A 200-day window adds the 5 older reviews (corrected sum -1.5)."""
     world = kpi_world()
     scope = kpi_scope_get(user=world.manager_a)
-    heatmap = retention_heatmap(scope=scope, now=NOW, window_days=200)
+    heatmap = kpi_retention_heatmap(scope=scope, now=NOW, window_days=200)
     cell = heatmap.cells[(world.rep_a1.pk, world.topic.pk)]
     assert cell.reviews == 13 and cell.observed == pytest.approx(4.5 / 13)
     assert cell.predicted == pytest.approx(0.9)
@@ -89,7 +89,7 @@ def test_heatmap_other_window_sums_the_daily_rollups():
 
 def test_trend_weeks_from_snapshots():
     world = kpi_world()
-    points = trends(scope=kpi_scope_get(user=world.manager_a), now=NOW)
+    points = kpi_trend_list(scope=kpi_scope_get(user=world.manager_a), now=NOW)
     assert len(points) == 26 and points[-1].week == week_start(NOW.date())
     assert points[-1].predicted == pytest.approx(6.2 / 8)
     assert points[-2].predicted == pytest.approx(0.8)
@@ -167,7 +167,7 @@ def test_observed_retention_is_corrected_for_guessing(
     team.managers.add(manager)
     # when: the nightly refresh has run
     snapshots_refresh(rep_ids=[rep.pk], now=NOW)
-    heatmap = retention_heatmap(scope=kpi_scope_get(user=manager), now=NOW)
+    heatmap = kpi_retention_heatmap(scope=kpi_scope_get(user=manager), now=NOW)
     # then
     cell = heatmap.cells[(rep.pk, question.topic_id)]
     assert cell.reviews == 4

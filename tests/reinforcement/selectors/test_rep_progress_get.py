@@ -3,11 +3,21 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from reinforcement.kpi_rules import MASTERY_STABILITY_DAYS
+from reinforcement.memory.scheduling import MemoryModel
 from reinforcement.models import MemoryState
+from reinforcement.selectors.kpi_retention import kpi_retention_heatmap
 from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.reps import rep_situation_get
+from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
-from tests.factories.enablement import EnrollmentFactory, ModuleFactory, QuestionFactory
+from reinforcement.services.rollups.refresh import snapshots_refresh
+from tests.factories.enablement import (
+    EnrollmentFactory,
+    ModuleFactory,
+    QuestionFactory,
+    UserFactory,
+)
 from tests.factories.reinforcement import make_prompt
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +56,7 @@ def test_nothing_answered_has_no_retention_and_no_mastery(rep, enrolled):
     assert result.retention is None and result.mastery == 0.0
     assert result.enrolled == 4 and result.introduced == 0
     assert result.streak_days == 0 and result.answers_this_week == 0
-    assert all(p.retention is None for p in result.trend)
+    assert all(p.predicted is None for p in result.trend)
 
 
 def test_retention_is_mean_predicted_recall_over_introduced_questions(rep, enrolled):
@@ -65,12 +75,41 @@ def test_retention_is_mean_predicted_recall_over_introduced_questions(rep, enrol
     assert [t.retention for t in result.topics if not t.introduced] == [None, None]
 
 
-def test_mastery_counts_stability_over_21_days(rep, enrolled):
+def test_mastery_counts_stability_of_three_weeks_or_more(rep, enrolled):
     answer(rep, enrolled[0], NOW - dt.timedelta(days=1))
     MemoryState.objects.filter(rep=rep, question=enrolled[0]).update(stability=30.0)
     result = progress(rep)
     assert result.mastery == pytest.approx(1 / 4)
     assert sum(t.mastered for t in result.topics) == 1
+
+
+@pytest.mark.parametrize(
+    ("stability", "mastered"),
+    [(MASTERY_STABILITY_DAYS - 0.1, 0), (MASTERY_STABILITY_DAYS, 1), (30.0, 1)],
+)
+def test_progress_page_and_manager_heatmap_agree_on_mastery(
+    rep_profile, enrolled, stability, mastered
+):
+    """The rep's page and the manager's heat map count the same cell mastered.
+
+    Stability of exactly 21 days is mastered on both (the progress page once
+    required more than 21).
+    """
+    # given: one question answered, its memory then at the stability asked for
+    rep = rep_profile.user
+    question = enrolled[0]
+    answer(rep, question, NOW - dt.timedelta(days=1))
+    MemoryState.objects.filter(rep=rep, question=question).update(stability=stability)
+    manager = UserFactory()
+    rep_profile.team.managers.add(manager)
+    # when: the rep opens their page; the nightly snapshot runs, the manager looks
+    topic = next(t for t in progress(rep).topics if t.topic_id == question.topic_id)
+    snapshots_refresh(rep_ids=[rep.pk], now=NOW, model=MemoryModel())
+    heatmap = kpi_retention_heatmap(scope=kpi_scope_get(user=manager), now=NOW)
+    cell = heatmap.cells[(rep.pk, question.topic_id)]
+    # then
+    assert topic.mastered == cell.mastered == mastered
+    assert topic.mastery == cell.mastery == mastered
 
 
 def test_streak_counts_consecutive_working_days_and_skips_weekends(rep, enrolled):
@@ -95,8 +134,8 @@ def test_trend_replays_the_answer_log(rep, enrolled):
     answer(rep, enrolled[0], NOW - dt.timedelta(days=20))
     trend = progress(rep).trend
     assert len(trend) == 8
-    assert trend[0].retention is None  # before the first answer
-    known = [p.retention for p in trend if p.retention is not None]
+    assert trend[0].predicted is None  # before the first answer
+    known = [p.predicted for p in trend if p.predicted is not None]
     assert known == sorted(known, reverse=True)  # forgetting since then
 
 
