@@ -43,13 +43,18 @@ VALUE_FLOOR_SHARE = 0.75
 # Exact (library) scoring runs only for this many candidates per slot in the
 # dose; the rest are ranked by the vectorized recall alone.
 SHORTLIST_PER_SLOT = 4
+# The product defaults an organization starts with, defined here so the
+# simulator plans as production does without importing the Organization model
+# (whose field defaults read them).
+DEFAULT_TARGET_RETENTION = 0.85
+DEFAULT_NEW_QUESTIONS_PER_DAY = 1
 
 
 @dataclass(frozen=True)
 class PlanPolicy:
     budget: int
     new_limit: int
-    target_retention: float = 0.85
+    target_retention: float = DEFAULT_TARGET_RETENTION
     horizon_days: float = DEFAULT_HORIZON_DAYS
     # None: derived from the target (value_floor); a number overrides it.
     min_gain: float | None = None

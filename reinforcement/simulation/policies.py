@@ -317,13 +317,6 @@ class FsrsDue(_DueQueue):
         self.due[r, q] = day + max(round(days), 1)
 
 
-def organization_new_per_day() -> int:
-    """The organization's default new-questions-per-day (the model field's default)."""
-    from enablement.models import Organization
-
-    return int(Organization._meta.get_field("new_questions_per_day").default)
-
-
 class Planner(Policy):
     """Our planner: plan_scoring.plan_choose with the product's default parameters."""
 
@@ -333,14 +326,12 @@ class Planner(Policy):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         if self.setting is None:
-            self.setting = plan_scoring.PlanPolicy(
-                budget=1, new_limit=1
-            ).target_retention
+            self.setting = plan_scoring.DEFAULT_TARGET_RETENTION
         # New questions (onboarding only: after a kickoff none is new) come at
         # the organization's default rate, as production introduces them.
         self.plan_policy = plan_scoring.PlanPolicy(
             budget=self.budget,
-            new_limit=organization_new_per_day(),
+            new_limit=plan_scoring.DEFAULT_NEW_QUESTIONS_PER_DAY,
             target_retention=self.setting,
         )
 

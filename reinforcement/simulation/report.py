@@ -17,7 +17,7 @@ SECONDS_LIMIT = 180.0
 
 def default_target() -> float:
     """The planner's default target retention (the product default)."""
-    return plan_scoring.PlanPolicy(budget=1, new_limit=1).target_retention
+    return plan_scoring.DEFAULT_TARGET_RETENTION
 
 
 def headline(result: SimulationResult, name: str):
