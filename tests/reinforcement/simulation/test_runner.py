@@ -177,7 +177,8 @@ def test_planner_belief_starts_taught_after_a_kickoff_and_new_in_onboarding():
     import numpy as np
 
     from enablement.models import Organization
-    from reinforcement.simulation.policies import Planner, PlannerRefit, QstreamClassic
+    from reinforcement.simulation.baselines import QstreamClassic
+    from reinforcement.simulation.planners import Planner, PlannerRefit
     from tests.reinforcement.simulation.conftest import LEARNER_PARAMETERS
 
     def make(cls, *, taught):
