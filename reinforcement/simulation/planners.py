@@ -108,23 +108,13 @@ class PlannerRefit(Planner):
         if not days:
             return [], []
         cutoff = days[int(len(days) * (1 - HOLDOUT_SHARE))]
-        train, holdout = [], []
         # After a kickoff the lesson leads each history, as the service's refit does.
         taught = 1 if self.taught_on_day_zero else 0
-        for rep in self.history:
-            for h in rep:
-                if len(h) < 2 - taught:
-                    continue
-                reviews = _reviews(h)
-                if taught:
-                    reviews = history_with_teaching(
-                        reviews, days_before_first=h[0][0], at=0.0
-                    )
-                items = training_items([reviews])
-                earlier = sum(1 for d, _ in h if d < cutoff) + taught
-                kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
-                train += items[:kept]
-                holdout += items[kept:]
+        train, holdout = [], []
+        for h in (h for rep in self.history for h in rep if len(h) >= 2 - taught):
+            before, after = _history_split(h, cutoff=cutoff, taught=taught)
+            train += before
+            holdout += after
         return train, holdout
 
     def _replay(self):
@@ -142,3 +132,18 @@ def _reviews(history: list[tuple[int, int]]) -> list[Review]:
         Review(rating, days[i] - days[i - 1] if i else 0)
         for i, (_, rating) in enumerate(history)
     ]
+
+
+def _history_split(
+    history: list[tuple[int, int]], *, cutoff: int, taught: int
+) -> tuple[list, list]:
+    """One question's training items: those ending before the cutoff day, the rest."""
+    reviews = _reviews(history)
+    if taught:
+        reviews = history_with_teaching(
+            reviews, days_before_first=history[0][0], at=0.0
+        )
+    items = training_items([reviews])
+    earlier = sum(1 for d, _ in history if d < cutoff) + taught
+    kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
+    return items[:kept], items[kept:]
