@@ -9,10 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from reinforcement.memory.plan_scoring import (
-    DEFAULT_NEW_QUESTIONS_PER_DAY,
-    DEFAULT_TARGET_RETENTION,
-)
+from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
 
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",

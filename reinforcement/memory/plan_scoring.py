@@ -26,6 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# An organization's defaults; the simulator reads them here, as it reads
+# nothing outside this package.
+from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY as DEFAULT_NEW_QUESTIONS_PER_DAY
+from core.defaults import DEFAULT_TARGET_RETENTION as DEFAULT_TARGET_RETENTION
 from reinforcement.memory.scheduling import Memory, MemoryModel
 
 # Horizon over which a review's benefit is counted. Longer horizons favour
@@ -43,11 +47,6 @@ VALUE_FLOOR_SHARE = 0.75
 # Exact (library) scoring runs only for this many candidates per slot in the
 # dose; the rest are ranked by the vectorized recall alone.
 SHORTLIST_PER_SLOT = 4
-# The product defaults an organization starts with, defined here so the
-# simulator plans as production does without importing the Organization model
-# (whose field defaults read them).
-DEFAULT_TARGET_RETENTION = 0.85
-DEFAULT_NEW_QUESTIONS_PER_DAY = 1
 
 
 @dataclass(frozen=True)
