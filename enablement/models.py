@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
+
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",
     _("Use lowercase letters, digits and dashes (at most 64 characters)."),
@@ -35,7 +37,7 @@ class Organization(TimestampedModel):
         settings.AUTH_USER_MODEL, blank=True, related_name="administered_organizations"
     )
     target_retention = models.FloatField(
-        default=0.85,
+        default=DEFAULT_TARGET_RETENTION,
         validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
         help_text=_("Retention the planner aims for; higher asks more questions."),
     )
@@ -43,7 +45,7 @@ class Organization(TimestampedModel):
         default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
     )
     new_questions_per_day = models.PositiveSmallIntegerField(
-        default=1, validators=[MaxValueValidator(20)]
+        default=DEFAULT_NEW_QUESTIONS_PER_DAY, validators=[MaxValueValidator(20)]
     )
     prompt_window_days = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]

@@ -26,6 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# An organization's defaults; the simulator reads them here, as it reads
+# nothing outside this package.
+from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY as DEFAULT_NEW_QUESTIONS_PER_DAY
+from core.defaults import DEFAULT_TARGET_RETENTION as DEFAULT_TARGET_RETENTION
 from reinforcement.memory.scheduling import Memory, MemoryModel
 
 # Horizon over which a review's benefit is counted. Longer horizons favour
@@ -49,7 +53,7 @@ SHORTLIST_PER_SLOT = 4
 class PlanPolicy:
     budget: int
     new_limit: int
-    target_retention: float = 0.85
+    target_retention: float = DEFAULT_TARGET_RETENTION
     horizon_days: float = DEFAULT_HORIZON_DAYS
     # None: derived from the target (value_floor); a number overrides it.
     min_gain: float | None = None

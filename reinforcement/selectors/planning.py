@@ -33,3 +33,15 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
         ).values_list("rep_id", "local_date")
     )
     return sorted(rep_id for rep_id, day in due.items() if (rep_id, day) not in planned)
+
+
+def rep_ids_list(
+    *, username: str | None = None, team_name: str | None = None
+) -> list[int]:
+    """Every rep's id, or only the rep with this username, or only a team's reps."""
+    profiles = RepProfile.objects.all()
+    if username:
+        profiles = profiles.filter(user__username=username)
+    elif team_name:
+        profiles = profiles.filter(team__name=team_name)
+    return list(profiles.values_list("user_id", flat=True))

@@ -70,61 +70,112 @@ def plans_create(
     makes a second planner for the same rep a no-op.
     """
     contexts = _rep_contexts(rep_ids)
+    outcomes, local_dates = _plannable_split(
+        rep_ids, contexts, now, ignore_delivery_hour=ignore_delivery_hour
+    )
+    if not local_dates:
+        return outcomes
+    todo, existing = _planned_split(list(local_dates), contexts, local_dates)
+    outcomes.extend(existing)
+    if not todo:
+        return outcomes
+    drafts = _drafts(todo, contexts, local_dates, now)
+    outcomes.extend(_write_plans(drafts, now))
+    return outcomes
+
+
+def _plannable_split(
+    rep_ids: list[int],
+    contexts: dict[int, _RepContext],
+    now: dt.datetime,
+    *,
+    ignore_delivery_hour: bool,
+) -> tuple[list[PlanOutcome], dict[int, dt.date]]:
+    """The outcomes of the reps not to plan now, and the local day of those to plan."""
     outcomes: list[PlanOutcome] = []
-    plannable: list[int] = []
+    plannable: dict[int, dt.date] = {}
     for rep_id in rep_ids:
         ctx = contexts.get(rep_id)
         if ctx is None:
             outcomes.append(PlanOutcome(rep_id, "", now.date(), "no_profile"))
             continue
         local_date = ctx.schedule.local_date(now)
-        if not ctx.schedule.is_working_day(local_date):
-            status = "not_working_day"
-        elif ctx.schedule.is_paused(local_date):
-            status = "paused"
-        elif not ctx.schedule.can_plan(now, ignore_delivery_hour=ignore_delivery_hour):
-            status = "too_early"
+        status = _not_plannable_status(
+            ctx.schedule, local_date, now, ignore_delivery_hour=ignore_delivery_hour
+        )
+        if status is None:
+            plannable[rep_id] = local_date
         else:
-            plannable.append(rep_id)
-            continue
-        outcomes.append(PlanOutcome(rep_id, ctx.username, local_date, status))
-    if not plannable:
-        return outcomes
+            outcomes.append(PlanOutcome(rep_id, ctx.username, local_date, status))
+    return outcomes, plannable
 
-    local_dates = {r: contexts[r].schedule.local_date(now) for r in plannable}
+
+def _not_plannable_status(
+    schedule: RepSchedule,
+    local_date: dt.date,
+    now: dt.datetime,
+    *,
+    ignore_delivery_hour: bool,
+) -> str | None:
+    """Why the rep's day cannot be planned now, or None if it can."""
+    if not schedule.is_working_day(local_date):
+        return "not_working_day"
+    if schedule.is_paused(local_date):
+        return "paused"
+    if not schedule.can_plan(now, ignore_delivery_hour=ignore_delivery_hour):
+        return "too_early"
+    return None
+
+
+def _planned_split(
+    rep_ids: list[int],
+    contexts: dict[int, _RepContext],
+    local_dates: dict[int, dt.date],
+) -> tuple[list[int], list[PlanOutcome]]:
+    """The reps still without a plan for their local day, and "exists" for the rest."""
     already = set(
         DailyPlan.objects.filter(
-            rep_id__in=plannable, local_date__in=set(local_dates.values())
+            rep_id__in=rep_ids, local_date__in=set(local_dates.values())
         ).values_list("rep_id", "local_date")
     )
-    todo = [r for r in plannable if (r, local_dates[r]) not in already]
-    for r in plannable:
-        if (r, local_dates[r]) in already:
-            outcomes.append(
-                PlanOutcome(r, contexts[r].username, local_dates[r], "exists")
-            )
-    if not todo:
-        return outcomes
+    todo = [r for r in rep_ids if (r, local_dates[r]) not in already]
+    existing = [
+        PlanOutcome(r, contexts[r].username, local_dates[r], "exists")
+        for r in rep_ids
+        if (r, local_dates[r]) in already
+    ]
+    return todo, existing
 
-    on_date = max(local_dates[r] for r in todo)
-    wanted = enrolled_questions(rep_ids=todo, on_date=on_date)
+
+def _drafts(
+    rep_ids: list[int],
+    contexts: dict[int, _RepContext],
+    local_dates: dict[int, dt.date],
+    now: dt.datetime,
+) -> list["_Draft"]:
+    """Choose each rep's questions, reading the chunk's states and facts in batches."""
+    on_date = max(local_dates[r] for r in rep_ids)
+    wanted = enrolled_questions(rep_ids=rep_ids, on_date=on_date)
     models = {
         org: organization_memory_model(organization_id=org)
-        for org in {contexts[r].organization_id for r in todo}
+        for org in {contexts[r].organization_id for r in rep_ids}
     }
-    rep_models = {r: models[contexts[r].organization_id] for r in todo}
-    states = _load_states(todo, wanted, rep_models, now)
+    rep_models = {r: models[contexts[r].organization_id] for r in rep_ids}
+    states = _load_states(rep_ids, wanted, rep_models, now)
     questions = _question_facts(set().union(*wanted.values()))
-    busy = _questions_not_to_ask(todo, local_dates)
-    drafts = []
-    for rep_id in todo:
-        ctx = contexts[rep_id]
-        columns = states.get(rep_id)
-        draft = _choose(ctx, local_dates[rep_id], columns, questions, busy[rep_id],
-                        models[ctx.organization_id], now)  # fmt: skip
-        drafts.append(draft)
-    outcomes.extend(_write_plans(drafts, now))
-    return outcomes
+    busy = _questions_not_to_ask(rep_ids, local_dates)
+    return [
+        _choose(
+            contexts[r],
+            local_dates[r],
+            states.get(r),
+            questions,
+            busy[r],
+            rep_models[r],
+            now,
+        )
+        for r in rep_ids
+    ]
 
 
 @dataclass
@@ -227,16 +278,7 @@ class _Draft:
 
 
 def _choose(ctx, local_date, columns, questions, busy, model, now) -> _Draft:
-    ids, stability, difficulty, elapsed = columns or ([], [], [], [])
-    keep = [i for i, qid in enumerate(ids) if qid not in busy]
-    qids = [ids[i] for i in keep]
-    candidates = Candidates(
-        stability=np.array([stability[i] for i in keep], dtype=float),
-        difficulty=np.array([difficulty[i] for i in keep], dtype=float),
-        elapsed_days=np.maximum(np.array([elapsed[i] for i in keep], dtype=float), 0.0),
-        topic=np.array([questions[q].topic_id for q in qids], dtype=np.int64),
-        order=np.array([questions[q].order for q in qids], dtype=np.int64),
-    )
+    qids, candidates = _candidates(columns, questions, busy)
     policy = PlanPolicy(
         budget=ctx.budget,
         new_limit=ctx.new_limit,
@@ -253,6 +295,29 @@ def _choose(ctx, local_date, columns, questions, busy, model, now) -> _Draft:
         recalls=[None if np.isnan(r) else float(r) for r in np.atleast_1d(recall)],
         expires_at=max(ctx.schedule.delivery_time(local_date) + window, now + window),
     )
+
+
+def _candidates(
+    columns: tuple[list, list, list, list] | None,
+    questions: dict[int, _QuestionFacts],
+    busy: set[int],
+) -> tuple[list[int], Candidates]:
+    """The rep's questions that may be asked today, as plan_choose's arrays."""
+    ids, stability, difficulty, elapsed = columns or ([], [], [], [])
+    keep = [i for i, qid in enumerate(ids) if qid not in busy]
+    qids = [ids[i] for i in keep]
+    candidates = Candidates(
+        stability=_kept(stability, keep),
+        difficulty=_kept(difficulty, keep),
+        elapsed_days=np.maximum(_kept(elapsed, keep), 0.0),
+        topic=np.array([questions[q].topic_id for q in qids], dtype=np.int64),
+        order=np.array([questions[q].order for q in qids], dtype=np.int64),
+    )
+    return qids, candidates
+
+
+def _kept(column: list, keep: list[int]) -> np.ndarray:
+    return np.array([column[i] for i in keep], dtype=float)
 
 
 def _prompts_for(draft: _Draft, plan: DailyPlan) -> list[Prompt]:

@@ -36,20 +36,30 @@ def learners_load(path: Path | str | None = None) -> list[tuple[float, ...]]:
         if not line.strip():
             continue
         record = json.loads(line)
-        w = tuple(float(x) for x in record["w"])
-        if len(w) != PARAMETER_COUNT:
-            raise ValueError(
-                f"{path}:{number}: expected {PARAMETER_COUNT} parameters, got {len(w)}"
-            )
+        w = _parameters(record, where=f"{path}:{number}")
         every.append(w)
-        if (
-            record.get("size", MIN_REVIEWS) >= MIN_REVIEWS
-            and max(w[:4]) < INITIAL_STABILITY_CAP
-        ):
+        if _is_typical(record, w):
             typical.append(w)
     if not every:
         raise ValueError(f"{path} holds no learners")
     return typical or every
+
+
+def _parameters(record: dict, *, where: str) -> tuple[float, ...]:
+    w = tuple(float(x) for x in record["w"])
+    if len(w) != PARAMETER_COUNT:
+        raise ValueError(
+            f"{where}: expected {PARAMETER_COUNT} parameters, got {len(w)}"
+        )
+    return w
+
+
+def _is_typical(record: dict, w: tuple[float, ...]) -> bool:
+    """Fitted on enough reviews, with initial stabilities below the cap."""
+    return (
+        record.get("size", MIN_REVIEWS) >= MIN_REVIEWS
+        and max(w[:4]) < INITIAL_STABILITY_CAP
+    )
 
 
 def learners_draw(

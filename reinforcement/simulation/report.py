@@ -17,7 +17,7 @@ SECONDS_LIMIT = 180.0
 
 def default_target() -> float:
     """The planner's default target retention (the product default)."""
-    return plan_scoring.PlanPolicy(budget=1, new_limit=1).target_retention
+    return plan_scoring.DEFAULT_TARGET_RETENTION
 
 
 def headline(result: SimulationResult, name: str):
@@ -108,48 +108,63 @@ def targets_check(result: SimulationResult) -> list[TargetCheck]:
         checks += _qstream_checks(result, qstream, q, avg, final)
     fsrs = headline(result, "fsrs_due")
     if fsrs is not None and len(q):
-        order = np.argsort(avg)
-        needed = _at(fsrs.time_avg_true_retention, avg[order], q[order])
-        if needed is None:
-            checks.append(
-                TargetCheck(
-                    "planner vs FSRS due order (0.9) at equal retention",
-                    None if fsrs.time_avg_true_retention < avg.min() else False,
-                    f"FSRS reaches {fsrs.time_avg_true_retention:.1%} time-averaged, "
-                    f"outside the planner's range {avg.min():.1%}-{avg.max():.1%}",
-                )
-            )
-        else:
-            saving = 1 - needed / fsrs.questions_per_rep
-            checks.append(
-                TargetCheck(
-                    "planner vs FSRS due order (0.9) at equal retention",
-                    saving >= FSRS_QUESTIONS_SAVING,
-                    f"to reach FSRS's {fsrs.time_avg_true_retention:.1%} time-averaged "
-                    f"the planner asks {needed:.0f} questions per rep vs "
-                    f"{fsrs.questions_per_rep:.0f} ({saving:.0%} fewer, target "
-                    f"{FSRS_QUESTIONS_SAVING:.0%})",
-                )
-            )
+        checks.append(_fsrs_check(fsrs, q, avg))
+    checks += _true_params_checks(result, q, avg, final)
+    checks += _kpi_checks(result)
+    return checks
+
+
+def _fsrs_check(fsrs, q, avg) -> TargetCheck:
+    """The planner's workload at FSRS's time-averaged retention, against FSRS's."""
+    name = "planner vs FSRS due order (0.9) at equal retention"
+    order = np.argsort(avg)
+    needed = _at(fsrs.time_avg_true_retention, avg[order], q[order])
+    if needed is None:
+        return TargetCheck(
+            name,
+            None if fsrs.time_avg_true_retention < avg.min() else False,
+            f"FSRS reaches {fsrs.time_avg_true_retention:.1%} time-averaged, "
+            f"outside the planner's range {avg.min():.1%}-{avg.max():.1%}",
+        )
+    saving = 1 - needed / fsrs.questions_per_rep
+    return TargetCheck(
+        name,
+        saving >= FSRS_QUESTIONS_SAVING,
+        f"to reach FSRS's {fsrs.time_avg_true_retention:.1%} time-averaged "
+        f"the planner asks {needed:.0f} questions per rep vs "
+        f"{fsrs.questions_per_rep:.0f} ({saving:.0%} fewer, target "
+        f"{FSRS_QUESTIONS_SAVING:.0%})",
+    )
+
+
+def _true_params_checks(result, q, avg, final) -> list[TargetCheck]:
+    """The planner's largest shortfall from the true-parameter curve, equal workload."""
     tq, tavg, tfinal = _curve(result, "planner_true_params")
-    if len(tq) and len(q):
-        gaps = [
-            (_at(x, tq, tavg) - a, _at(x, tq, tfinal) - f)
-            for x, a, f in zip(q, avg, final, strict=True)
-            if _at(x, tq, tavg) is not None
-        ]
-        if gaps:
-            worst_avg = max(g[0] for g in gaps)
-            worst_final = max(g[1] for g in gaps)
-            checks.append(
-                TargetCheck(
-                    "planner within 1.5 pp of the true-parameter reference",
-                    worst_avg <= TRUE_PARAMS_GAP,
-                    f"largest shortfall at equal workload: {worst_avg * 100:.1f} pp "
-                    f"time-averaged, {worst_final * 100:.1f} pp on day "
-                    f"{result.config.days} ({len(gaps)} planner settings compared)",
-                )
-            )
+    if not (len(tq) and len(q)):
+        return []
+    gaps = [
+        (_at(x, tq, tavg) - a, _at(x, tq, tfinal) - f)
+        for x, a, f in zip(q, avg, final, strict=True)
+        if _at(x, tq, tavg) is not None
+    ]
+    if not gaps:
+        return []
+    worst_avg = max(g[0] for g in gaps)
+    worst_final = max(g[1] for g in gaps)
+    return [
+        TargetCheck(
+            "planner within 1.5 pp of the true-parameter reference",
+            worst_avg <= TRUE_PARAMS_GAP,
+            f"largest shortfall at equal workload: {worst_avg * 100:.1f} pp "
+            f"time-averaged, {worst_final * 100:.1f} pp on day "
+            f"{result.config.days} ({len(gaps)} planner settings compared)",
+        )
+    ]
+
+
+def _kpi_checks(result) -> list[TargetCheck]:
+    """The worst team's KPI error for the planner and the refit planner."""
+    checks = []
     for name in ("planner", "planner_refit"):
         source = headline(result, name)
         if source is None or not source.team_kpi_error_pp:

@@ -119,9 +119,7 @@ def simulate(config: SimulationConfig) -> SimulationResult:
             outputs = pool.map(_team_simulate, teams, chunksize=1)
     else:
         outputs = [_team_simulate(team) for team in teams]
-    results = [
-        _combine(key, [out[key] for out in outputs], config) for key in outputs[0]
-    ]
+    results = [_combine(key, [out[key] for out in outputs]) for key in outputs[0]]
     return SimulationResult(config, results, time.perf_counter() - started)
 
 
@@ -165,67 +163,103 @@ def _team_simulate(args) -> dict:
     return out
 
 
-def _policy_simulate(config, policy, truth, draws) -> dict:
-    days, n = config.days, policy.reps
-    post = config.scenario == "post-training"
-    true_daily = np.zeros(days)
+@dataclass
+class _Trace:
+    """What one policy's run records day by day, index day - 1 for a morning."""
+
+    true_daily: np.ndarray
     # The team's retention KPI as the product computes it, and the truth over
     # the same (rep, question) pairs: see kpi_pair.
-    pred_daily = np.full(days, np.nan)
-    kpi_true_daily = np.full(days, np.nan)
-    predicted, observed = [], []
+    pred_daily: np.ndarray
+    kpi_true_daily: np.ndarray
+    predicted: list = field(default_factory=list)
+    observed: list = field(default_factory=list)
+
+    @classmethod
+    def empty(cls, days: int) -> "_Trace":
+        return cls(np.zeros(days), np.full(days, np.nan), np.full(days, np.nan))
+
+
+def _is_working_day(day: int, *, post: bool) -> bool:
+    """Weekdays, except the kickoff day itself, which has no quiz."""
+    return day % 7 < 5 and not (post and day == 0)
+
+
+def _policy_simulate(config, policy, truth, draws) -> dict:
+    days = config.days
+    post = config.scenario == "post-training"
+    trace = _Trace.empty(days)
     for day in range(days):
-        morning = truth.retention(day)
-        if day >= 1:
-            true_daily[day - 1] = morning.mean()
-        working = day % 7 < 5 and not (post and day == 0)
-        if working:
-            policy.before_day(day)  # refits happen before the day's plans
-        if working or day >= KPI_FROM_DAY:
-            belief = policy.predicted(day)
-            if day >= KPI_FROM_DAY:
-                pred_daily[day - 1], kpi_true_daily[day - 1] = kpi_pair(
-                    policy, belief, morning
-                )
-        if not working:
-            continue  # weekends; the kickoff day itself has no quiz
-        for r in range(n):
-            for q in policy.choose(r, day):
-                predicted.append(belief[r, q])
-                correct, confidence = truth.answer(
-                    r,
-                    q,
-                    day,
-                    true_recall=morning[r, q],
-                    u_recall=draws[r, day, q, 0],
-                    u_guess=draws[r, day, q, 1],
-                    choices=config.choices,
-                )
-                observed.append(correct)
-                policy.observe(r, q, day, correct=correct, confidence=confidence)
+        _day_simulate(config, policy, truth, draws, trace, day, post=post)
     final = truth.retention(days)
-    true_daily[days - 1] = final.mean()
+    trace.true_daily[days - 1] = final.mean()
     if days >= KPI_FROM_DAY:
-        pred_daily[days - 1], kpi_true_daily[days - 1] = kpi_pair(
+        trace.pred_daily[days - 1], trace.kpi_true_daily[days - 1] = kpi_pair(
             policy, policy.predicted(days), final
         )
-    recall = np.asarray(predicted, dtype=float)
+    return _policy_metrics(config, policy, trace, final)
+
+
+def _day_simulate(config, policy, truth, draws, trace, day, *, post) -> None:
+    """One day: the morning's truth and KPI, then the working day's answers."""
+    morning = truth.retention(day)
+    if day >= 1:
+        trace.true_daily[day - 1] = morning.mean()
+    working = _is_working_day(day, post=post)
+    if working:
+        policy.before_day(day)  # refits happen before the day's plans
+    elif day < KPI_FROM_DAY:
+        return  # a day off before the KPI is judged: nothing to record
+    belief = policy.predicted(day)
+    if day >= KPI_FROM_DAY:
+        trace.pred_daily[day - 1], trace.kpi_true_daily[day - 1] = kpi_pair(
+            policy, belief, morning
+        )
+    if working:
+        _answers_simulate(
+            config, policy, truth, draws[:, day], trace, day, morning, belief
+        )
+
+
+def _answers_simulate(config, policy, truth, draws, trace, day, morning, belief):
+    """Every rep answers the questions the policy chose for them today.
+
+    ``draws`` are the day's uniform draws per (rep, question); ``morning`` the
+    true recall and ``belief`` the product's predicted recall at the start of it.
+    """
+    for r in range(policy.reps):
+        for q in policy.choose(r, day):
+            trace.predicted.append(belief[r, q])
+            correct, confidence = truth.answer(
+                r,
+                q,
+                day,
+                true_recall=morning[r, q],
+                u_recall=draws[r, q, 0],
+                u_guess=draws[r, q, 1],
+                choices=config.choices,
+            )
+            trace.observed.append(correct)
+            policy.observe(r, q, day, correct=correct, confidence=confidence)
+
+
+def _policy_metrics(config, policy, trace: _Trace, final: np.ndarray) -> dict:
+    """A team's sums and counts for one policy, for _combine to pool over teams."""
+    n = policy.reps
+    recall = np.asarray(trace.predicted, dtype=float)
+    # The chance of a right answer: recalled, or forgotten and guessed right.
     p = np.clip(recall + (1.0 - recall) / config.choices, 1e-6, 1 - 1e-6)
-    y = np.asarray(observed, dtype=float)
+    y = np.asarray(trace.observed, dtype=float)
     bins = np.minimum((p * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
     return {
         "reps": n,
         "label": policy.label,
         "asked": int(policy.asked.sum()),
-        "true_daily_sum": true_daily * n,
+        "true_daily_sum": trace.true_daily * n,
         "final_sum": float(final.mean(axis=1).sum()),
         "below_floor": int((final < RETENTION_FLOOR).sum()),
         "cells": final.size,
-        "team_error_pp": float(
-            np.nanmean(np.abs(pred_daily - kpi_true_daily)) * 100
-            if days >= KPI_FROM_DAY and not np.isnan(pred_daily).all()
-            else np.nan
-        ),
+        "team_error_pp": _team_error_pp(config.days, trace),
         "answers": len(y),
         "log_loss_sum": float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()),
         "bin_count": np.bincount(bins, minlength=CALIBRATION_BINS),
@@ -233,6 +267,13 @@ def _policy_simulate(config, policy, truth, draws) -> dict:
         "bin_y": np.bincount(bins, weights=y, minlength=CALIBRATION_BINS),
         "refits_adopted": sum(a for _, a in getattr(policy, "refits", [])),
     }
+
+
+def _team_error_pp(days: int, trace: _Trace) -> float:
+    """Mean absolute KPI error in points from KPI_FROM_DAY on; NaN if never measured."""
+    if days < KPI_FROM_DAY or np.isnan(trace.pred_daily).all():
+        return np.nan
+    return float(np.nanmean(np.abs(trace.pred_daily - trace.kpi_true_daily)) * 100)
 
 
 def kpi_pair(policy, belief: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
@@ -254,36 +295,41 @@ def kpi_pair(policy, belief: np.ndarray, truth: np.ndarray) -> tuple[float, floa
     )
 
 
-def _combine(key, parts: list[dict], config) -> PolicyResult:
+def _combine(key, parts: list[dict]) -> PolicyResult:
+    """Pool the teams' sums and counts for one (policy, setting) into its metrics."""
     name, setting = key
-    reps = sum(p["reps"] for p in parts)
-    daily = sum(p["true_daily_sum"] for p in parts) / reps
-    answers = sum(p["answers"] for p in parts)
-    count = sum(p["bin_count"] for p in parts)
-    gap = (
-        sum(p["bin_p"] for p in parts) - sum(p["bin_y"] for p in parts)
-    ) / np.maximum(count, 1)
+    reps = _total(parts, "reps")
+    daily = _total(parts, "true_daily_sum") / reps
+    answers = _total(parts, "answers")
     return PolicyResult(
         name=name,
         setting=parts[0]["label"],
         target=setting,
-        questions_per_rep=sum(p["asked"] for p in parts) / reps,
+        questions_per_rep=_total(parts, "asked") / reps,
         time_avg_true_retention=float(daily.mean()),
-        final_true_retention=sum(p["final_sum"] for p in parts) / reps,
-        share_below_70=sum(p["below_floor"] for p in parts)
-        / sum(p["cells"] for p in parts),
+        final_true_retention=_total(parts, "final_sum") / reps,
+        share_below_70=_total(parts, "below_floor") / _total(parts, "cells"),
         daily_true_retention=daily,
         team_kpi_error_pp=[
             p["team_error_pp"] for p in parts if not np.isnan(p["team_error_pp"])
         ],
-        log_loss=sum(p["log_loss_sum"] for p in parts) / answers
-        if answers
-        else float("nan"),
-        rmse_bins=float(np.sqrt((count * gap**2).sum() / answers))
-        if answers
-        else float("nan"),
-        refits_adopted=sum(p["refits_adopted"] for p in parts),
+        log_loss=_total(parts, "log_loss_sum") / answers if answers else float("nan"),
+        rmse_bins=_rmse_bins(parts, answers),
+        refits_adopted=_total(parts, "refits_adopted"),
     )
+
+
+def _total(parts: list[dict], key: str):
+    return sum(p[key] for p in parts)
+
+
+def _rmse_bins(parts: list[dict], answers: int) -> float:
+    """RMSE between mean predicted and observed correctness per bin, answer-weighted."""
+    if not answers:
+        return float("nan")
+    count = _total(parts, "bin_count")
+    gap = (_total(parts, "bin_p") - _total(parts, "bin_y")) / np.maximum(count, 1)
+    return float(np.sqrt((count * gap**2).sum() / answers))
 
 
 __all__ = ["SimulationConfig", "SimulationResult", "simulate", "plan_scoring"]

@@ -1,8 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from enablement.models import RepProfile
-from reinforcement.services.planning import plans_create
+from reinforcement.selectors.planning import rep_ids_list
+from reinforcement.services.planning import PlanOutcome, plans_create
+from reinforcement.tasks import plan_deliver_task
 
 
 class Command(BaseCommand):
@@ -23,25 +24,20 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, rep, team, all, no_deliver, **options):
-        profiles = RepProfile.objects.all()
-        if rep:
-            profiles = profiles.filter(user__username=rep)
-        elif team:
-            profiles = profiles.filter(team__name=team)
-        rep_ids = list(profiles.values_list("user_id", flat=True))
+        rep_ids = rep_ids_list(username=rep, team_name=team)
         if not rep_ids:
             raise CommandError("No rep matches.")
         outcomes = plans_create(
             rep_ids=rep_ids, now=timezone.now(), ignore_delivery_hour=True
         )
         for o in sorted(outcomes, key=lambda o: o.username):
-            detail = ", ".join(o.question_keys) if o.status == "planned" else ""
-            self.stdout.write(
-                f"{o.username} {o.local_date} {o.status} {len(o.question_keys)} {detail}"
-            )
+            self.stdout.write(_outcome_line(o))
             if o.status == "planned" and o.question_keys and not no_deliver:
-                from reinforcement.tasks import plan_deliver_task
-
                 plan_deliver_task.delay(plan_id=o.plan_id)
         planned = sum(1 for o in outcomes if o.status == "planned")
         self.stdout.write(f"Planned {planned} of {len(outcomes)} reps.")
+
+
+def _outcome_line(o: PlanOutcome) -> str:
+    detail = ", ".join(o.question_keys) if o.status == "planned" else ""
+    return f"{o.username} {o.local_date} {o.status} {len(o.question_keys)} {detail}"

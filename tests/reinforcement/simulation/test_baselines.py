@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from reinforcement.memory.scheduling import Confidence, Rating
-from reinforcement.simulation.policies import Leitner, QstreamClassic, Sm2, sm2_next
+from reinforcement.simulation.baselines import Leitner, QstreamClassic, Sm2, sm2_next
 from tests.reinforcement.simulation.conftest import LEARNER_PARAMETERS
 
 

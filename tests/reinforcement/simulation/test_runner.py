@@ -177,7 +177,8 @@ def test_planner_belief_starts_taught_after_a_kickoff_and_new_in_onboarding():
     import numpy as np
 
     from enablement.models import Organization
-    from reinforcement.simulation.policies import Planner, PlannerRefit, QstreamClassic
+    from reinforcement.simulation.baselines import QstreamClassic
+    from reinforcement.simulation.planners import Planner, PlannerRefit
     from tests.reinforcement.simulation.conftest import LEARNER_PARAMETERS
 
     def make(cls, *, taught):
@@ -213,3 +214,40 @@ def test_planner_belief_starts_taught_after_a_kickoff_and_new_in_onboarding():
     after = new.next_memory(new.taught_memory(), 3, 12)
     assert refit.stability[0, 0] == pytest.approx(after.stability)
     assert np.all(refit.stability[0, 1:] == new.taught_memory().stability)
+
+
+def test_simulator_runs_without_django(learners_file):
+    """The simulator and its report load no Django and, of the apps, only memory."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = f"""
+import sys
+from reinforcement.simulation.report import result_json, targets_check
+from reinforcement.simulation.runner import SimulationConfig, simulate
+result = simulate(SimulationConfig(
+    reps=2, questions=4, days=10, learners={str(learners_file)!r}, workers=1,
+    policies=("none", "qstream_classic", "planner", "planner_refit"),
+))
+result_json(result)
+targets_check(result)
+outside = sorted(
+    m for m in sys.modules
+    if m.split(".")[0] in ("django", "enablement", "config")
+    or (m.startswith("reinforcement.")
+        and not m.startswith(("reinforcement.memory", "reinforcement.simulation")))
+)
+print(outside)
+"""
+    root = Path(__file__).resolve().parents[3]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

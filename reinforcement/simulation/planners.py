@@ -1,0 +1,149 @@
+"""Our planner, with its refit and with the true parameters as references.
+
+Our planner calls ``reinforcement.memory.plan_scoring.plan_choose``, the
+function the production planner calls, through its module so that the
+simulator always measures what production does.
+"""
+
+from reinforcement.memory import plan_scoring
+from reinforcement.memory.scheduling import (
+    DEFAULT_PARAMETERS,
+    MemoryModel,
+    Review,
+    history_with_teaching,
+    parameters_refit,
+    training_items,
+)
+from reinforcement.simulation.policy_base import Policy
+
+# Refit cadence and the time-ordered split, as the production refit does it
+# (reinforcement.services.refit): the last fifth of the reviews in time is the
+# hold-out, and fits on fewer items than these are noise.
+REFIT_EVERY_DAYS = 30
+HOLDOUT_SHARE = 0.2
+MIN_TRAIN_ITEMS = 200
+MIN_HOLDOUT_ITEMS = 50
+
+
+class Planner(Policy):
+    """Our planner: plan_scoring.plan_choose with the product's default parameters."""
+
+    name = "planner"
+    kickoff_known = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.setting is None:
+            self.setting = plan_scoring.DEFAULT_TARGET_RETENTION
+        # New questions (onboarding only: after a kickoff none is new) come at
+        # the organization's default rate, as production introduces them.
+        self.plan_policy = plan_scoring.PlanPolicy(
+            budget=self.budget,
+            new_limit=plan_scoring.DEFAULT_NEW_QUESTIONS_PER_DAY,
+            target_retention=self.setting,
+        )
+
+    @property
+    def label(self):
+        return f"target_retention={self.setting:g}"
+
+    def choose(self, r, day):
+        candidates = plan_scoring.Candidates(
+            stability=self.stability[r],
+            difficulty=self.difficulty[r],
+            elapsed_days=day - self.last[r],
+            topic=self.topic,
+            order=self.order,
+        )
+        return plan_scoring.plan_choose(self.models[r], candidates, self.plan_policy)
+
+
+class PlannerTrueParams(Planner):
+    """Upper reference: the planner told each rep's true memory parameters."""
+
+    name = "planner_true_params"
+
+    def _models(self, true_params):
+        return [MemoryModel(w) for w in true_params]
+
+
+class PlannerRefit(Planner):
+    """The planner with parameters refit on the team's answers every 30 days.
+
+    Uses the project's refit (``parameters_refit``): fit on the earlier
+    reviews, adopt only if better on the later fifth. After an adoption the
+    product's belief is recomputed from the answer log with the new
+    parameters.
+    """
+
+    name = "planner_refit"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.parameters = tuple(DEFAULT_PARAMETERS)
+        self.next_refit = REFIT_EVERY_DAYS
+        self.refits: list[tuple[int, bool]] = []
+
+    def before_day(self, day):
+        if day < self.next_refit:
+            return
+        while self.next_refit <= day:
+            self.next_refit += REFIT_EVERY_DAYS
+        train, holdout = self._split()
+        if len(train) < MIN_TRAIN_ITEMS or len(holdout) < MIN_HOLDOUT_ITEMS:
+            self.refits.append((day, False))
+            return
+        result = parameters_refit(
+            current=self.parameters, train_items=train, holdout_items=holdout
+        )
+        self.refits.append((day, result.adopted))
+        if result.adopted:
+            self.parameters = tuple(result.parameters)
+            self._set_models([MemoryModel(self.parameters)] * self.reps)
+            self._replay()
+
+    def _split(self):
+        """Training items ending before the cutoff day, hold-out items from it on."""
+        days = sorted(d for rep in self.history for h in rep for d, _ in h)
+        if not days:
+            return [], []
+        cutoff = days[int(len(days) * (1 - HOLDOUT_SHARE))]
+        # After a kickoff the lesson leads each history, as the service's refit does.
+        taught = 1 if self.taught_on_day_zero else 0
+        train, holdout = [], []
+        for h in (h for rep in self.history for h in rep if len(h) >= 2 - taught):
+            before, after = _history_split(h, cutoff=cutoff, taught=taught)
+            train += before
+            holdout += after
+        return train, holdout
+
+    def _replay(self):
+        # From the kickoff's taught memory under the new parameters, if any.
+        self._belief_start()
+        for r, rep in enumerate(self.history):
+            for q, h in enumerate(rep):
+                for day, rating in h:
+                    self._advance(r, q, day, rating)
+
+
+def _reviews(history: list[tuple[int, int]]) -> list[Review]:
+    days = [d for d, _ in history]
+    return [
+        Review(rating, days[i] - days[i - 1] if i else 0)
+        for i, (_, rating) in enumerate(history)
+    ]
+
+
+def _history_split(
+    history: list[tuple[int, int]], *, cutoff: int, taught: int
+) -> tuple[list, list]:
+    """One question's training items: those ending before the cutoff day, the rest."""
+    reviews = _reviews(history)
+    if taught:
+        reviews = history_with_teaching(
+            reviews, days_before_first=history[0][0], at=0.0
+        )
+    items = training_items([reviews])
+    earlier = sum(1 for d, _ in history if d < cutoff) + taught
+    kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
+    return items[:kept], items[kept:]
