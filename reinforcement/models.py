@@ -281,7 +281,7 @@ class WorkerHeartbeat(TimestampedModel):
 # Precomputed analytics in the manner of Zulip's analytics app: the answer
 # service folds each answer into these rows in its own transaction, Celery
 # refreshes the rest, and every KPI page reads only these tables. Each can be
-# rebuilt from the Answer log (reinforcement.services.rollups.rollups_rebuild).
+# rebuilt from the Answer log (reinforcement.services.rollups.rebuild.rollups_rebuild).
 
 
 class AnswerSums(models.Model):

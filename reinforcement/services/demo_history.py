@@ -18,11 +18,9 @@ from reinforcement.models import Answer, Prompt
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.planning import plans_create
 from reinforcement.services.prompts import prompts_expire
-from reinforcement.services.rollups.refresh import (
-    participation_refresh,
-    rollups_rebuild,
-    snapshots_refresh,
-)
+from reinforcement.services.rollups.participation import participation_refresh
+from reinforcement.services.rollups.rebuild import rollups_rebuild
+from reinforcement.services.rollups.snapshots import snapshots_refresh
 
 HISTORY_DAYS = 90
 # Share of days each kind of rep answers; cycled over the reps of a team.

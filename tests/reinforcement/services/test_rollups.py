@@ -21,7 +21,7 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups.refresh import rollups_rebuild
+from reinforcement.services.rollups.rebuild import rollups_rebuild
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,
