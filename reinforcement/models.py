@@ -538,6 +538,11 @@ class KpiFillState(models.Model):
     name = models.CharField(max_length=64, unique=True)
     end_time = models.DateTimeField()
     state = models.CharField(max_length=8, choices=State.choices)
+    last_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("A fill in chunks: the last id whose chunk has committed."),
+    )
 
     def __str__(self) -> str:
         return f"{self.name} {self.state} {self.end_time}"
