@@ -24,6 +24,7 @@ from reinforcement.models import (
 )
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.rollups.rebuild import rollups_rebuild
+from reinforcement.services.rollups.refresh import recent_answers_refresh
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,
@@ -191,6 +192,7 @@ def test_incremental_rollups_match_the_answer_log(steps, django_db_blocker):
             rep_id=reps[rep_i].id, prompt_id=prompt.id, choice_ids=[c.id for c in picked],
             confidence=confidence, idempotency_key=f"k{i}", now=now,
         )  # fmt: skip
+        recent_answers_refresh(now=now)  # beat's minutely run
     # then
     rep_ids = [r.id for r in reps]
     _assert_rollups_match(rep_ids)
@@ -211,7 +213,7 @@ def test_incremental_rollups_match_the_answer_log(steps, django_db_blocker):
     assert RepTopicSnapshot.objects.exists()
     for model in (RepTopicDay, RepAnswerDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin,
                   RepDay, RepTopicSnapshot, ModuleMastery, PeerQuestionCount,
-                  PeerChoiceCount, Answer):  # fmt: skip
+                  PeerChoiceCount, KpiFillState, Answer):  # fmt: skip
         model.objects.all().delete()
 
 
@@ -232,6 +234,7 @@ def test_rebuild_replays_the_ramp_milestone(rep_profile):
             rep_id=rep.id, prompt_id=prompt.id, choice_ids=[right.id],
             confidence="certain", idempotency_key=f"r{i}", now=now,
         )  # fmt: skip
+        recent_answers_refresh(now=now)  # beat's minutely run
     # then
     milestone = ModuleMastery.objects.get(rep=rep, module=question.module)
     first_stable = (
