@@ -1,4 +1,5 @@
-"""Recompute the answer rollups of some reps from the Answer log.
+"""Recompute the answer rollups, peer counts and ramp milestones of some reps
+from the Answer log.
 
 The rows come from the same per-answer deltas the answer's own write applies
 (``kpi_rules.answer_rollup_deltas``), folded as the upserts would fold them,
