@@ -281,7 +281,7 @@ class WorkerHeartbeat(TimestampedModel):
 # Precomputed analytics in the manner of Zulip's analytics app: the answer
 # service folds each answer into these rows in its own transaction, Celery
 # refreshes the rest, and every KPI page reads only these tables. Each can be
-# rebuilt from the Answer log (reinforcement.services.rollups.rollups_rebuild).
+# rebuilt from the Answer log (reinforcement.services.rollups.rebuild.rollups_rebuild).
 
 
 class AnswerSums(models.Model):
@@ -538,6 +538,11 @@ class KpiFillState(models.Model):
     name = models.CharField(max_length=64, unique=True)
     end_time = models.DateTimeField()
     state = models.CharField(max_length=8, choices=State.choices)
+    last_id = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("A fill in chunks: the last id whose chunk has committed."),
+    )
 
     def __str__(self) -> str:
         return f"{self.name} {self.state} {self.end_time}"

@@ -117,7 +117,7 @@ def kpi_participation_refresh_task() -> int:
     Prompts expire hourly, which the answer path never sees. Cost: one grouped
     read of the days' prompts (about 3 per rep per day).
     """
-    from reinforcement.services.rollups.refresh import participation_refresh
+    from reinforcement.services.rollups.participation import participation_refresh
 
     today = timezone.now().date()
     return participation_refresh(
@@ -132,7 +132,7 @@ def kpi_snapshots_refresh_task() -> int:
     Cost: reads every rep's memory states once, in chunks of 500 reps (about
     a second per 100k states); returns rows written.
     """
-    from reinforcement.services.rollups.refresh import snapshots_refresh_all
+    from reinforcement.services.rollups.snapshots import snapshots_refresh_all
 
     return snapshots_refresh_all(now=timezone.now())
 

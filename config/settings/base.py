@@ -226,7 +226,7 @@ REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
 # After an answer, the participation, snapshot and ramp rows are recomputed by
 # the minutely recent_answers_refresh task, so the request neither waits nor
 # talks to the broker; True does it right after the answer's write instead
-# (the test profile, which runs no worker for unit tests).
+# (for a deployment without Celery beat).
 REINFORCEMENT_ROLLUP_REFRESH_INLINE = env.bool(
     "REINFORCEMENT_ROLLUP_REFRESH_INLINE", default=False
 )

@@ -8,7 +8,7 @@ answer is disputable, so strong reps pick another choice).
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 
@@ -18,11 +18,9 @@ from reinforcement.models import Answer, Prompt
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.planning import plans_create
 from reinforcement.services.prompts import prompts_expire
-from reinforcement.services.rollups.refresh import (
-    participation_refresh,
-    rollups_rebuild,
-    snapshots_refresh,
-)
+from reinforcement.services.rollups.participation import participation_refresh
+from reinforcement.services.rollups.rebuild import rollups_rebuild
+from reinforcement.services.rollups.snapshots import snapshots_refresh
 
 HISTORY_DAYS = 90
 # Share of days each kind of rep answers; cycled over the reps of a team.
@@ -51,6 +49,22 @@ class _Learner:
     hired_on: dt.date | None
 
 
+@dataclass
+class _Simulation:
+    """The simulated reps and questions, and the one random stream they draw from."""
+
+    rng: random.Random
+    learners: dict[int, _Learner]
+    broken_id: int | None
+    # The wrong choice a misconceived rep (or a strong rep, on the broken
+    # question) picks.
+    wrong_choice: dict[int, int]
+    # Question -> the reps who hold its misconception.
+    misconceived: dict[int, set[int]]
+    # Question -> (right choice ids, wrong choice ids), read once.
+    choices: dict[int, tuple[list[int], list[int]]] = field(default_factory=dict)
+
+
 def demo_history_seed(
     *, today: dt.date, days: int = HISTORY_DAYS, seed: int = 7
 ) -> HistorySummary:
@@ -64,7 +78,47 @@ def demo_history_seed(
         question__module__methodology__organization=organization
     ).exists():
         return HistorySummary(skipped=True)
-    rng = random.Random(seed)
+    questions = _simulated_questions(organization)
+    broken = questions[0] if questions else None
+    traps = questions[1 : 1 + MISCONCEPTION_QUESTIONS]
+    simulation = _simulation_cast(
+        organization, rng=random.Random(seed), broken=broken, traps=traps
+    )
+    summary = HistorySummary(
+        skipped=False,
+        broken_question=broken.key if broken else "",
+        misconception_questions=tuple(q.key for q in traps),
+    )
+    for offset in range(days, 0, -1):
+        summary.answers += _day_simulate(
+            simulation, day=today - dt.timedelta(days=offset)
+        )
+        summary.days += 1
+    rollups_rebuild(rep_ids=list(simulation.learners))
+    participation_refresh(days={today - dt.timedelta(days=d) for d in range(days + 4)})
+    return summary
+
+
+def _simulated_questions(organization: Organization) -> list[Question]:
+    """The published single-choice questions of the module every demo team takes."""
+    return list(
+        Question.objects.filter(
+            module__methodology__organization=organization,
+            status=Question.Status.PUBLISHED,
+            kind=Question.Kind.SINGLE_CHOICE,
+            module__key="discovery-foundations",  # every demo team is enrolled
+        ).order_by("key")
+    )
+
+
+def _simulation_cast(
+    organization: Organization,
+    *,
+    rng: random.Random,
+    broken: Question | None,
+    traps: list[Question],
+) -> _Simulation:
+    """Give each demo rep a skill and an attendance, and some of them misconceptions."""
     profiles = list(
         RepProfile.objects.filter(team__organization=organization).order_by("user_id")
     )
@@ -77,16 +131,6 @@ def demo_history_seed(
         )
         for i, p in enumerate(profiles)
     }
-    questions = list(
-        Question.objects.filter(
-            module__methodology__organization=organization,
-            status=Question.Status.PUBLISHED,
-            kind=Question.Kind.SINGLE_CHOICE,
-            module__key="discovery-foundations",  # every demo team is enrolled
-        ).order_by("key")
-    )
-    broken = questions[0] if questions else None
-    traps = questions[1 : 1 + MISCONCEPTION_QUESTIONS]
     wrong_choice = {
         q.pk: q.choices.filter(is_correct=False).order_by("position").first().pk
         for q in [*traps, *([broken] if broken else [])]
@@ -94,75 +138,88 @@ def demo_history_seed(
     misconceived = {
         q.pk: {r for r in learners if rng.random() < MISCONCEIVED_SHARE} for q in traps
     }
-    summary = HistorySummary(
-        skipped=False,
-        broken_question=broken.key if broken else "",
-        misconception_questions=tuple(q.key for q in traps),
+    return _Simulation(
+        rng=rng,
+        learners=learners,
+        broken_id=broken.pk if broken else None,
+        wrong_choice=wrong_choice,
+        misconceived=misconceived,
     )
-    choices: dict[int, tuple[list[int], list[int]]] = {}
-    for offset in range(days, 0, -1):
-        # One transaction per simulated day: far fewer commits (fsyncs) on SQLite.
-        with transaction.atomic():
-            day = today - dt.timedelta(days=offset)
-            noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
-            active = [
-                r for r, learner in learners.items()
-                if learner.hired_on is None or learner.hired_on <= day
-            ]  # fmt: skip
-            outcomes = plans_create(rep_ids=active, now=noon, ignore_delivery_hour=True)
-            plan_ids = [o.plan_id for o in outcomes if o.plan_id]
-            # The in-app inbox is the delivery here; email and Slack are not simulated.
-            Prompt.objects.filter(
-                plan_id__in=plan_ids, status=Prompt.Status.PLANNED
-            ).update(status=Prompt.Status.DELIVERED, delivered_at=noon)
-            prompts = Prompt.objects.filter(plan_id__in=plan_ids).values_list(
-                "pk", "rep_id", "question_id", "predicted_recall", "local_date"
-            )
-            skipping = {r for r in active if rng.random() > learners[r].attendance}
-            for prompt_id, rep_id, question_id, predicted, _day in prompts:
-                if rep_id in skipping:
-                    continue
-                if question_id not in choices:
-                    rows = list(
-                        Question.objects.get(pk=question_id)
-                        .choices.order_by("position")
-                        .values_list("pk", "is_correct")
-                    )
-                    choices[question_id] = (
-                        [pk for pk, ok in rows if ok],
-                        [pk for pk, ok in rows if not ok],
-                    )
-                picked, confidence = _answer(
-                    rng, learners[rep_id], question_id, predicted, choices[question_id],
-                    broken.pk if broken else None, wrong_choice,
-                    rep_id in misconceived.get(question_id, ()),
-                )  # fmt: skip
-                answer_submit(
-                    rep_id=rep_id, prompt_id=prompt_id, choice_ids=picked,
-                    confidence=confidence, idempotency_key=f"demo-{prompt_id}",
-                    now=noon + dt.timedelta(minutes=rng.randint(5, 400)),
-                    refresh_inline=False,  # rebuilt below, in bulk
-                )  # fmt: skip
-                summary.answers += 1
-            prompts_expire(now=noon)
-            snapshots_refresh(rep_ids=active, now=noon + dt.timedelta(hours=11))
-            summary.days += 1
-    rollups_rebuild(rep_ids=list(learners))
-    participation_refresh(days={today - dt.timedelta(days=d) for d in range(days + 4)})
-    return summary
+
+
+def _day_simulate(simulation: _Simulation, *, day: dt.date) -> int:
+    """Plan, deliver and answer one day's prompts, expire, snapshot; returns answers."""
+    rng = simulation.rng
+    # One transaction per simulated day: far fewer commits (fsyncs) on SQLite.
+    with transaction.atomic():
+        noon = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+        active = [
+            r for r, learner in simulation.learners.items()
+            if learner.hired_on is None or learner.hired_on <= day
+        ]  # fmt: skip
+        outcomes = plans_create(rep_ids=active, now=noon, ignore_delivery_hour=True)
+        plan_ids = [o.plan_id for o in outcomes if o.plan_id]
+        # The in-app inbox is the delivery here; email and Slack are not simulated.
+        Prompt.objects.filter(
+            plan_id__in=plan_ids, status=Prompt.Status.PLANNED
+        ).update(status=Prompt.Status.DELIVERED, delivered_at=noon)
+        prompts = Prompt.objects.filter(plan_id__in=plan_ids).values_list(
+            "pk", "rep_id", "question_id", "predicted_recall"
+        )
+        skipping = {
+            r for r in active if rng.random() > simulation.learners[r].attendance
+        }
+        answered = 0
+        for prompt_id, rep_id, question_id, predicted in prompts:
+            if rep_id in skipping:
+                continue
+            picked, confidence = _answer(simulation, rep_id, question_id, predicted)
+            answer_submit(
+                rep_id=rep_id, prompt_id=prompt_id, choice_ids=picked,
+                confidence=confidence, idempotency_key=f"demo-{prompt_id}",
+                now=noon + dt.timedelta(minutes=rng.randint(5, 400)),
+                refresh_inline=False,  # rebuilt at the end, in bulk
+            )  # fmt: skip
+            answered += 1
+        prompts_expire(now=noon)
+        snapshots_refresh(rep_ids=active, now=noon + dt.timedelta(hours=11))
+    return answered
+
+
+def _question_choices(
+    simulation: _Simulation, question_id: int
+) -> tuple[list[int], list[int]]:
+    """The question's right and wrong choice ids, in position order (read once)."""
+    if question_id not in simulation.choices:
+        rows = list(
+            Question.objects.get(pk=question_id)
+            .choices.order_by("position")
+            .values_list("pk", "is_correct")
+        )
+        simulation.choices[question_id] = (
+            [pk for pk, ok in rows if ok],
+            [pk for pk, ok in rows if not ok],
+        )
+    return simulation.choices[question_id]
 
 
 def _answer(
-    rng, learner, question_id, predicted, choices, broken_id, wrong_choice, misconceived
+    simulation: _Simulation, rep_id: int, question_id: int, predicted: float | None
 ) -> tuple[list[int], str]:
-    right, wrong = choices
+    """What the simulated rep picks, and how sure they say they are."""
+    rng, learner = simulation.rng, simulation.learners[rep_id]
+    right, wrong = _question_choices(simulation, question_id)
     recall = predicted if predicted is not None else 0.3 + 0.5 * learner.skill
     # A rep of skill 0.8 remembers what the model predicts; weaker reps less.
     knows = rng.random() < recall ** (0.8 / learner.skill)
-    if question_id == broken_id and learner.skill >= 0.8 and rng.random() < 0.75:
-        return [wrong_choice[question_id]], "fairly_sure"
-    if misconceived and rng.random() < 0.8:
-        return [wrong_choice[question_id]], "certain"
+    if (
+        question_id == simulation.broken_id
+        and learner.skill >= 0.8
+        and rng.random() < 0.75
+    ):
+        return [simulation.wrong_choice[question_id]], "fairly_sure"
+    if rep_id in simulation.misconceived.get(question_id, ()) and rng.random() < 0.8:
+        return [simulation.wrong_choice[question_id]], "certain"
     if knows:
         return right, rng.choices(
             ["certain", "fairly_sure", "guess"], weights=[5, 4, 1]

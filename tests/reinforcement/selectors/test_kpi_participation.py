@@ -7,7 +7,7 @@ from reinforcement.selectors.kpi_participation import kpi_participation_summary
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.prompts import prompts_expire
-from reinforcement.services.rollups.refresh import participation_refresh
+from reinforcement.services.rollups.participation import participation_refresh
 from tests.factories.enablement import QuestionFactory, UserFactory
 from tests.factories.reinforcement import make_prompt
 

@@ -6,7 +6,7 @@ from enablement.models import Enrollment
 from reinforcement.models import MemoryState, ModuleMastery
 from reinforcement.selectors.kpi_ramp import kpi_ramp_summary
 from reinforcement.selectors.scoping import kpi_scope_get
-from reinforcement.services.rollups.refresh import ramp_milestones_check
+from reinforcement.services.rollups.ramp import ramp_milestones_check
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,

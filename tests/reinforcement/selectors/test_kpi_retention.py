@@ -14,7 +14,7 @@ from reinforcement.selectors.kpi_retention import (
 from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.scoping import kpi_scope_get
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups.refresh import snapshots_refresh
+from reinforcement.services.rollups.snapshots import snapshots_refresh
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import make_prompt
 from tests.reinforcement.kpi_data import NOW, kpi_world

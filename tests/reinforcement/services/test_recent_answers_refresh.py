@@ -15,7 +15,7 @@ from tests.factories.reinforcement import make_prompt
 pytestmark = pytest.mark.django_db
 
 
-def answer(rep_profile, now, key):
+def answer(rep_profile, now, key, *, refresh_inline=False):
     question = QuestionFactory(
         module__methodology__organization=rep_profile.team.organization
     )
@@ -27,7 +27,7 @@ def answer(rep_profile, now, key):
         confidence="certain",
         idempotency_key=key,
         now=now,
-        refresh_inline=False,
+        refresh_inline=refresh_inline,
     )
     return prompt
 
@@ -58,3 +58,33 @@ def test_rereads_the_overlap_and_nothing_older(rep_profile):
     day = RepDay.objects.get()
     assert day.answered == 2 and day.day == late.local_date
     assert RECENT_ANSWERS_OVERLAP > dt.timedelta(minutes=1)
+
+
+def refreshed_rows():
+    return (
+        list(RepDay.objects.values_list("rep_id", "day", "delivered", "answered",
+                                        "answered_on_time", "expired")),
+        list(RepTopicSnapshot.objects.values_list("rep_id", "topic_id", "week",
+                                                  "introduced", "predicted_sum",
+                                                  "computed_at")),
+    )  # fmt: skip
+
+
+def test_inline_refresh_writes_in_the_answer_what_the_minutely_refresh_would(
+    rep_profile,
+):
+    """refresh_inline=True recomputes participation and snapshot right after the
+    answer's write, the same rows recent_answers_refresh writes later."""
+    # given
+    now = timezone.now()
+    prompt = answer(rep_profile, now, "inline", refresh_inline=True)
+    # then
+    inline = refreshed_rows()
+    assert inline[0] == [(rep_profile.user_id, prompt.local_date, 1, 1, 1, 0)]
+    assert len(inline[1]) == 1
+    # when the minutely refresh recomputes them from scratch
+    RepDay.objects.all().delete()
+    RepTopicSnapshot.objects.all().delete()
+    recent_answers_refresh(now=now)
+    # then
+    assert refreshed_rows() == inline

@@ -1,5 +1,5 @@
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +12,8 @@ from reinforcement.models import (
     KpiFillState,
     MemoryState,
     ModuleMastery,
+    PeerChoiceCount,
+    PeerQuestionCount,
     RepAnswerDay,
     RepChoiceStat,
     RepDay,
@@ -21,7 +23,8 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.services.answers import answer_submit
-from reinforcement.services.rollups.refresh import rollups_rebuild
+from reinforcement.services.rollups.rebuild import rollups_rebuild
+from reinforcement.services.rollups.refresh import recent_answers_refresh
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,
@@ -123,6 +126,23 @@ def _assert_rollups_match(rep_ids):
         assert brows[key].corrected == pytest.approx(b["corrected"])
 
 
+def _assert_peer_counts_match():
+    """The peer counts equal the answers and picks of every answer in the log."""
+    answers = Counter()
+    picks = Counter()
+    for question_id, chosen in Answer.objects.values_list(
+        "question_id", "chosen_choice_ids"
+    ):
+        answers[question_id] += 1
+        picks.update((question_id, c) for c in set(chosen))
+    assert dict(PeerQuestionCount.objects.values_list("question_id", "answers")) == (
+        dict(answers)
+    )
+    assert {
+        (r.question_id, r.choice_id): r.picks for r in PeerChoiceCount.objects.all()
+    } == dict(picks)
+
+
 answer_steps = st.lists(
     st.tuples(
         st.integers(0, 1),  # rep
@@ -143,7 +163,8 @@ answer_steps = st.lists(
 )
 @given(steps=answer_steps)
 def test_incremental_rollups_match_the_answer_log(steps, django_db_blocker):
-    """After any sequence of answers the rollups equal a direct count from the log."""
+    """After any sequence of answers the rollups, peer counts included, equal a
+    direct count from the log, and so do they after a rebuild."""
     # given
     team = TeamFactory()
     reps = [RepProfileFactory(team=team).user for _ in range(2)]
@@ -171,23 +192,28 @@ def test_incremental_rollups_match_the_answer_log(steps, django_db_blocker):
             rep_id=reps[rep_i].id, prompt_id=prompt.id, choice_ids=[c.id for c in picked],
             confidence=confidence, idempotency_key=f"k{i}", now=now,
         )  # fmt: skip
+        recent_answers_refresh(now=now)  # beat's minutely run
     # then
     rep_ids = [r.id for r in reps]
     _assert_rollups_match(rep_ids)
+    _assert_peer_counts_match()
     incremental = {
         (r.rep_id, r.day): (r.delivered, r.answered, r.answered_on_time)
         for r in RepDay.objects.all()
     }
     assert sum(v[1] for v in incremental.values()) == len(steps)
+    PeerChoiceCount.objects.all().delete()
     rollups_rebuild(rep_ids=rep_ids)
     _assert_rollups_match(rep_ids)
+    _assert_peer_counts_match()
     assert {
         (r.rep_id, r.day): (r.delivered, r.answered, r.answered_on_time)
         for r in RepDay.objects.all()
     } == incremental
     assert RepTopicSnapshot.objects.exists()
     for model in (RepTopicDay, RepAnswerDay, RepQuestionStat, RepChoiceStat, RepTopicRecallBin,
-                  RepDay, RepTopicSnapshot, ModuleMastery, Answer):  # fmt: skip
+                  RepDay, RepTopicSnapshot, ModuleMastery, PeerQuestionCount,
+                  PeerChoiceCount, KpiFillState, Answer):  # fmt: skip
         model.objects.all().delete()
 
 
@@ -208,6 +234,7 @@ def test_rebuild_replays_the_ramp_milestone(rep_profile):
             rep_id=rep.id, prompt_id=prompt.id, choice_ids=[right.id],
             confidence="certain", idempotency_key=f"r{i}", now=now,
         )  # fmt: skip
+        recent_answers_refresh(now=now)  # beat's minutely run
     # then
     milestone = ModuleMastery.objects.get(rep=rep, module=question.module)
     first_stable = (
