@@ -1,4 +1,9 @@
-"""One error shape for the whole API: {"error": {"code", "message", "fields"}}."""
+"""One error shape for the whole API: {"error": {"code", "message", "fields"}}.
+
+A service's ``core.errors.ApplicationError`` reaches the client through
+``api_exception_handler`` with the status of its code, so views let it
+propagate.
+"""
 
 from typing import Any
 
@@ -11,14 +16,26 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from core.errors import ApplicationError, error_status
+
 
 class ApiError(exceptions.APIException):
-    """A refusal with a machine-readable code, raised by views from service errors."""
+    """A refusal with a machine-readable code raised by the API layer itself
+    (authentication, permissions); the status defaults to its code's."""
 
-    def __init__(self, code: str, message: str, status_code: int = 400):
-        self.status_code = status_code
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status_code: int | None = None,
+        fields: Any = None,
+    ):
+        self.status_code = (
+            status_code if status_code is not None else error_status(code)
+        )
         super().__init__(detail=message, code=code)
         self.error_code = code
+        self.fields = fields if fields is not None else {}
 
 
 def _first_message(detail: Any) -> str:
@@ -30,8 +47,10 @@ def _first_message(detail: Any) -> str:
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Map Django and DRF errors to the API's single error shape."""
-    if isinstance(exc, DjangoValidationError):
+    """Map service refusals, Django and DRF errors to the API's single error shape."""
+    if isinstance(exc, ApplicationError):
+        exc = ApiError(exc.code, exc.message, exc.status, exc.details)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -41,7 +60,11 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     if isinstance(exc, ApiError):
-        body = {"code": exc.error_code, "message": str(exc.detail), "fields": {}}
+        body = {
+            "code": exc.error_code,
+            "message": str(exc.detail),
+            "fields": exc.fields,
+        }
     elif isinstance(exc, exceptions.ValidationError):
         detail = (
             exc.detail
