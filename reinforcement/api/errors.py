@@ -48,44 +48,51 @@ def _first_message(detail: Any) -> str:
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     """Map service refusals, Django and DRF errors to the API's single error shape."""
-    if isinstance(exc, ApplicationError):
-        exc = ApiError(exc.code, exc.message, exc.status, exc.details)
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
-    elif isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
+    response.data = {"error": _error_body(exc)}
+    return response
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, ApplicationError):
+        return ApiError(exc.code, exc.message, exc.status, exc.details)
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def _error_body(exc: Exception) -> dict:
     if isinstance(exc, ApiError):
-        body = {
+        return {
             "code": exc.error_code,
             "message": str(exc.detail),
             "fields": exc.fields,
         }
-    elif isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError):
         detail = (
             exc.detail
             if isinstance(exc.detail, dict)
             else {"non_field_errors": exc.detail}
         )
-        body = {
+        return {
             "code": "invalid",
             "message": str(_("The request is not valid; see fields.")),
             "fields": detail,
         }
+    detail = getattr(exc, "detail", str(exc))
+    codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+    if isinstance(codes, dict) and isinstance(codes.get("code"), str):
+        # simplejwt's token errors: {"detail", "code", "messages"}.
+        code, detail = codes["code"], detail.get("detail", detail)
+    elif isinstance(codes, str):
+        code = codes
     else:
-        detail = getattr(exc, "detail", str(exc))
-        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
-        if isinstance(codes, dict) and isinstance(codes.get("code"), str):
-            # simplejwt's token errors: {"detail", "code", "messages"}.
-            code, detail = codes["code"], detail.get("detail", detail)
-        elif isinstance(codes, str):
-            code = codes
-        else:
-            code = getattr(exc, "default_code", "error")
-        body = {"code": code, "message": _first_message(detail), "fields": {}}
-    response.data = {"error": body}
-    return response
+        code = getattr(exc, "default_code", "error")
+    return {"code": code, "message": _first_message(detail), "fields": {}}

@@ -10,7 +10,9 @@ change an existing memory state (planning only inserts missing ones, and an
 insert racing this one makes the guard's own insert write nothing). Every
 answer of a (rep, question) moves that version, so of two racing answers to
 one prompt only one is written. Replays and refusals take the slower ORM
-paths; they are rare.
+paths; they are rare. What the answer is worth (valid choices, rating, the FSRS
+step, the rows) is computed by the pure ``reinforcement.memory.answering``;
+this module reads, writes, refreshes and builds the feedback.
 """
 
 import datetime as dt
