@@ -160,7 +160,7 @@ def answer_request_refusal(
     return None
 
 
-def answer_compute(data: AnswerInput) -> AnswerRows | AnswerRefusal:
+def answer_compute(*, data: AnswerInput) -> AnswerRows | AnswerRefusal:
     """Grade the answer against the context read and advance the memory state.
 
     The caller has already dealt with a missing prompt and with replays

@@ -178,7 +178,7 @@ def _replay(*, request: AnswerRequest) -> AnswerOutcome | None:
     )
 
 
-def _refuse_missing_prompt(rep_id: int) -> AnswerRejected:
+def _refuse_missing_prompt(*, rep_id: int) -> AnswerRejected:
     # Another rep's prompt is reported exactly like an unknown one.
     if rep_organization_id_get(rep_id=rep_id) is None:
         return AnswerRejected("not_a_rep", _("This account has no rep profile."))
@@ -193,7 +193,7 @@ def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOut
         idempotency_key=request.idempotency_key,
     )
     if context is None:
-        raise _refuse_missing_prompt(request.rep_id)
+        raise _refuse_missing_prompt(rep_id=request.rep_id)
     if context.key_seen or context.prompt_status == Prompt.Status.ANSWERED:
         replay = _replay(request=request)
         if replay is not None:
@@ -202,7 +202,7 @@ def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOut
             "already_answered", _("This prompt has already been answered.")
         )
     rows = answer_compute(
-        AnswerInput(
+        data=AnswerInput(
             request=request,
             context=context,
             model=fit_memory_model(context.fit_id),

@@ -89,7 +89,7 @@ def compute(
         response_ms=4000,
     )
     return answer_compute(
-        AnswerInput(
+        data=AnswerInput(
             request=request,
             context=context(**ctx),
             model=MODEL,
