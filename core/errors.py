@@ -3,10 +3,27 @@
 A service that refuses raises an ``ApplicationError`` (or a subclass naming
 its domain) with a machine-readable ``code``, a message for people and
 optional ``details``; nothing is written. The API maps it to its JSON error
-shape and the pages to an error template, each in one place.
+shape and the pages to an error template, each in one place, both with the
+HTTP status of its code below.
 """
 
 from typing import Any
+
+# The HTTP status of each refusal code that is not a plain bad request (400).
+ERROR_STATUS: dict[str, int] = {
+    "not_a_rep": 403,
+    "scope_denied": 403,
+    "not_found": 404,
+    "prompt_not_found": 404,
+    "already_answered": 409,
+    "idempotency_key_reused": 409,
+    "conflict": 409,
+}
+
+
+def error_status(code: str) -> int:
+    """The HTTP status a refusal with this code is answered with."""
+    return ERROR_STATUS.get(code, 400)
 
 
 class ApplicationError(Exception):
@@ -17,3 +34,7 @@ class ApplicationError(Exception):
         self.message = message
         self.details = details if details is not None else {}
         super().__init__(message)
+
+    @property
+    def status(self) -> int:
+        return error_status(self.code)

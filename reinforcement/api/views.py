@@ -1,4 +1,8 @@
-"""The rep API: thin views over the prompt, answer, progress and refresher code."""
+"""The rep API: thin views over the prompt, answer, progress and refresher code.
+
+Services' refusals (``core.errors.ApplicationError``) propagate to
+``api.errors.api_exception_handler``, which answers them with their code's status.
+"""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -8,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reinforcement.api.errors import ApiError
+from core.errors import ApplicationError
 from reinforcement.api.permissions import rep_situation_or_error
 from reinforcement.api.serializers import (
     AnswerInputSerializer,
@@ -28,17 +32,8 @@ from reinforcement.selectors.prompts import (
     prompts_open_for_rep,
 )
 from reinforcement.selectors.reps import topics_enrolled_for_rep
-from reinforcement.services.answers import AnswerRejected, answer_submit
-from reinforcement.services.refresher import RefresherRejected, refresher_create
-
-ANSWER_ERROR_STATUS = {
-    "not_a_rep": status.HTTP_403_FORBIDDEN,
-    "prompt_not_found": status.HTTP_404_NOT_FOUND,
-    "already_answered": status.HTTP_409_CONFLICT,
-    "idempotency_key_reused": status.HTTP_409_CONFLICT,
-    "conflict": status.HTTP_409_CONFLICT,
-}
-REFRESHER_ERROR_STATUS = {"not_found": status.HTTP_404_NOT_FOUND}
+from reinforcement.services.answers import answer_submit
+from reinforcement.services.refresher import refresher_create
 
 
 def _errors(*codes: int) -> dict:
@@ -95,7 +90,7 @@ class PromptDetailApi(APIView):
     def get(self, request: Request, prompt_id) -> Response:
         prompt = prompt_get_for_rep(rep_id=request.user.pk, prompt_id=prompt_id)
         if prompt is None:
-            raise ApiError("not_found", "No such prompt.", status.HTTP_404_NOT_FOUND)
+            raise ApplicationError("not_found", "No such prompt.")
         return Response(PromptOutputSerializer(prompt).data)
 
 
@@ -120,18 +115,13 @@ class AnswerSubmitApi(APIView):
         key = data.pop("idempotency_key", None) or request.headers.get(
             "Idempotency-Key", ""
         )
-        try:
-            outcome = answer_submit(
-                rep_id=request.user.pk,
-                prompt_id=prompt_id,
-                idempotency_key=key,
-                now=timezone.now(),
-                **data,
-            )
-        except AnswerRejected as exc:
-            raise ApiError(
-                exc.code, exc.message, ANSWER_ERROR_STATUS.get(exc.code, 400)
-            ) from exc
+        outcome = answer_submit(
+            rep_id=request.user.pk,
+            prompt_id=prompt_id,
+            idempotency_key=key,
+            now=timezone.now(),
+            **data,
+        )
         return Response(
             AnswerOutputSerializer(outcome.feedback).data,
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
@@ -176,14 +166,9 @@ class RefresherCreateApi(APIView):
         situation = rep_situation_or_error(request)
         serializer = RefresherInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            prompts = refresher_create(
-                situation=situation, now=timezone.now(), **serializer.validated_data
-            )
-        except RefresherRejected as exc:
-            raise ApiError(
-                exc.code, exc.message, REFRESHER_ERROR_STATUS.get(exc.code, 400)
-            ) from exc
+        prompts = refresher_create(
+            situation=situation, now=timezone.now(), **serializer.validated_data
+        )
         return Response(
             RefresherOutputSerializer({"prompts": prompts}).data,
             status=status.HTTP_201_CREATED,

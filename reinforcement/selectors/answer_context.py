@@ -3,8 +3,10 @@
 The prompt, its question, the question's organization and target retention,
 the adopted memory-model fit, the rep's memory state of the question, an
 earlier answer with the same idempotency key, and the question's choices with
-the peers' counts (on SQLite the choices take a second query). Through the ORM this was a dozen compiled queries per answer
-(docs/benchmarks.md, "Answer endpoint under load").
+the peers' counts (on SQLite the choices take a second query). Through the
+ORM this was a dozen compiled queries per answer (docs/benchmarks.md, "Answer
+endpoint under load"). The row is read by column name into the pure
+dataclasses of ``reinforcement.memory.answering``.
 
 Nothing is locked: the answer service writes only if the memory state is
 still the one read here (services/answers.py).
@@ -12,7 +14,6 @@ still the one read here (services/answers.py).
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
 from functools import cache
 
 from django.db import connection
@@ -24,6 +25,7 @@ from enablement.models import (
     Organization,
     Question,
 )
+from reinforcement.memory.answering import AnswerContext, ChoiceContext, StoredMemory
 from reinforcement.models import (
     Answer,
     MemoryModelFit,
@@ -34,54 +36,13 @@ from reinforcement.models import (
 )
 
 
-@dataclass(frozen=True)
-class StoredMemory:
-    id: int
-    state: str
-    stability: float | None
-    difficulty: float | None
-    last_review: dt.datetime | None
-    review_count: int
-    lapse_count: int
-
-
-@dataclass(frozen=True)
-class ChoiceContext:
-    id: int
-    text: str
-    is_correct: bool
-    feedback: str
-    picks: int  # peers' picks before this answer
-
-
-@dataclass(frozen=True)
-class AnswerContext:
-    prompt_status: str
-    prompt_local_date: dt.date
-    prompt_expires_at: dt.datetime
-    question_id: int
-    question_kind: str
-    question_status: str
-    question_version: int
-    topic_id: int
-    module_id: int
-    explanation: str
-    reference_url: str
-    organization_id: int
-    target_retention: float
-    fit_id: int | None  # the organization's adopted fit; None: FSRS defaults
-    choices: list[ChoiceContext]
-    memory: StoredMemory | None
-    key_seen: bool  # an answer of the rep's already has this idempotency key
-    peer_answers: int  # peers' answers before this one
-
-
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
 @cache
-def _context_sql(vendor: str) -> str:
+def _context_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
+    """The statement, and the names its row's columns are read by."""
     # PostgreSQL brings the choices along as one JSON column, saving a round
     # trip; SQLite cannot correlate an ordered subquery, so it reads them apart.
     choices = (
@@ -93,19 +54,36 @@ def _context_sql(vendor: str) -> str:
         if vendor == "postgresql"
         else "NULL"
     )
-    return f"""
-        SELECT p.status, p.local_date, p.expires_at,
-               q.id, q.kind, q.status, q.version, q.topic_id, q.module_id,
-               q.explanation, q.reference_url,
-               o.id, o.target_retention,
-               (SELECT f.id FROM {_table(MemoryModelFit)} f
+    columns = {
+        "prompt_status": "p.status",
+        "prompt_local_date": "p.local_date",
+        "prompt_expires_at": "p.expires_at",
+        "question_id": "q.id",
+        "question_kind": "q.kind",
+        "question_status": "q.status",
+        "question_version": "q.version",
+        "topic_id": "q.topic_id",
+        "module_id": "q.module_id",
+        "explanation": "q.explanation",
+        "reference_url": "q.reference_url",
+        "organization_id": "o.id",
+        "target_retention": "o.target_retention",
+        "fit_id": f"""(SELECT f.id FROM {_table(MemoryModelFit)} f
                  WHERE f.organization_id = o.id AND f.adopted
-                 ORDER BY f.fitted_at DESC LIMIT 1),
-               ms.id, ms.state, ms.stability, ms.difficulty, ms.last_review,
-               ms.review_count, ms.lapse_count,
-               a.id,
-               pq.answers,
-               {choices}
+                 ORDER BY f.fitted_at DESC LIMIT 1)""",
+        "memory_id": "ms.id",
+        "memory_state": "ms.state",
+        "memory_stability": "ms.stability",
+        "memory_difficulty": "ms.difficulty",
+        "memory_last_review": "ms.last_review",
+        "memory_review_count": "ms.review_count",
+        "memory_lapse_count": "ms.lapse_count",
+        "replay_id": "a.id",
+        "peer_answers": "pq.answers",
+        "choices": choices,
+    }
+    sql = f"""
+        SELECT {", ".join(columns.values())}
           FROM {_table(Prompt)} p
           JOIN {_table(Question)} q ON q.id = p.question_id
           JOIN {_table(Module)} m ON m.id = q.module_id
@@ -118,6 +96,7 @@ def _context_sql(vendor: str) -> str:
           LEFT JOIN {_table(PeerQuestionCount)} pq ON pq.question_id = q.id
          WHERE p.id = %s AND p.rep_id = %s
     """
+    return sql, tuple(columns)
 
 
 @cache
@@ -151,54 +130,51 @@ def answer_context_get(
     no such prompt."""
     # Django keeps UUIDs as 32 hex characters on SQLite, as uuid on PostgreSQL.
     prompt_param = prompt_id.hex if connection.vendor != "postgresql" else prompt_id
+    sql, names = _context_sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _context_sql(connection.vendor), (idempotency_key, prompt_param, rep_id)
-        )
+        cursor.execute(sql, (idempotency_key, prompt_param, rep_id))
         row = cursor.fetchone()
     if row is None:
         return None
-    (status, local_date, expires_at, question_id, kind, question_status, version,
-     topic_id, module_id, explanation, reference_url, organization_id, target,
-     fit_id, memory_id, state, stability, difficulty,
-     last_review, review_count, lapse_count, replay_id, peer_answers,
-     choice_rows) = row  # fmt: skip
-    memory = (
-        StoredMemory(
-            id=memory_id,
-            state=state,
-            stability=stability,
-            difficulty=difficulty,
-            last_review=_datetime(last_review),
-            review_count=review_count,
-            lapse_count=lapse_count,
-        )
-        if memory_id is not None
-        else None
-    )
+    values = dict(zip(names, row, strict=True))
+    question_id = values["question_id"]
     return AnswerContext(
-        prompt_status=status,
-        prompt_local_date=_date(local_date),
-        prompt_expires_at=_datetime(expires_at),
+        prompt_status=values["prompt_status"],
+        prompt_local_date=_date(values["prompt_local_date"]),
+        prompt_expires_at=_datetime(values["prompt_expires_at"]),
         question_id=question_id,
-        question_kind=kind,
-        question_status=question_status,
-        question_version=version,
-        topic_id=topic_id,
-        module_id=module_id,
-        explanation=explanation,
-        reference_url=reference_url,
-        organization_id=organization_id,
-        target_retention=target,
-        fit_id=fit_id,
+        question_kind=values["question_kind"],
+        question_status=values["question_status"],
+        question_version=values["question_version"],
+        topic_id=values["topic_id"],
+        module_id=values["module_id"],
+        explanation=values["explanation"],
+        reference_url=values["reference_url"],
+        organization_id=values["organization_id"],
+        target_retention=values["target_retention"],
+        fit_id=values["fit_id"],
         choices=(
-            [ChoiceContext(*c) for c in choice_rows]
-            if choice_rows is not None
+            [ChoiceContext(*c) for c in values["choices"]]
+            if values["choices"] is not None
             else answer_choices_get(question_id=question_id)
         ),
-        memory=memory,
-        key_seen=replay_id is not None,
-        peer_answers=peer_answers or 0,
+        memory=_stored_memory(values),
+        key_seen=values["replay_id"] is not None,
+        peer_answers=values["peer_answers"] or 0,
+    )
+
+
+def _stored_memory(values: dict) -> StoredMemory | None:
+    if values["memory_id"] is None:
+        return None
+    return StoredMemory(
+        id=values["memory_id"],
+        state=values["memory_state"],
+        stability=values["memory_stability"],
+        difficulty=values["memory_difficulty"],
+        last_review=_datetime(values["memory_last_review"]),
+        review_count=values["memory_review_count"],
+        lapse_count=values["memory_lapse_count"],
     )
 
 

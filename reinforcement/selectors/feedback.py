@@ -3,8 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from reinforcement.memory.answering import ChoiceContext
 from reinforcement.models import Answer
-from reinforcement.selectors.answer_context import ChoiceContext, answer_choices_get
+from reinforcement.selectors.answer_context import answer_choices_get
 from reinforcement.selectors.peers import (
     PeerDistribution,
     peer_distribution_build,

@@ -11,11 +11,18 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from core.errors import ApplicationError
 from enablement.models import Organization, RepProfile, Team
 
 
-class ScopeDenied(Exception):
-    """The user may not see KPIs of the organization or team asked for."""
+class ScopeDenied(ApplicationError):
+    """The user may not see KPIs of the organization or team asked for.
+
+    ``str()`` of it is the reason (``message``); its code is ``scope_denied``.
+    """
+
+    def __init__(self, message: str):
+        super().__init__("scope_denied", message)
 
 
 @dataclass(frozen=True)

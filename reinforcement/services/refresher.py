@@ -6,8 +6,9 @@ import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import ApplicationError
 from enablement.models import Module, Question, Topic
-from reinforcement.memory.scheduling import SECONDS_PER_DAY
+from reinforcement.memory.scheduling import elapsed_days_between
 from reinforcement.models import MemoryState, Prompt
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.prompts import OPEN_STATUSES, prompts_with_question
@@ -19,13 +20,8 @@ MAX_REFRESHER_SIZE = 10
 REFRESHER_WINDOW = dt.timedelta(hours=24)
 
 
-class RefresherRejected(Exception):
-    """No refresher was created. ``code`` is machine-readable."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        self.message = message
-        super().__init__(message)
+class RefresherRejected(ApplicationError):
+    """No refresher was created."""
 
 
 def refresher_create(
@@ -147,9 +143,7 @@ def _weakest(
     if rows:
         model = organization_memory_model(organization_id=situation.organization_id)
         stability = np.array([r[1] for r in rows], dtype=float)
-        elapsed = np.array(
-            [max((now - r[2]).total_seconds() / SECONDS_PER_DAY, 0.0) for r in rows]
-        )
+        elapsed = np.array([elapsed_days_between(r[2], now) for r in rows])
         recall = np.atleast_1d(model.recall(stability, elapsed))
         reviewed = [rows[i][0] for i in np.argsort(recall, kind="stable")]
     never = sorted(candidates - set(reviewed))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import ApplicationError
 from reinforcement.models import Prompt
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
@@ -22,20 +23,14 @@ from reinforcement.selectors.prompts import (
     prompts_open_for_rep,
 )
 from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
-from reinforcement.services.answers import AnswerRejected, answer_submit
-from reinforcement.services.refresher import RefresherRejected, refresher_create
+from reinforcement.services.answers import answer_submit
+from reinforcement.services.refresher import refresher_create
+from reinforcement.web.errors import error_page
 from reinforcement.web.forms import AnswerForm, RefresherForm
 
 TEMPLATES = "reinforcement/rep/"
 # Failed web logins allowed per client address per minute.
 WEB_LOGIN_ATTEMPTS = 10
-ANSWER_ERROR_STATUS = {
-    "not_a_rep": 403,
-    "prompt_not_found": 404,
-    "already_answered": 409,
-    "idempotency_key_reused": 409,
-    "conflict": 409,
-}
 MS_PER_DAY = 86_400_000
 
 
@@ -120,19 +115,14 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
             else None,
         )
         feedback = outcome.feedback
-    except AnswerRejected as exc:
+    except ApplicationError as exc:
         answer = (
             answer_get_for_rep(rep_id=request.user.pk, prompt_id=prompt.id)
             if exc.code == "already_answered"
             else None
         )
         if answer is None:
-            return render(
-                request,
-                TEMPLATES + "error.html",
-                {"message": exc.message, "source": source},
-                status=ANSWER_ERROR_STATUS.get(exc.code, 400),
-            )
+            return error_page(request, exc, source=source)
         feedback = answer_feedback_get(answer=answer, next_due=None, replayed=True)
     return render(
         request,
@@ -199,7 +189,8 @@ def rep_refresher(request: HttpRequest) -> HttpResponse:
                 topic_id=form.cleaned_data["topic"],
                 size=form.cleaned_data["size"],
             )
-        except RefresherRejected as exc:
+        except ApplicationError as exc:
+            # Shown on the form, which is a 400 like any refused POST.
             error = exc.message
         else:
             return redirect(f"{reverse('rep:today')}?source=refresher")
