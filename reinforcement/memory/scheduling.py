@@ -49,17 +49,12 @@ DEFAULT_RATING_MAP: Mapping[str, int] = {
 }
 
 
-def rating_map() -> Mapping[str, int]:
-    from django.conf import settings
+def rating_for(*, correct: bool, confidence: str, mapping: Mapping[str, int]) -> Rating:
+    """Map a multiple-choice answer and its stated confidence to an FSRS rating.
 
-    return getattr(settings, "REINFORCEMENT_RATING_MAP", None) or DEFAULT_RATING_MAP
-
-
-def rating_for(
-    *, correct: bool, confidence: str, mapping: Mapping[str, int] | None = None
-) -> Rating:
-    """Map a multiple-choice answer and its stated confidence to an FSRS rating."""
-    mapping = mapping if mapping is not None else rating_map()
+    ``mapping`` is the deployment's (``selectors.memory_models.rating_map``)
+    or the simulator's; this module reads no settings.
+    """
     if confidence not in Confidence.CHOICES:
         raise ValueError(f"unknown confidence {confidence!r}")
     return Rating(mapping["wrong"] if not correct else mapping[confidence])

@@ -1,9 +1,21 @@
 """Which FSRS parameters an organization's reps are scheduled with."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 
-from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
+from django.conf import settings
+
+from reinforcement.memory.scheduling import (
+    DEFAULT_PARAMETERS,
+    DEFAULT_RATING_MAP,
+    MemoryModel,
+)
 from reinforcement.models import MemoryModelFit
+
+
+def rating_map() -> Mapping[str, int]:
+    """The answer-to-rating map: REINFORCEMENT_RATING_MAP, else the default."""
+    return settings.REINFORCEMENT_RATING_MAP or DEFAULT_RATING_MAP
 
 
 def organization_parameters(*, organization_id: int) -> tuple[float, ...]:

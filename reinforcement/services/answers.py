@@ -39,7 +39,6 @@ from reinforcement.memory.answering import (
     answer_compute,
     answer_request_refusal,
 )
-from reinforcement.memory.scheduling import rating_map
 from reinforcement.models import Answer, MemoryState, Prompt
 from reinforcement.selectors.answer_context import answer_context_get
 from reinforcement.selectors.feedback import (
@@ -47,7 +46,7 @@ from reinforcement.selectors.feedback import (
     answer_feedback_build,
     answer_feedback_get,
 )
-from reinforcement.selectors.memory_models import fit_memory_model
+from reinforcement.selectors.memory_models import fit_memory_model, rating_map
 from reinforcement.selectors.reps import rep_organization_id_get
 from reinforcement.services.rollups.counters import rollup_answer_statements
 from reinforcement.services.rollups.refresh import rep_rollups_refresh

@@ -68,11 +68,6 @@ def test_rating_mapping(correct, confidence, rating):
     )
 
 
-def test_rating_mapping_is_configurable(settings):
-    settings.REINFORCEMENT_RATING_MAP = {**DEFAULT_RATING_MAP, "certain": Rating.GOOD}
-    assert rating_for(correct=True, confidence="certain") == Rating.GOOD
-
-
 def test_mean_recall_is_finite_when_decay_is_one():
     params = list(MODEL.parameters)
     params[20] = 1.0
@@ -84,7 +79,7 @@ def test_mean_recall_is_finite_when_decay_is_one():
 
 def test_unknown_confidence_is_rejected():
     with pytest.raises(ValueError, match="unknown confidence"):
-        rating_for(correct=True, confidence="very")
+        rating_for(correct=True, confidence="very", mapping=DEFAULT_RATING_MAP)
 
 
 def test_wrong_parameter_count_is_rejected():
