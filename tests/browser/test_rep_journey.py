@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from enablement.models import Choice
 from enablement.services.demo import DEMO_PASSWORD
@@ -62,6 +63,7 @@ def test_demo_rep_answers_and_sees_progress(browser, live_server, device):
     page.get_by_label("Username").fill("rep01")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    expect(page).not_to_have_url(re.compile("/login/"))
 
     # answer today's question right (or, on a day off, start with a refresher)
     if page.locator("form.question").count() == 0:
@@ -69,8 +71,8 @@ def test_demo_rep_answers_and_sees_progress(browser, live_server, device):
         page.get_by_role("button", name="Start refresher").click()
     shot("question")
     answer_shown_question(page, right=True, confidence="Certain")
-    assert page.get_by_role("heading", name=re.compile("Right")).is_visible()
-    assert page.get_by_text("How your peers answered").is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Right"))).to_be_visible()
+    expect(page.get_by_text("How your peers answered")).to_be_visible()
     shot("feedback-right")
 
     # then a refresher on a topic, one question answered wrongly
@@ -81,17 +83,17 @@ def test_demo_rep_answers_and_sees_progress(browser, live_server, device):
     )
     page.get_by_label("Topic").select_option(str(biggest.id))
     page.get_by_role("button", name="Start refresher").click()
-    assert page.locator("form.question").count() == 1
+    expect(page.locator("form.question")).to_have_count(1)
     answer_shown_question(page, right=False, confidence="Guess")
-    assert page.get_by_role("heading", name=re.compile("Not quite")).is_visible()
-    assert page.get_by_text("Correct answer").first.is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Not quite"))).to_be_visible()
+    expect(page.get_by_text("Correct answer").first).to_be_visible()
     shot("feedback-wrong")
 
     # the progress page counts both
     page.get_by_role("link", name="Progress").click()
-    assert page.locator("#week").inner_text() == "2"
-    assert page.locator("#streak").inner_text() == "1"
-    assert page.locator("svg.trend").count() == 1
+    expect(page.locator("#week")).to_have_text("2")
+    expect(page.locator("#streak")).to_have_text("1")
+    expect(page.locator("svg.trend")).to_have_count(1)
     shot("progress")
 
     # keyboard: the main message has focus after navigation
