@@ -99,9 +99,9 @@ def gunicorn_server(log_path: Path, *, workers: int = 2, **extra_env):
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"{base}/api/v1/auth/token/", timeout=2)
+                requests.get(f"{base}/api/v1/auth/token/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(log_path.read_text()) from None
                 time.sleep(0.1)
