@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # While the shared cache is down, it is tried again after this many seconds, so
 # requests do not each wait for a connection or socket timeout.
-SHARED_CACHE_RETRY_SECONDS = 5.0
+SHARED_CACHE_RETRY_SECONDS = 2.0
 UNREACHABLE = (RedisError, OSError)
 
 

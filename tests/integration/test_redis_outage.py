@@ -23,7 +23,7 @@ from tests.integration.processes import (
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
 
-PAUSED_AT, KILLED_AT, RESTARTED_AT, END_AT = 3.0, 13.0, 23.0, 27.0
+PAUSED_AT, KILLED_AT, RESTARTED_AT, END_AT = 3.0, 13.0, 23.0, 28.0
 
 
 def _answer_all(recorder, base, tokens, prompts, stop, sent):
