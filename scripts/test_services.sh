@@ -32,6 +32,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
     "-p $_pg_port -k $_pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >/dev/null
   export DATABASE_URL="postgres://postgres@127.0.0.1:$_pg_port/postgres"
+  # The fault tests restart this cluster (tests/integration/test_postgres_restart.py).
+  export TEST_PG_CTL="$_pg_bin/pg_ctl" TEST_PG_DATA="$_pg_dir"
   echo "==> PostgreSQL $("$_pg_bin/postgres" --version | awk '{print $3}') on port $_pg_port"
 fi
 

@@ -144,6 +144,9 @@ def redis_cache(redis_url: str) -> dict:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": env("CACHE_URL", default=default),
+            # A stopped (not dead) Redis accepts connections and never answers:
+            # without a timeout a request would hang on it (throttles.py).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 
@@ -249,10 +252,13 @@ REST_FRAMEWORK = {
     # client address from the connection, so a client cannot rotate the
     # header to dodge the login throttle. Behind one load balancer, set 1.
     "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
-    # Throttles keep their counts in the default cache.
+    # Throttles keep their counts in the default cache, or in each process's
+    # memory while it is unreachable (reinforcement/api/throttles.py).
     "DEFAULT_THROTTLE_RATES": {
         # Password guessing: per client address, on the token endpoint.
         "login": env("API_LOGIN_THROTTLE", default="10/minute"),
+        # Token refresh: per account (a client refreshes every 15 minutes).
+        "refresh": env("API_REFRESH_THROTTLE", default="30/minute"),
     },
 }
 # https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html

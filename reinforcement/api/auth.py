@@ -1,11 +1,13 @@
-"""Token endpoints for mobile clients (JWT, simplejwt), with a throttled login."""
+"""Token endpoints for mobile clients (JWT, simplejwt), with throttled login and refresh.
+
+The throttles keep working while Redis is down (reinforcement/api/throttles.py).
+"""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -17,6 +19,7 @@ from reinforcement.api.serializers import (
     TokenPairOutputSerializer,
     TokenRevokeInputSerializer,
 )
+from reinforcement.api.throttles import LoginRateThrottle, RefreshRateThrottle
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input."),
@@ -36,7 +39,7 @@ class AuthTokenObtainApi(TokenObtainPairView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
 
 
@@ -44,12 +47,14 @@ class AuthTokenObtainApi(TokenObtainPairView):
     tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
 )
 class AuthTokenRefreshApi(TokenRefreshView):
-    """Exchange a refresh token for a new pair; the old refresh token is revoked."""
+    """Exchange a refresh token for a new pair; the old refresh token is revoked.
+
+    Throttled per account, not per address (setting ``API_REFRESH_THROTTLE``).
+    """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "login"
+    throttle_classes = [RefreshRateThrottle]
 
 
 class AuthTokenRevokeApi(APIView):

@@ -5,7 +5,6 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from reinforcement.api.throttles import throttle_cache
 from reinforcement.models import Prompt
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
@@ -212,7 +212,8 @@ class RepLoginView(LoginView):
         return f"web-login-failures:{self.request.META.get('REMOTE_ADDR', '')}"
 
     def post(self, request, *args, **kwargs):
-        if cache.get(self._key(), 0) >= WEB_LOGIN_ATTEMPTS:
+        # The API throttles' cache: this process's memory while Redis is down.
+        if throttle_cache.get(self._key(), 0) >= WEB_LOGIN_ATTEMPTS:
             form = self.get_form_class()(request=request)
             return self.render_to_response(
                 self.get_context_data(form=form, throttled=True), status=429
@@ -220,6 +221,9 @@ class RepLoginView(LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        cache.add(self._key(), 0, timeout=60)
-        cache.incr(self._key())
+        throttle_cache.add(self._key(), 0, timeout=60)
+        try:
+            throttle_cache.incr(self._key())
+        except ValueError:  # the cache switched between add and incr
+            throttle_cache.set(self._key(), 1, timeout=60)
         return super().form_invalid(form)

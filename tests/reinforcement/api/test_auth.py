@@ -141,3 +141,108 @@ def test_revoking_someone_elses_token_is_refused(rep, other_rep):
 def test_revoke_with_garbage_is_400(api):
     response = api.post(reverse("api-token-revoke"), {"refresh": "x"}, format="json")
     assert response.status_code == 400
+
+
+@pytest.fixture
+def redis_down():
+    """The shared cache points at a port where no Redis listens."""
+    import socket
+
+    from django.test import override_settings
+
+    from reinforcement.api.throttles import throttle_cache
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{port}/1",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+    with override_settings(CACHES={"default": cache}):
+        yield
+    throttle_cache.clear()
+
+
+def refresh(client, token, **extra):
+    return client.post(
+        reverse("api-token-refresh"), {"refresh": token}, format="json", **extra
+    )
+
+
+def test_login_and_refresh_work_while_redis_is_down(rep, redis_down, caplog):
+    """No 500: the throttle counts in this process's memory, and says so once."""
+    client = APIClient()
+    response = obtain(client, rep.username)
+    assert response.status_code == 200
+    assert refresh(client, response.json()["refresh"]).status_code == 200
+    assert obtain(client, rep.username).status_code == 200
+    outage = [r for r in caplog.records if "unreachable" in r.getMessage()]
+    assert len(outage) == 1 and outage[0].levelname == "ERROR"
+
+
+def test_login_is_still_throttled_while_redis_is_down(rep, redis_down):
+    """Not fail-open: a guesser gets the same ten attempts from this process."""
+    client = APIClient()
+    for _ in range(10):
+        assert obtain(client, rep.username, "nope").status_code == 401
+    assert obtain(client, rep.username).status_code == 429
+
+
+def test_web_login_works_while_redis_is_down(client, rep, redis_down):
+    for _ in range(10):
+        failed = client.post(
+            reverse("rep:login"), {"username": rep.username, "password": "x"}
+        )
+        assert failed.status_code == 200
+    assert (
+        client.post(
+            reverse("rep:login"), {"username": rep.username, "password": "pw"}
+        ).status_code
+        == 429
+    )
+
+
+def test_web_login_logs_in_while_redis_is_down(client, rep, redis_down):
+    response = client.post(
+        reverse("rep:login"), {"username": rep.username, "password": "pw"}
+    )
+    assert response.status_code == 302 and response.url == reverse("rep:today")
+
+
+def test_refresh_is_not_throttled_per_address(team):
+    """Twenty reps behind one NAT address each refresh: none is refused."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.factories.enablement import RepProfileFactory
+
+    client = APIClient()
+    reps = [RepProfileFactory(team=team).user for _ in range(20)]
+    statuses = [
+        refresh(client, str(RefreshToken.for_user(user))).status_code for user in reps
+    ]
+    assert statuses == [200] * 20
+
+
+def test_refresh_is_throttled_per_account(rep, other_rep):
+    """The 31st refresh of one account in a minute is refused; another's is not."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    token = str(RefreshToken.for_user(rep))
+    for _ in range(30):
+        response = refresh(client, token)
+        assert response.status_code == 200
+        token = response.json()["refresh"]
+    throttled = refresh(client, token)
+    assert throttled.status_code == 429
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert refresh(client, str(RefreshToken.for_user(other_rep))).status_code == 200
+
+
+def test_refresh_with_garbage_is_counted_per_address():
+    client = APIClient()
+    statuses = {refresh(client, f"garbage-{i}").status_code for i in range(30)}
+    assert statuses == {401}
+    assert refresh(client, "garbage").status_code == 429
