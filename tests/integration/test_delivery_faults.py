@@ -122,9 +122,8 @@ def sweep_until_all_sent(send_sweep, timeout=90) -> int:
         if not Delivery.objects.exclude(status="sent").exists():
             return sweeps
         time.sleep(1)
-    raise AssertionError(
-        list(Delivery.objects.exclude(status="sent").values("channel", "status"))
-    )
+    left = Delivery.objects.exclude(status="sent").values_list("channel", "status")
+    raise AssertionError(f"not sent after {timeout} s: {Counter(left)}")
 
 
 def figures(reps, mail_dir: Path, **extra) -> dict:
