@@ -80,6 +80,10 @@ def deliveries_sweep(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]
     the next sweep leaves it to the task enqueued now unless that task is lost
     too. `skip_locked` leaves rows being sent right now to their sender.
     """
+    if not deliveries_due(now=now).exists():
+        # The usual case, read without a transaction: on SQLite an IMMEDIATE
+        # one would take the database's write lock every minute.
+        return []
     lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
         due = list(

@@ -295,3 +295,15 @@ def test_expired_prompts_stop_counting_as_open(plan_id):
     assert prompts_expire(now=NOW) == 0
     expired = prompts_expire(now=timezone.now() + dt.timedelta(days=30))
     assert expired == Prompt.objects.count() == 2
+
+
+def test_demo_history_leaves_nothing_for_the_sweeper():
+    """Simulated past days count as delivered: seeding sends no stale emails."""
+    from enablement.services.demo import demo_seed
+    from reinforcement.services.demo_history import demo_history_seed
+
+    today = timezone.localdate()
+    demo_seed(today=today)
+    assert demo_history_seed(today=today, days=3).answers > 0
+    assert Delivery.objects.exists()
+    assert deliveries_sweep(now=timezone.now() + dt.timedelta(days=1)) == []
