@@ -307,3 +307,40 @@ def test_demo_history_leaves_nothing_for_the_sweeper():
     assert demo_history_seed(today=today, days=3).answers > 0
     assert Delivery.objects.exists()
     assert deliveries_sweep(now=timezone.now() + dt.timedelta(days=1)) == []
+
+
+def test_migration_hands_open_plans_without_deliveries_to_the_sweeper():
+    """Plans from before the outbox get their rows; closed days get none."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("reinforcement.migrations.0010_delivery_outbox")
+    now = timezone.now()
+    open_rep, closed_rep, stuck_rep = enrolled_rep(), enrolled_rep(), enrolled_rep()
+    outcomes = plans_create(
+        rep_ids=[open_rep.id, closed_rep.id, stuck_rep.id],
+        now=now,
+        ignore_delivery_hour=True,
+    )
+    plan_of = {o.rep_id: o.plan_id for o in outcomes}
+    # given: as the old code left them
+    Delivery.objects.filter(
+        plan_id__in=[plan_of[open_rep.id], plan_of[closed_rep.id]]
+    ).delete()
+    Prompt.objects.filter(rep=closed_rep).update(status=Prompt.Status.EXPIRED)
+    Delivery.objects.filter(plan_id=plan_of[stuck_rep.id]).update(
+        status="failed", next_attempt_at=None
+    )
+    # when
+    migration.outbox_backfill(apps, None)
+    # then
+    rows = Delivery.objects.values_list("plan__rep_id", "channel", "status")
+    assert sorted(rows) == sorted(
+        (rep.id, channel, "pending")
+        for rep in (open_rep, stuck_rep)
+        for channel in ("inbox", "email")
+    )
+    assert sorted(deliveries_sweep(now=now + dt.timedelta(seconds=1))) == sorted(
+        [plan_of[open_rep.id], plan_of[stuck_rep.id]]
+    )
