@@ -92,7 +92,16 @@ class AnswerAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("plan", "channel", "status", "attempts", "sent_at")
+    # A failed row (given up after the attempt cap) shows its last error here.
+    list_display = (
+        "plan",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
     list_filter = ("channel", "status")
     list_select_related = ("plan__rep",)
     ordering = ("-created_at",)

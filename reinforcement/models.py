@@ -198,7 +198,13 @@ class Answer(models.Model):
 
 
 class Delivery(TimestampedModel):
-    """One channel's send of one day's plan; the unique key makes sending once."""
+    """One channel's send of one day's plan: the outbox row (docs/reliability.md).
+
+    Written with the plan in one transaction; a task sends it under its row
+    lock and marks it sent in that same transaction, and the sweeper re-drives
+    pending rows whose next attempt is due. The unique key makes one row per
+    plan and channel.
+    """
 
     class Channel(models.TextChoices):
         INBOX = "inbox", _("In-app inbox")
@@ -217,7 +223,18 @@ class Delivery(TimestampedModel):
     status = models.CharField(
         max_length=8, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Sends started, including those whose task died.")
+    )
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the sweeper may enqueue this delivery again if still pending: "
+            "the grace period after planning, a running task's lease, or the "
+            "backoff after a failure."
+        ),
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -226,6 +243,15 @@ class Delivery(TimestampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "channel"], name="delivery_unique_plan_channel"
+            )
+        ]
+        # The sweeper's query: pending rows whose next attempt is due. Sent
+        # rows, nearly all of them, stay out of the index.
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_pending_due",
+                condition=Q(status="pending"),
             )
         ]
 

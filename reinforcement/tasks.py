@@ -10,8 +10,7 @@ from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.db import transaction
 from django.utils import timezone
-
-from reinforcement.services.delivery import DeliveryTransientError
+from kombu.exceptions import OperationalError
 
 logger = get_task_logger(__name__)
 
@@ -39,31 +38,61 @@ def plans_dispatch_task() -> int:
 def plans_create_task(*, rep_ids: list[int]) -> int:
     """Plan today's dose for a chunk of reps, then enqueue each plan's delivery.
 
-    Cost: one batched read per chunk plus one short transaction per rep.
+    Cost: one batched read per chunk plus one transaction for the chunk. The
+    plans' Delivery rows commit with them, so an enqueue lost here (a killed
+    worker, Redis down) is re-driven by deliveries_sweep_task.
     """
     from reinforcement.services.planning import plans_create
 
     outcomes = plans_create(rep_ids=rep_ids, now=timezone.now())
     planned = [o.plan_id for o in outcomes if o.status == "planned" and o.question_keys]
-    for plan_id in planned:
-        transaction.on_commit(
-            lambda plan_id=plan_id: plan_deliver_task.delay(plan_id=plan_id)
-        )
+    transaction.on_commit(lambda: _deliveries_enqueue(planned))
     return len(planned)
 
 
-@shared_task(
-    autoretry_for=(DeliveryTransientError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=False,
-    max_retries=5,
-)
+def _deliveries_enqueue(plan_ids: list[int]) -> int:
+    """Enqueue one delivery task per plan; stop at the first broker failure.
+
+    Each failed publish waits for the broker's retries (about half a second),
+    so with Redis down the rest is left to the sweeper instead.
+    """
+    for done, plan_id in enumerate(plan_ids):
+        try:
+            plan_deliver_task.delay(plan_id=plan_id)
+        except OperationalError as exc:
+            logger.warning(
+                "broker unavailable, %s plan deliveries left to the sweeper: %s",
+                len(plan_ids) - done,
+                exc,
+            )
+            return done
+    return len(plan_ids)
+
+
+@shared_task
 def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
-    """Send one plan's prompts on every channel not yet sent."""
+    """Send one plan's pending deliveries, each channel at most once.
+
+    A failed send is recorded on its Delivery row with its next attempt; the
+    sweeper retries it then (the database is the schedule, not the broker).
+    """
     from reinforcement.services.delivery import plan_deliver
 
     return plan_deliver(plan_id=plan_id, now=timezone.now())
+
+
+@shared_task
+def deliveries_sweep_task() -> int:
+    """Re-enqueue deliveries left pending past their next attempt; returns plans.
+
+    Catches what a lost enqueue, a killed task or a failed send left behind.
+    Cost: one indexed read of at most SWEEP_BATCH due rows.
+    """
+    from reinforcement.services.delivery import deliveries_sweep
+
+    plan_ids = deliveries_sweep(now=timezone.now())
+    _deliveries_enqueue(plan_ids)
+    return len(plan_ids)
 
 
 @shared_task

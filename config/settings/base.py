@@ -122,6 +122,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # EMAIL
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+# A send holds its Delivery row's lock; an SMTP server that never answers
+# must not hold it past the delivery lease (Django's default is no timeout).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Reinforcement <noreply@localhost>"
@@ -175,6 +178,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
+DELIVERY_SWEEP_SECONDS = env.float("REINFORCEMENT_DELIVERY_SWEEP_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     # Every five minutes: wake the dispatcher that plans reps whose local
     # delivery hour has come (the database says who; beat only wakes it).
@@ -217,6 +221,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reinforcement.tasks.heartbeat_record_task",
         "schedule": crontab(minute="*"),
     },
+    # Every minute (REINFORCEMENT_DELIVERY_SWEEP_SECONDS): re-enqueue the
+    # deliveries a lost enqueue, a dead task or a failed send left pending
+    # (docs/reliability.md). A copy that waited past the next run is dropped.
+    "sweep-deliveries": {
+        "task": "reinforcement.tasks.deliveries_sweep_task",
+        "schedule": DELIVERY_SWEEP_SECONDS,
+        "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
+    },
 }
 
 # REINFORCEMENT
@@ -225,6 +237,26 @@ CELERY_BEAT_SCHEDULE = {
 # Unset: the simulator-tuned default in reinforcement/memory/scheduling.py
 # (docs/memory.md).
 REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
+
+# Delivery outbox (docs/reliability.md). A plan's Delivery rows wait GRACE
+# seconds for the task enqueued at commit before the sweeper re-drives them
+# (more than a normal queue wait, so a busy queue is not doubled); a task that
+# starts a send holds it for LEASE seconds (well above a send: Slack times out
+# at 5 s, SMTP at EMAIL_TIMEOUT, 30 s); a failed send waits BACKOFF * 2**(n-1)
+# seconds (at most an hour) and, after MAX_ATTEMPTS sends, stays failed.
+# 60 s doubling over 8 attempts rides out about two hours of channel outage.
+REINFORCEMENT_DELIVERY_GRACE_SECONDS = env.float(
+    "REINFORCEMENT_DELIVERY_GRACE_SECONDS", default=180.0
+)
+REINFORCEMENT_DELIVERY_LEASE_SECONDS = env.float(
+    "REINFORCEMENT_DELIVERY_LEASE_SECONDS", default=300.0
+)
+REINFORCEMENT_DELIVERY_BACKOFF_SECONDS = env.float(
+    "REINFORCEMENT_DELIVERY_BACKOFF_SECONDS", default=60.0
+)
+REINFORCEMENT_DELIVERY_MAX_ATTEMPTS = env.int(
+    "REINFORCEMENT_DELIVERY_MAX_ATTEMPTS", default=8
+)
 
 # After an answer, the participation, snapshot and ramp rows are recomputed by
 # the minutely recent_answers_refresh task, so the request neither waits nor

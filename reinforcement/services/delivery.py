@@ -1,9 +1,17 @@
-"""Send a day's plan through the in-app inbox, email and Slack, each at most once."""
+"""Send a day's plan through the in-app inbox, email and Slack, each at most once.
+
+Delivery is a transactional outbox (docs/reliability.md): planning writes each
+plan's Delivery rows in the plan's own transaction, tasks send only rows the
+database says are pending, and `deliveries_sweep` re-drives the rows a lost
+enqueue, a dead task or a failed send left behind.
+"""
 
 import datetime as dt
 import json
+import logging
 import urllib.error
 import urllib.request
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -14,80 +22,182 @@ from django.utils.translation import ngettext
 
 from enablement.models import RepProfile
 from reinforcement.models import DailyPlan, Delivery, Prompt
+from reinforcement.selectors.deliveries import deliveries_due
+
+logger = logging.getLogger(__name__)
 
 SLACK_TIMEOUT_SECONDS = 5
+# Deliveries one sweep claims: about 2,500 plans, a few seconds of enqueueing;
+# a larger backlog drains over the next runs.
+SWEEP_BATCH = 5000
+# The longest wait between two attempts of a failing channel.
+BACKOFF_MAX_SECONDS = 3600
 
 
 class DeliveryTransientError(Exception):
     """A channel failed in a way worth retrying (network, SMTP, 5xx)."""
 
 
-def plan_channels(*, plan: DailyPlan) -> list[str]:
-    profile = RepProfile.objects.select_related("team__organization").get(
-        user_id=plan.rep_id
-    )
-    organization = profile.team.organization
+def delivery_channels(
+    *,
+    email_delivery: bool,
+    rep_email: str,
+    slack_delivery: bool,
+    slack_webhook_url: str,
+) -> list[str]:
+    """The channels a rep's plan goes out on: the inbox, and email and Slack if set up."""
     channels = [Delivery.Channel.INBOX]
-    if organization.email_delivery and plan.rep.email:
+    if email_delivery and rep_email:
         channels.append(Delivery.Channel.EMAIL)
-    if organization.slack_delivery and profile.team.slack_webhook_url:
+    if slack_delivery and slack_webhook_url:
         channels.append(Delivery.Channel.SLACK)
     return channels
 
 
-def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
-    """Deliver a plan on every channel not yet sent; returns each channel's status.
+def deliveries_create(
+    *, plan_channels: Iterable[tuple[DailyPlan, list[str]]], now: dt.datetime
+) -> list[Delivery]:
+    """Write the pending Delivery rows of new plans; call inside the plans' transaction.
 
-    Each channel's Delivery row is unique per plan and locked while sending, so a
-    retried or duplicated task never sends a channel twice. A failing channel
-    raises DeliveryTransientError after the others were attempted.
+    The rows wait the grace period for the task enqueued after the commit;
+    if that enqueue is lost, the sweeper sends them once it has passed.
     """
-    plan = DailyPlan.objects.select_related("rep").get(pk=plan_id)
-    prompts = list(plan.prompts.select_related("question__topic").order_by("position"))
-    if not prompts:
-        return {}
-    for channel in plan_channels(plan=plan):
-        Delivery.objects.get_or_create(plan=plan, channel=channel)
-    statuses: dict[str, str] = {}
-    failures = []
-    for delivery_id, channel in plan.deliveries.values_list("id", "channel"):
-        try:
-            statuses[channel] = _deliver_channel(delivery_id, plan, prompts, now)
-        except DeliveryTransientError as exc:
-            statuses[channel] = Delivery.Status.FAILED
-            failures.append(f"{channel}: {exc}")
-    Prompt.objects.filter(plan=plan, status=Prompt.Status.PLANNED).update(
-        status=Prompt.Status.DELIVERED, delivered_at=now
+    due = now + dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_GRACE_SECONDS)
+    return Delivery.objects.bulk_create(
+        [
+            Delivery(plan=plan, channel=channel, next_attempt_at=due)
+            for plan, channels in plan_channels
+            for channel in channels
+        ],
+        batch_size=5000,
     )
-    if failures:
-        raise DeliveryTransientError("; ".join(failures))
-    return statuses
+
+
+def deliveries_sweep(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
+    """Claim the pending deliveries that are due; returns their plans to enqueue.
+
+    Each claimed row gets a lease (its next attempt moves to now + lease), so
+    the next sweep leaves it to the task enqueued now unless that task is lost
+    too. `skip_locked` leaves rows being sent right now to their sender.
+    """
+    if not deliveries_due(now=now).exists():
+        # The usual case, read without a transaction: on SQLite an IMMEDIATE
+        # one would take the database's write lock every minute.
+        return []
+    lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
+    with transaction.atomic():
+        due = list(
+            deliveries_due(now=now)
+            .select_for_update(skip_locked=True)
+            .values_list("id", "plan_id")[:limit]
+        )
+        Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(
+            next_attempt_at=now + lease, updated_at=now
+        )
+    return sorted({plan_id for _, plan_id in due})
+
+
+def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
+    """Send a plan's pending deliveries; returns every channel's status afterwards.
+
+    Only rows the database says are pending are sent, each at most once: its
+    row is locked while sending and marked sent in that same transaction. A
+    failed send is recorded on its row with the next attempt after a backoff
+    (the sweeper re-drives it), and after the attempt cap it stays `failed`.
+    """
+    plan = DailyPlan.objects.select_related("rep").filter(pk=plan_id).first()
+    if plan is None:  # deleted since it was enqueued
+        return {}
+    prompts = list(plan.prompts.select_related("question__topic").order_by("position"))
+    for delivery_id in _deliveries_claim(plan_id, now):
+        _deliver_channel(delivery_id, plan, prompts, now)
+    return dict(plan.deliveries.values_list("channel", "status"))
+
+
+def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
+    """Count an attempt on each pending row of the plan and give it a lease.
+
+    Committed before sending, so a task that dies mid-send still counts
+    towards the cap and its row waits only the lease. A row already at the
+    cap fails here instead of being sent again.
+    """
+    lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
+    cap = settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS
+    with transaction.atomic():
+        rows = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(plan_id=plan_id, status=Delivery.Status.PENDING)
+            .order_by("pk")
+        )
+        for row in rows:
+            if row.attempts >= cap:
+                row.status = Delivery.Status.FAILED
+                row.last_error = row.last_error or (
+                    f"no send finished in {row.attempts} attempts"
+                )
+            else:
+                row.attempts += 1
+                row.next_attempt_at = now + lease
+            row.updated_at = now
+        Delivery.objects.bulk_update(
+            rows, ["status", "attempts", "next_attempt_at", "last_error", "updated_at"]
+        )
+    return [row.pk for row in rows if row.status == Delivery.Status.PENDING]
 
 
 def _deliver_channel(
-    delivery_id: int, plan: DailyPlan, prompts: list[Prompt], now
+    delivery_id: int, plan: DailyPlan, prompts: list[Prompt], now: dt.datetime
 ) -> str:
-    """Send one channel under its row lock; the failure is recorded, then re-raised."""
-    failure: DeliveryTransientError | None = None
+    """Send one channel under its row lock and record the outcome in that transaction.
+
+    The commit that marks the row sent is the point of no return. The one
+    window left: a crash after the external send returned and before that
+    commit rolls the row back to pending, so the sweeper sends that channel
+    a second time (docs/reliability.md). No exactly-once is possible against
+    an SMTP server or a webhook that takes no idempotency key.
+    """
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status == Delivery.Status.SENT:
-            return delivery.status
-        delivery.attempts += 1
+        if delivery.status != Delivery.Status.PENDING:
+            return delivery.status  # another task sent it, or it failed for good
         try:
             SENDERS[delivery.channel](plan, prompts)
         except DeliveryTransientError as exc:
-            failure = exc
-            delivery.status = Delivery.Status.FAILED
-            delivery.last_error = str(exc)[:2000]
+            _record_failure(delivery, str(exc), now)
         else:
             delivery.status = Delivery.Status.SENT
             delivery.sent_at = now
+            delivery.next_attempt_at = None
             delivery.last_error = ""
+            if delivery.channel == Delivery.Channel.INBOX:
+                # The inbox is the prompts themselves: they show as delivered.
+                Prompt.objects.filter(plan=plan, status=Prompt.Status.PLANNED).update(
+                    status=Prompt.Status.DELIVERED, delivered_at=now
+                )
         delivery.save()
-    if failure is not None:
-        raise failure
     return delivery.status
+
+
+def _record_failure(delivery: Delivery, error: str, now: dt.datetime) -> None:
+    delivery.last_error = error[:2000]
+    if delivery.attempts >= settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS:
+        delivery.status = Delivery.Status.FAILED
+        delivery.next_attempt_at = None
+        logger.error("delivery %s failed for good: %s", delivery.pk, error)
+        return
+    backoff = settings.REINFORCEMENT_DELIVERY_BACKOFF_SECONDS * 2 ** (
+        delivery.attempts - 1
+    )
+    delivery.next_attempt_at = now + dt.timedelta(
+        seconds=min(backoff, BACKOFF_MAX_SECONDS)
+    )
+    logger.warning(
+        "delivery %s attempt %s failed, next at %s: %s",
+        delivery.pk,
+        delivery.attempts,
+        delivery.next_attempt_at.isoformat(),
+        error,
+    )
 
 
 def _today_url() -> str:

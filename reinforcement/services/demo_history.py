@@ -14,7 +14,7 @@ from django.db import transaction
 
 from enablement.models import Organization, Question, RepProfile
 from enablement.services.demo import DEMO_ORGANIZATION
-from reinforcement.models import Answer, Prompt
+from reinforcement.models import Answer, Delivery, Prompt
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.planning import plans_create
 from reinforcement.services.prompts import prompts_expire
@@ -159,10 +159,14 @@ def _day_simulate(simulation: _Simulation, *, day: dt.date) -> int:
         ]  # fmt: skip
         outcomes = plans_create(rep_ids=active, now=noon, ignore_delivery_hour=True)
         plan_ids = [o.plan_id for o in outcomes if o.plan_id]
-        # The in-app inbox is the delivery here; email and Slack are not simulated.
+        # The in-app inbox is the delivery here; email and Slack are not simulated,
+        # and their outbox rows are closed so the sweeper sends no past day.
         Prompt.objects.filter(
             plan_id__in=plan_ids, status=Prompt.Status.PLANNED
         ).update(status=Prompt.Status.DELIVERED, delivered_at=noon)
+        Delivery.objects.filter(plan_id__in=plan_ids).update(
+            status=Delivery.Status.SENT, sent_at=noon, attempts=1, next_attempt_at=None
+        )
         prompts = Prompt.objects.filter(plan_id__in=plan_ids).values_list(
             "pk", "rep_id", "question_id", "predicted_recall"
         )

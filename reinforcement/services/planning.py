@@ -15,6 +15,7 @@ from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.services.delivery import deliveries_create, delivery_channels
 from reinforcement.services.memory_states import memory_state_initial
 
 
@@ -37,6 +38,7 @@ class _RepContext:
     new_limit: int
     target_retention: float
     window_days: int
+    channels: list[str]
 
 
 def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
@@ -45,6 +47,8 @@ def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
         "paused_until", "daily_dose", "team__organization_id",
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
         "team__organization__target_retention", "team__organization__prompt_window_days",
+        "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
+        "team__organization__slack_delivery",
     )  # fmt: skip
     return {
         row[0]: _RepContext(
@@ -55,6 +59,12 @@ def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
             new_limit=row[9],
             target_retention=row[10],
             window_days=row[11],
+            channels=delivery_channels(
+                email_delivery=row[14],
+                rep_email=row[12],
+                slack_delivery=row[15],
+                slack_webhook_url=row[13],
+            ),  # fmt: skip
         )
         for row in rows
     }
@@ -65,9 +75,10 @@ def plans_create(
 ) -> list[PlanOutcome]:
     """Plan today's dose for each rep whose day it is; safe to run again or in parallel.
 
-    Reads are batched for the whole chunk; each rep's plan and prompts are
-    written in one transaction, and the (rep, local day) unique constraint
-    makes a second planner for the same rep a no-op.
+    Reads are batched for the whole chunk; the chunk's plans, prompts and
+    Delivery rows are written in one transaction, so no plan exists without
+    its deliveries, and the (rep, local day) unique constraint makes a second
+    planner for the same rep a no-op.
     """
     contexts = _rep_contexts(rep_ids)
     outcomes, local_dates = _plannable_split(
@@ -346,50 +357,38 @@ def _outcome(draft: _Draft, status: str, plan_id: int | None = None) -> PlanOutc
 
 
 def _write_plans(drafts: list[_Draft], now: dt.datetime) -> list[PlanOutcome]:
-    """Write the chunk's plans and prompts in one transaction.
+    """Write the chunk's plans, prompts and deliveries in one transaction.
 
-    If another planner raced for some of these reps, the unique constraint
-    fails the batch and each rep is written on its own, so the winner keeps
-    its plan and this planner reports "exists".
+    On a race with another planner (the unique constraint), write rep by rep:
+    the winner keeps its plan and this planner reports "exists".
     """
     try:
         with transaction.atomic():
-            plans = DailyPlan.objects.bulk_create(
-                DailyPlan(
-                    rep_id=d.ctx.schedule.rep_id,
-                    local_date=d.local_date,
-                    planned_at=now,
-                    prompt_count=len(d.question_ids),
-                )
-                for d in drafts
-            )
-            Prompt.objects.bulk_create(
-                [
-                    p
-                    for d, plan in zip(drafts, plans, strict=True)
-                    for p in _prompts_for(d, plan)
-                ],
-                batch_size=5000,
-            )
-        return [
-            _outcome(d, "planned", plan.pk)
-            for d, plan in zip(drafts, plans, strict=True)
-        ]
+            plans = _write(drafts, now)
     except IntegrityError:
-        return [_write_one(d, now) for d in drafts]
+        if len(drafts) == 1:  # another planner won the race for this rep and day
+            return [_outcome(drafts[0], "exists")]
+        return [outcome for d in drafts for outcome in _write_plans([d], now)]
+    return [_outcome(d, "planned", p.pk) for d, p in zip(drafts, plans, strict=True)]
 
 
-def _write_one(draft: _Draft, now: dt.datetime) -> PlanOutcome:
-    try:
-        with transaction.atomic():
-            plan = DailyPlan.objects.create(
-                rep_id=draft.ctx.schedule.rep_id,
-                local_date=draft.local_date,
-                planned_at=now,
-                prompt_count=len(draft.question_ids),
-            )
-            Prompt.objects.bulk_create(_prompts_for(draft, plan))
-    except IntegrityError:
-        # Another planner won the race for this rep and day.
-        return _outcome(draft, "exists")
-    return _outcome(draft, "planned", plan.pk)
+def _write(drafts: list[_Draft], now: dt.datetime) -> list[DailyPlan]:
+    """The plans, their prompts and, for a plan with prompts, its outbox rows."""
+    plans = DailyPlan.objects.bulk_create(
+        DailyPlan(
+            rep_id=d.ctx.schedule.rep_id,
+            local_date=d.local_date,
+            planned_at=now,
+            prompt_count=len(d.question_ids),
+        )
+        for d in drafts
+    )
+    pairs = list(zip(drafts, plans, strict=True))
+    Prompt.objects.bulk_create(
+        [p for d, plan in pairs for p in _prompts_for(d, plan)], batch_size=5000
+    )
+    deliveries_create(
+        plan_channels=[(plan, d.ctx.channels) for d, plan in pairs if d.question_ids],
+        now=now,
+    )
+    return plans

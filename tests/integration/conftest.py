@@ -12,11 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
-def start_worker():
-    """Start real `celery worker` processes on the test database and the test Redis."""
-    processes = []
+def start_worker(tmp_path_factory):
+    """Start real `celery worker` processes on the test database and the test Redis.
 
-    def start(**extra_env):
+    `app` names the Celery app module (the fault tests' adds fault points);
+    each worker's output goes to a log file, `proc.log_path`.
+    """
+    processes = []
+    logs = tmp_path_factory.mktemp("worker-logs")
+
+    def start(app_module: str = "config", **extra_env):
         env = dict(os.environ)
         db = connection.settings_dict
         env["DATABASE_URL"] = (
@@ -28,12 +33,16 @@ def start_worker():
         if not processes:
             app.connection_for_write().ensure_connection(max_retries=3)
             app.control.purge()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo",
-             "--loglevel=WARNING", "--without-mingle", "--without-gossip",
-             "-n", f"test{len(processes)}@%h"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        log_path = logs / f"test{len(processes)}.log"
+        # A file, not a pipe nobody reads: a full pipe would block the worker.
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", app_module, "worker",
+                 "--pool=solo", "--loglevel=WARNING", "--without-mingle",
+                 "--without-gossip", "-n", f"test{len(processes)}@%h"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        proc.log_path = log_path
         processes.append(proc)
         return proc
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from reinforcement.models import DailyPlan, Delivery, Prompt
-from reinforcement.tasks import plans_dispatch_task
+from reinforcement.tasks import deliveries_sweep_task, plans_dispatch_task
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
@@ -65,6 +65,8 @@ def test_worker_plans_and_delivers_each_rep_once_despite_a_failure(
         "DJANGO_EMAIL_BACKEND": "tests.support.flaky_email.FailOnceFileBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_FAIL_ONCE_MARKER": str(marker),
+        # The failed email is due again after 1 s; the sweeper re-drives it.
+        "REINFORCEMENT_DELIVERY_BACKOFF_SECONDS": "1",
     }
     start_worker(**env)
     start_worker(**env)
@@ -73,8 +75,10 @@ def test_worker_plans_and_delivers_each_rep_once_despite_a_failure(
     assert plans_dispatch_task.delay().get(timeout=60) == len(reps)
     plans_dispatch_task.delay().get(timeout=60)
 
-    # then: one plan per rep, every email eventually sent once
+    # then: one plan per rep, every email eventually sent once (beat would
+    # run the sweeper every minute; here every 0.3 s)
     def all_sent():
+        deliveries_sweep_task.apply_async(expires=5)
         return Delivery.objects.filter(channel="email", status="sent").count() == len(
             reps
         )
