@@ -8,10 +8,11 @@ import datetime as dt
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from reinforcement.services.delivery import DeliveryTransientError
+from reinforcement.services.periodic_lock import periodic_once
 
 logger = get_task_logger(__name__)
 
@@ -24,7 +25,8 @@ PLAN_CHUNK_SIZE = 200
 KPI_REFRESH_DAYS = 8
 
 
-@shared_task
+@shared_task(soft_time_limit=120, time_limit=150)
+@periodic_once
 def plans_dispatch_task() -> int:
     """Enqueue planning for reps whose local delivery time has come; returns reps found."""
     from reinforcement.selectors.planning import reps_due_for_planning
@@ -35,7 +37,7 @@ def plans_dispatch_task() -> int:
     return len(rep_ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=120, time_limit=150)
 def plans_create_task(*, rep_ids: list[int]) -> int:
     """Plan today's dose for a chunk of reps, then enqueue each plan's delivery.
 
@@ -52,8 +54,12 @@ def plans_create_task(*, rep_ids: list[int]) -> int:
     return len(planned)
 
 
+# OperationalError: "database is locked" on SQLite, a dropped connection on
+# PostgreSQL; the delivery's send record makes a retry safe.
 @shared_task(
-    autoretry_for=(DeliveryTransientError,),
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(DeliveryTransientError, OperationalError),
     retry_backoff=True,
     retry_backoff_max=600,
     retry_jitter=False,
@@ -66,14 +72,16 @@ def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
     return plan_deliver(plan_id=plan_id, now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=240, time_limit=300)
+@periodic_once
 def prompts_expire_task() -> int:
     from reinforcement.services.prompts import prompts_expire
 
     return prompts_expire(now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=60, time_limit=90)
+@periodic_once
 def memory_models_refit_task() -> int:
     """Enqueue one refit per organization."""
     from enablement.models import Organization
@@ -84,7 +92,7 @@ def memory_models_refit_task() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=540, time_limit=600)
 def organization_refit_task(*, organization_id: int) -> bool:
     """Refit one organization's FSRS parameters; returns whether they were adopted.
 
@@ -101,7 +109,8 @@ def organization_refit_task(*, organization_id: int) -> bool:
     return fit.adopted
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, soft_time_limit=20, time_limit=30)
+@periodic_once
 def heartbeat_record_task(self) -> int:
     """Record that a worker is alive; returns the worker's beat count."""
     from reinforcement.services.heartbeat import heartbeat_record
@@ -110,7 +119,8 @@ def heartbeat_record_task(self) -> int:
     return heartbeat.beats
 
 
-@shared_task
+@shared_task(soft_time_limit=240, time_limit=300)
+@periodic_once
 def kpi_participation_refresh_task() -> int:
     """Recompute participation rollups of the last few days; returns rows written.
 
@@ -125,7 +135,8 @@ def kpi_participation_refresh_task() -> int:
     )
 
 
-@shared_task
+@shared_task(soft_time_limit=540, time_limit=600)
+@periodic_once
 def kpi_snapshots_refresh_task() -> int:
     """Rewrite this week's retention and mastery snapshot of every rep.
 
@@ -137,7 +148,8 @@ def kpi_snapshots_refresh_task() -> int:
     return snapshots_refresh_all(now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=45, time_limit=55)
+@periodic_once
 def recent_answers_refresh_task() -> int:
     """Refresh the participation, snapshot and ramp rows of the last minute's answers.
 
