@@ -8,9 +8,11 @@ import datetime as dt
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+
+from reinforcement.services.periodic_lock import periodic_once
 
 logger = get_task_logger(__name__)
 
@@ -23,7 +25,8 @@ PLAN_CHUNK_SIZE = 200
 KPI_REFRESH_DAYS = 8
 
 
-@shared_task
+@shared_task(soft_time_limit=120, time_limit=150)
+@periodic_once
 def plans_dispatch_task() -> int:
     """Enqueue planning for reps whose local delivery time has come; returns reps found."""
     from reinforcement.selectors.planning import reps_due_for_planning
@@ -34,7 +37,7 @@ def plans_dispatch_task() -> int:
     return len(rep_ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=120, time_limit=150)
 def plans_create_task(*, rep_ids: list[int]) -> int:
     """Plan today's dose for a chunk of reps, then enqueue each plan's delivery.
 
@@ -59,7 +62,7 @@ def _deliveries_enqueue(plan_ids: list[int]) -> int:
     for done, plan_id in enumerate(plan_ids):
         try:
             plan_deliver_task.delay(plan_id=plan_id)
-        except OperationalError as exc:
+        except BrokerError as exc:
             logger.warning(
                 "broker unavailable, %s plan deliveries left to the sweeper: %s",
                 len(plan_ids) - done,
@@ -69,7 +72,18 @@ def _deliveries_enqueue(plan_ids: list[int]) -> int:
     return len(plan_ids)
 
 
-@shared_task
+# OperationalError: "database is locked" on SQLite, a dropped connection on
+# PostgreSQL. The send record makes a retry safe; failed sends themselves are
+# retried by the sweeper, not by broker countdowns.
+@shared_task(
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=5,
+)
 def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
     """Send one plan's pending deliveries, each channel at most once.
 
@@ -81,7 +95,8 @@ def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
     return plan_deliver(plan_id=plan_id, now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=45, time_limit=55)
+@periodic_once
 def deliveries_sweep_task() -> int:
     """Re-enqueue deliveries left pending past their next attempt; returns plans.
 
@@ -95,14 +110,16 @@ def deliveries_sweep_task() -> int:
     return len(plan_ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=240, time_limit=300)
+@periodic_once
 def prompts_expire_task() -> int:
     from reinforcement.services.prompts import prompts_expire
 
     return prompts_expire(now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=60, time_limit=90)
+@periodic_once
 def memory_models_refit_task() -> int:
     """Enqueue one refit per organization."""
     from enablement.models import Organization
@@ -113,7 +130,7 @@ def memory_models_refit_task() -> int:
     return len(ids)
 
 
-@shared_task
+@shared_task(soft_time_limit=540, time_limit=600)
 def organization_refit_task(*, organization_id: int) -> bool:
     """Refit one organization's FSRS parameters; returns whether they were adopted.
 
@@ -130,7 +147,8 @@ def organization_refit_task(*, organization_id: int) -> bool:
     return fit.adopted
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, soft_time_limit=20, time_limit=30)
+@periodic_once
 def heartbeat_record_task(self) -> int:
     """Record that a worker is alive; returns the worker's beat count."""
     from reinforcement.services.heartbeat import heartbeat_record
@@ -139,7 +157,8 @@ def heartbeat_record_task(self) -> int:
     return heartbeat.beats
 
 
-@shared_task
+@shared_task(soft_time_limit=240, time_limit=300)
+@periodic_once
 def kpi_participation_refresh_task() -> int:
     """Recompute participation rollups of the last few days; returns rows written.
 
@@ -154,7 +173,8 @@ def kpi_participation_refresh_task() -> int:
     )
 
 
-@shared_task
+@shared_task(soft_time_limit=540, time_limit=600)
+@periodic_once
 def kpi_snapshots_refresh_task() -> int:
     """Rewrite this week's retention and mastery snapshot of every rep.
 
@@ -166,7 +186,8 @@ def kpi_snapshots_refresh_task() -> int:
     return snapshots_refresh_all(now=timezone.now())
 
 
-@shared_task
+@shared_task(soft_time_limit=45, time_limit=55)
+@periodic_once
 def recent_answers_refresh_task() -> int:
     """Refresh the participation, snapshot and ramp rows of the last minute's answers.
 

@@ -1,5 +1,6 @@
 """The production profile passes Django's deployment checklist given real values."""
 
+import datetime as dt
 import os
 import secrets
 import subprocess
@@ -55,5 +56,65 @@ def test_postgresql_prepares_hot_statements_unless_told_not_to(monkeypatch):
     assert options == {"server_side_binding": True, "prepare_threshold": 5}
     monkeypatch.setenv("DATABASE_PREPARE_THRESHOLD", "-1")
     assert database_settings(dict(postgres))["OPTIONS"]["prepare_threshold"] is None
+
+
+def test_sqlite_waits_for_the_write_lock_in_wal_mode():
+    """SQLite, the embedded default, runs in WAL mode, waits 20 s for a writer and
+    takes the write lock when a transaction begins (no "database is locked")."""
+    from config.settings.base import database_settings
+
     sqlite = database_settings({"ENGINE": "django.db.backends.sqlite3", "NAME": "x"})
-    assert "OPTIONS" not in sqlite
+    assert sqlite["OPTIONS"] == {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+    }
+    assert "OPTIONS" not in database_settings({"ENGINE": "x.mysql", "NAME": "x"})
+
+
+def _period(schedule) -> dt.timedelta:
+    """The shortest gap between two firings of a crontab over a week of firings."""
+    t = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    gaps = []
+    for _ in range(8):
+        last, delta, _now = schedule.remaining_delta(t)
+        gaps.append(last + delta - t)
+        t = last + delta
+    return min(gaps[1:])
+
+
+def test_every_beat_entry_expires_before_its_next_firing():
+    """A worker outage leaves at most one copy of each periodic run in the queue."""
+    from django.conf import settings
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        expires = entry.get("options", {}).get("expires")
+        assert expires, f"{name} has no expires"
+        assert 0 < expires < _period(entry["schedule"]).total_seconds(), name
+
+
+def test_visibility_timeout_exceeds_every_task_time_limit_and_retry_wait():
+    """A task whose worker host died is redelivered after the visibility timeout
+    (not kombu's hour), and no running or waiting task is redelivered early."""
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert timeout <= 900
+    tasks = {n: t for n, t in app.tasks.items() if n.startswith("reinforcement.")}
+    assert len(tasks) >= 10
+    for name, task in tasks.items():
+        assert task.soft_time_limit and task.time_limit, f"{name} has no time limits"
+        assert task.soft_time_limit < task.time_limit < timeout, name
+        if getattr(task, "autoretry_for", None):
+            assert task.retry_backoff_max < timeout, name
+    assert app.conf.worker_prefetch_multiplier == 1 and app.conf.task_acks_late
+
+
+def test_delivery_retries_a_locked_database():
+    from django.db import OperationalError
+
+    from reinforcement.tasks import plan_deliver_task
+
+    assert OperationalError in plan_deliver_task.autoretry_for

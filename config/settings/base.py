@@ -22,8 +22,23 @@ USE_I18N = True
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 
+# SQLite, the embedded default, has web, worker and beat writing one file at
+# once (docs/reliability.md, "SQLite"). WAL lets readers run beside the one
+# writer; a writer waits up to 20 s for the lock instead of failing at once;
+# IMMEDIATE takes the write lock when a transaction begins, because a
+# deferred transaction that reads and then writes fails with "database is
+# locked" without waiting when another writer got in between (Django 5.1+).
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL;",
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+}
+
+
 def database_settings(config: dict) -> dict:
     """Settings shared by every profile's database.
+
+    On SQLite, SQLITE_OPTIONS.
 
     On PostgreSQL, parameters are bound on the server and psycopg prepares a
     statement once a connection has run it DATABASE_PREPARE_THRESHOLD times,
@@ -34,6 +49,8 @@ def database_settings(config: dict) -> dict:
     (never prepare).
     """
     config["ATOMIC_REQUESTS"] = False
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config.setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     if config["ENGINE"] == "django.db.backends.postgresql":
         threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
         config.setdefault("OPTIONS", {}).update(
@@ -163,51 +180,76 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
-# Acknowledge after the task body ran, so a worker crash re-delivers the task;
-# every task is idempotent by database constraints, so a re-run is harmless.
+# Acknowledge after the task body ran, so a task whose worker died is
+# delivered again: at once when the worker process is killed under a live
+# worker (REJECT_ON_WORKER_LOST), and after the broker's visibility timeout
+# when the whole worker host is gone. Every task is idempotent by database
+# constraints, so a re-run is harmless. One message reserved per process:
+# a long task does not hold others unacknowledged behind it.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Time limits of a task without its own (reinforcement/tasks.py sets them
+# per task): the soft limit raises in the task, the hard one kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# The longest a task may run or wait: the refit and snapshot tasks' hard
+# limit (600 s) and the delivery task's longest retry countdown (600 s). A
+# message unacknowledged longer than the visibility timeout goes back to the
+# queue, so it must exceed both, or a running or waiting task would be run a
+# second time; tests/test_production_settings.py checks it.
+LONGEST_TASK_SECONDS = 600
 # Publishing gives up after about half a second when Redis is down, instead of
 # kombu's default of several seconds, so a web request that enqueues work is
-# not held; the periodic tasks catch up.
+# not held; the periodic tasks catch up. A task whose worker host died goes
+# back to the queue after visibility_timeout: 15 minutes, not kombu's hour.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
+    "visibility_timeout": LONGEST_TASK_SECONDS + 300,
 }
 DELIVERY_SWEEP_SECONDS = env.float("REINFORCEMENT_DELIVERY_SWEEP_SECONDS", default=60.0)
+# Every beat entry expires before its next run, so a worker outage does not
+# pile up copies of the same run; a periodic task takes a Redis lease until
+# its message expires, so a second beat's copy does nothing
+# (reinforcement/services/periodic_lock.py, docs/reliability.md "Two beats").
 CELERY_BEAT_SCHEDULE = {
     # Every five minutes: wake the dispatcher that plans reps whose local
     # delivery hour has come (the database says who; beat only wakes it).
     "dispatch-daily-plans": {
         "task": "reinforcement.tasks.plans_dispatch_task",
         "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
     },
     # Every hour at :10: expire prompts left unanswered past their window
     # (hourly, because each rep's window ends at their own local hour).
     "expire-stale-prompts": {
         "task": "reinforcement.tasks.prompts_expire_task",
         "schedule": crontab(minute=10),
+        "options": {"expires": 3000},
     },
     # Every night at 03:20 UTC: refit memory-model parameters per organization.
     "refit-memory-models": {
         "task": "reinforcement.tasks.memory_models_refit_task",
         "schedule": crontab(hour=3, minute=20),
+        "options": {"expires": 21600},
     },
     # Every hour at :25: recompute participation rollups of the last 8 days
     # (prompts expire hourly, after the answer path last saw them).
     "refresh-kpi-participation": {
         "task": "reinforcement.tasks.kpi_participation_refresh_task",
         "schedule": crontab(minute=25),
+        "options": {"expires": 3000},
     },
     # Every night at 02:40 UTC: rewrite this week's retention and mastery
     # snapshot of every rep (predicted recall decays without answers).
     "refresh-kpi-snapshots": {
         "task": "reinforcement.tasks.kpi_snapshots_refresh_task",
         "schedule": crontab(hour=2, minute=40),
+        "options": {"expires": 21600},
     },
     # Every minute: recompute participation, retention snapshots and ramp of
     # the reps who answered since the last run (the answer request only bumps
@@ -215,11 +257,13 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-recent-answers": {
         "task": "reinforcement.tasks.recent_answers_refresh_task",
         "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
     },
     # Every minute: record that the worker is alive (a cheap liveness signal).
     "worker-heartbeat": {
         "task": "reinforcement.tasks.heartbeat_record_task",
         "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
     },
     # Every minute (REINFORCEMENT_DELIVERY_SWEEP_SECONDS): re-enqueue the
     # deliveries a lost enqueue, a dead task or a failed send left pending
