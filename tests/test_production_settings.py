@@ -73,7 +73,10 @@ def test_sqlite_waits_for_the_write_lock_in_wal_mode():
 
 
 def _period(schedule) -> dt.timedelta:
-    """The shortest gap between two firings of a crontab over a week of firings."""
+    """The shortest gap between two firings: a plain interval (seconds), or a
+    crontab's over a week of firings."""
+    if isinstance(schedule, int | float):
+        return dt.timedelta(seconds=schedule)
     t = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
     gaps = []
     for _ in range(8):
@@ -100,6 +103,7 @@ def test_visibility_timeout_exceeds_every_task_time_limit_and_retry_wait():
 
     from config.celery_app import app
 
+    app.loader.import_default_modules()  # registers the tasks, run alone too
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     assert timeout <= 900
     tasks = {n: t for n, t in app.tasks.items() if n.startswith("reinforcement.")}
