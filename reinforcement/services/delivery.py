@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from enablement.models import RepProfile
+from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt
 
 SLACK_TIMEOUT_SECONDS = 5
@@ -85,6 +86,7 @@ def _deliver_channel(
             delivery.sent_at = now
             delivery.last_error = ""
         delivery.save()
+    metrics.delivery_counted(channel=delivery.channel, outcome=delivery.status)
     if failure is not None:
         raise failure
     return delivery.status
