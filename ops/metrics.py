@@ -11,6 +11,11 @@ import functools
 import os
 
 from prometheus_client import REGISTRY as PROCESS_REGISTRY
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Any process of the image may count (a management command answering,
+    # say), and prometheus_client needs the directory to exist.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 from prometheus_client import (
     CollectorRegistry,
     Counter,

@@ -1,0 +1,30 @@
+"""gunicorn settings of the web service (compose.yaml, scripts/topology.py).
+
+Usage: gunicorn -c python:config.gunicorn ops.wsgi:application
+"""
+
+import os
+
+from ops import metrics
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# Two cores per web host: two sync workers plus a spare (gunicorn's 2n+1 is
+# for I/O-bound apps; an answer is mostly database time on the same host).
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+# Recycle workers now and then, jittered so they do not restart together.
+max_requests = 20000
+max_requests_jitter = 2000
+accesslog = None
+errorlog = "-"
+
+
+def on_starting(server):
+    # Each gunicorn worker writes its metrics to files here; a fresh start
+    # drops the previous run's (their pids are gone).
+    metrics.multiprocess_dir_reset()
+
+
+def child_exit(server, worker):
+    metrics.process_dead(worker.pid)
