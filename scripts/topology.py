@@ -253,6 +253,11 @@ class Topology:
             "redis_url": web["REDIS_URL"],
             "app_env": web,
             "hosts": self.hosts,
+            "servers": {
+                name: proc.pid
+                for name, proc in self.processes
+                if name in ("postgres", "redis")
+            },
         }
 
     def stop(self):

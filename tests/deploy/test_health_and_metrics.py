@@ -1,6 +1,9 @@
 """Probes and the Prometheus exposition of the web process."""
 
+import ast
 import re
+import sys
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -84,3 +87,16 @@ def test_metrics_ask_for_the_token_when_one_is_set(client):
         right = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer s3cret")
     assert right.status_code == 200
     assert b"reinforcement_answers" in right.content
+
+
+def test_the_metrics_module_services_import_needs_no_django():
+    """Services count through ops.metrics; it must stay as light as kpi_rules."""
+    source = Path(__file__).resolve().parents[2] / "ops" / "metrics.py"
+    tree = ast.parse(source.read_text())
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported - set(sys.stdlib_module_names) == {"prometheus_client"}
