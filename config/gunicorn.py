@@ -8,8 +8,8 @@ import os
 from ops import metrics
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Two cores per web host: two sync workers plus a spare (gunicorn's 2n+1 is
-# for I/O-bound apps; an answer is mostly database time on the same host).
+# Sync workers per web host; 3 suits the 2-core hosts measured in
+# docs/benchmarks.md (an answer waits on the database part of its time).
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

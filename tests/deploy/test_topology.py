@@ -148,6 +148,12 @@ def test_a_day_is_planned_delivered_and_answered_through_the_topology(topology):
     assert len(reps) >= ANSWERING_REPS
     status, body = http(topology, "GET", "/health/ready")
     assert status == 200, body
+    port = topology["redis_url"].rsplit(":", 1)[1].split("/")[0]
+    aof = subprocess.run(
+        ["redis-cli", "-p", port, "config", "get", "appendonly"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert aof.stdout.split() == ["appendonly", "yes"]
 
     # when: the dispatcher runs, as beat's entry would run it
     manage(
