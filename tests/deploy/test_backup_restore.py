@@ -87,6 +87,8 @@ def use_database(name: str) -> None:
 
 
 def test_a_restored_dump_gives_the_same_kpis_and_answer_counts(tmp_path):
+    """A pg_dump restored into a fresh database has every row and gives every
+    manager the same KPI answers as the original."""
     # given: a small history: people, plans, answers, memory states, rollups
     today = timezone.localdate()
     summary = demo_seed(today=today)

@@ -28,12 +28,14 @@ def sample(text: str, name: str, **labels) -> float:
 
 
 def test_liveness_answers_without_authentication(client):
+    """Liveness is 200 for anyone and touches no dependency."""
     response = client.get(reverse("health-live"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
 def test_readiness_checks_the_database_and_the_broker(client):
+    """Readiness is 200 when the database and the broker both answer."""
     response = client.get(reverse("health-ready"), HTTP_ACCEPT="application/json")
     assert response.status_code == 200
     body = response.json()
@@ -43,6 +45,7 @@ def test_readiness_checks_the_database_and_the_broker(client):
 
 
 def test_readiness_is_503_when_the_broker_is_unreachable(client):
+    """An unreachable broker makes readiness 503 (not 500), naming the check."""
     with override_settings(CELERY_BROKER_URL="redis://127.0.0.1:1/0"):
         response = client.get(reverse("health-ready"), HTTP_ACCEPT="application/json")
     assert response.status_code == 503
@@ -51,6 +54,7 @@ def test_readiness_is_503_when_the_broker_is_unreachable(client):
 
 
 def test_metrics_count_answers_by_outcome(client, rep, team, organization):
+    """Each answer call counts once, under recorded, replayed or its refusal code."""
     # given: one open prompt
     module = ModuleFactory(methodology__organization=organization)
     EnrollmentFactory(module=module, team=team)
@@ -80,6 +84,7 @@ def test_metrics_count_answers_by_outcome(client, rep, team, organization):
 
 
 def test_metrics_ask_for_the_token_when_one_is_set(client):
+    """With METRICS_TOKEN set, /metrics is 401 without the right bearer token."""
     with override_settings(METRICS_TOKEN="s3cret"):
         assert client.get(reverse("metrics")).status_code == 401
         wrong = client.get(reverse("metrics"), HTTP_AUTHORIZATION="Bearer nope")

@@ -17,6 +17,7 @@ logging.getLogger("celery.worker").error("task failed")
 
 
 def test_production_log_lines_are_json_objects():
+    """Each line is a JSON object with time, level, name, process, message and extras."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",

@@ -133,6 +133,8 @@ def worker_metrics(topology) -> dict[str, str]:
 
 
 def test_a_day_is_planned_delivered_and_answered_through_the_topology(topology):
+    """Every rep is planned once and every delivery sent by the two worker hosts;
+    every answer over HTTP is recorded once, and the metrics count the same."""
     # given: the demo organization, every rep due now (UTC, every day, hour 0)
     manage(topology, "python", "manage.py", "seed_demo")
     sql(
