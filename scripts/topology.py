@@ -34,9 +34,13 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# Debian's newest PostgreSQL, else whichever initdb is on PATH (as test_services.sh).
+_DEBIAN_PG = sorted(
+    Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name)
+)
 PG_BIN = Path(
     os.environ.get("PG_BIN")
-    or sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parts)[-1]
+    or (_DEBIAN_PG[-1] if _DEBIAN_PG else Path(shutil.which("initdb") or "/").parent)
 )
 
 
