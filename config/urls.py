@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ops import views as ops_views
+
 admin.site.site_header = "Sales reinforcement"
 admin.site.site_title = "Sales reinforcement admin"
 admin.site.index_title = "Authoring and settings"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Probes and the scrape target of a deployment (docs/deploy.md).
+    path("health/live", ops_views.liveness, name="health-live"),
+    path("health/ready", ops_views.ReadinessView.as_view(), name="health-ready"),
+    path("metrics", ops_views.metrics_exposition, name="metrics"),
     path("api/v1/", include("config.api_router")),
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),

@@ -85,10 +85,13 @@ THIRD_PARTY_APPS = [
     "drf_spectacular",
     # Swagger UI and Redoc assets served from our static files, not a CDN.
     "drf_spectacular_sidecar",
+    # Readiness checks of the database and the broker (ops/views.py).
+    "health_check",
 ]
 LOCAL_APPS = [
     "enablement",
     "reinforcement",
+    "ops",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -363,6 +366,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# OPS
+# /metrics (Prometheus text format) asks for `Authorization: Bearer <token>`
+# when this is set; unset, it is open, for a scraper on a private network
+# (docs/deploy.md). Worker hosts serve theirs on WORKER_METRICS_PORT.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # LOGGING
 LOGGING = {

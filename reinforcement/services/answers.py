@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from ops import metrics
 from reinforcement.db.write_batch import (
     Statement,
     insert_statement,
@@ -86,6 +87,7 @@ class AnswerOutcome:
         return self.feedback.next_due
 
 
+@metrics.answers_counted
 def answer_submit(
     *,
     rep_id: int,

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from enablement.models import RepProfile
+from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt
 from reinforcement.selectors.deliveries import deliveries_due
 
@@ -175,6 +176,8 @@ def _deliver_channel(
                     status=Prompt.Status.DELIVERED, delivered_at=now
                 )
         delivery.save()
+    # Counted once committed: "pending" is a failed send the sweeper retries.
+    metrics.delivery_counted(channel=delivery.channel, outcome=delivery.status)
     return delivery.status
 
 

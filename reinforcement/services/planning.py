@@ -8,6 +8,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 
 from enablement.models import Question, RepProfile
+from ops import metrics
 from reinforcement.db.functions import Epoch
 from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choose
 from reinforcement.memory.rep_calendar import RepSchedule
@@ -70,6 +71,7 @@ def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
     }
 
 
+@metrics.plans_counted
 def plans_create(
     *, rep_ids: list[int], now: dt.datetime, ignore_delivery_hour: bool = False
 ) -> list[PlanOutcome]:
