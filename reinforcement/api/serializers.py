@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from reinforcement.models import Answer, Prompt
+from reinforcement.selectors.scoping import MAX_ID
 from reinforcement.services.refresher import DEFAULT_REFRESHER_SIZE, MAX_REFRESHER_SIZE
 
 # Errors ---------------------------------------------------------------------
@@ -14,8 +15,57 @@ class ErrorBodySerializer(serializers.Serializer):
     message = serializers.CharField(help_text=_("For people; translated."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Per-field messages when the input was invalid; else empty."),
+        help_text=_(
+            "Per-field messages when the input was invalid, else empty: each "
+            "field's path (nested ones dotted, e.g. choice_ids.0; the body as a "
+            "whole is non_field_errors) maps to a list of messages."
+        ),
     )
+
+
+# Strict JSON types -----------------------------------------------------------
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField would take 5 for "5"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number only: DRF's IntegerField would take "5" for 5."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# Query parameters ------------------------------------------------------------
+
+
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters: a parameter sent empty (``?team=``) is refused.
+
+    DRF reads an empty query value of an optional field as absent; the
+    schema says an integer or a choice, so the API refuses it as invalid.
+    """
+
+    def to_internal_value(self, data):
+        blank = [
+            name for name in self.fields if name in data and not str(data[name]).strip()
+        ]
+        if blank:
+            raise serializers.ValidationError(
+                {
+                    name: [_("Send a value or leave the parameter out.")]
+                    for name in blank
+                }
+            )
+        return super().to_internal_value(data)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -58,7 +108,7 @@ class PromptOutputSerializer(serializers.Serializer):
     question = OpenQuestionSerializer()
 
 
-class PromptListFilterSerializer(serializers.Serializer):
+class PromptListFilterSerializer(QueryParamsSerializer):
     source = serializers.ChoiceField(
         choices=Prompt.Source.choices, required=False, help_text=_("Only this source.")
     )
@@ -69,7 +119,7 @@ class PromptListFilterSerializer(serializers.Serializer):
 
 class AnswerInputSerializer(serializers.Serializer):
     choice_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         min_length=1,
         max_length=10,
         help_text=_(
@@ -77,16 +127,15 @@ class AnswerInputSerializer(serializers.Serializer):
         ),
     )
     confidence = serializers.ChoiceField(choices=Answer.Confidence.choices)
-    idempotency_key = serializers.CharField(
+    idempotency_key = StrictCharField(
         max_length=64,
-        required=False,
         help_text=_(
             "Unique per answer attempt (a UUID is fine); a retry with the same key "
-            "returns the first result. May instead be sent as the Idempotency-Key "
-            "header."
+            "and the same body returns the first result, the same key with other "
+            "choices or confidence is refused (422 idempotency_key_mismatch)."
         ),
     )
-    response_ms = serializers.IntegerField(
+    response_ms = StrictIntegerField(
         min_value=0,
         max_value=86_400_000,
         required=False,
@@ -228,9 +277,9 @@ class ProgressOutputSerializer(serializers.Serializer):
 
 
 class RefresherInputSerializer(serializers.Serializer):
-    topic_id = serializers.IntegerField(min_value=1, required=False)
-    module_id = serializers.IntegerField(min_value=1, required=False)
-    size = serializers.IntegerField(
+    topic_id = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+    module_id = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+    size = StrictIntegerField(
         min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
     )
 
@@ -238,6 +287,23 @@ class RefresherInputSerializer(serializers.Serializer):
         if ("topic_id" in attrs) == ("module_id" in attrs):
             raise serializers.ValidationError(_("Send either topic_id or module_id."))
         return attrs
+
+
+# The two shapes RefresherInputSerializer accepts, for the schema's oneOf.
+
+
+class RefresherTopicInputSerializer(serializers.Serializer):
+    topic_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    size = StrictIntegerField(
+        min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
+    )
+
+
+class RefresherModuleInputSerializer(serializers.Serializer):
+    module_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    size = StrictIntegerField(
+        min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
+    )
 
 
 class RefresherOutputSerializer(serializers.Serializer):
@@ -261,7 +327,7 @@ class MeOutputSerializer(serializers.Serializer):
 
 
 class TokenRevokeInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
 
 
 class TokenPairOutputSerializer(serializers.Serializer):

@@ -19,10 +19,10 @@ def test_an_application_error_becomes_the_error_shape_with_its_codes_status():
 
 
 def test_an_application_error_without_a_listed_code_is_400():
-    response = api_exception_handler(ApplicationError("not_enrolled", "No."), {})
+    response = api_exception_handler(ApplicationError("not_listed", "No."), {})
     assert response.status_code == 400
     assert response.data["error"] == {
-        "code": "not_enrolled",
+        "code": "not_listed",
         "message": "No.",
         "fields": {},
     }
