@@ -23,6 +23,7 @@ ERROR_STATUS: dict[str, int] = {
     # a request the schema already refuses).
     "invalid_choice": 422,  # not choices of this prompt's question
     "future_timestamp": 422,
+    "timestamp_out_of_range": 422,
     "question_retired": 422,
     "not_enrolled": 422,
     "nothing_left": 422,

@@ -246,7 +246,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ("reinforcement.api.parsers.JsonParser",),
     "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?page= as the schema states it: an integer from 1 (400 otherwise).
+    "DEFAULT_PAGINATION_CLASS": "reinforcement.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "reinforcement.api.errors.api_exception_handler",
     # Proxies in front whose X-Forwarded-For the throttles trust: 0 takes the

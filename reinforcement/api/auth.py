@@ -14,7 +14,9 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 from reinforcement.api.errors import ApiError
 from reinforcement.api.schema import WITH_BODY, error_responses
 from reinforcement.api.serializers import (
+    TokenObtainInputSerializer,
     TokenPairOutputSerializer,
+    TokenRefreshInputSerializer,
     TokenRevokeInputSerializer,
 )
 
@@ -22,7 +24,10 @@ ERRORS = error_responses(*WITH_BODY, 401, 429)
 
 
 @extend_schema(
-    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+    tags=["auth"],
+    auth=[],
+    request=TokenObtainInputSerializer,
+    responses={200: TokenPairOutputSerializer, **ERRORS},
 )
 class AuthTokenObtainApi(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token.
@@ -37,7 +42,10 @@ class AuthTokenObtainApi(TokenObtainPairView):
 
 
 @extend_schema(
-    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+    tags=["auth"],
+    auth=[],
+    request=TokenRefreshInputSerializer,
+    responses={200: TokenPairOutputSerializer, **ERRORS},
 )
 class AuthTokenRefreshApi(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is revoked."""

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.errors import ApplicationError
 from reinforcement.models import Answer, Prompt
 from reinforcement.selectors.scoping import MAX_ID
 from reinforcement.services.refresher import DEFAULT_REFRESHER_SIZE, MAX_REFRESHER_SIZE
@@ -27,7 +28,16 @@ class ErrorBodySerializer(serializers.Serializer):
 
 
 class StrictCharField(serializers.CharField):
-    """A JSON string only: DRF's CharField would take 5 for "5"."""
+    """A JSON string only, taken as sent.
+
+    DRF's CharField would take 5 for "5" and strip "  " to a blank it then
+    refuses, neither of which the schema can say.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -42,6 +52,26 @@ class StrictIntegerField(serializers.IntegerField):
         if isinstance(data, str | bool):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class ClientDateTimeField(serializers.DateTimeField):
+    """A client's timestamp: one that no datetime can hold in UTC is a 422.
+
+    The schema's date-time takes 0001-01-01T00:00:00+14:00, which is before
+    year 1 in UTC; like a timestamp in the future, it is well formed but not
+    an instant the answer can have happened at.
+    """
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError as exc:
+            if exc.get_codes() == ["overflow"]:
+                raise ApplicationError(
+                    "timestamp_out_of_range",
+                    _("The answer's timestamp is out of range."),
+                ) from None
+            raise
 
 
 # Query parameters ------------------------------------------------------------
@@ -142,7 +172,7 @@ class AnswerInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Milliseconds from showing the question to answering."),
     )
-    client_answered_at = serializers.DateTimeField(
+    client_answered_at = ClientDateTimeField(
         required=False,
         allow_null=True,
         help_text=_("When the rep answered, by the client's clock (ISO 8601)."),
@@ -328,6 +358,24 @@ class MeOutputSerializer(serializers.Serializer):
 
 class TokenRevokeInputSerializer(serializers.Serializer):
     refresh = StrictCharField()
+
+
+# simplejwt's login and refresh serializers strip their strings and refuse a
+# blank; these document that (some character other than white space) for the
+# schema. The views still validate with simplejwt's own.
+
+
+def _not_blank(help_text: str) -> serializers.RegexField:
+    return serializers.RegexField(r"\S", help_text=help_text)
+
+
+class TokenObtainInputSerializer(serializers.Serializer):
+    username = _not_blank(_("The rep's or manager's username."))
+    password = _not_blank(_("Their password."))
+
+
+class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh = _not_blank(_("The refresh token of the current pair."))
 
 
 class TokenPairOutputSerializer(serializers.Serializer):

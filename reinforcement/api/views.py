@@ -176,7 +176,7 @@ class RefresherCreateApi(APIView):
             serializers=[RefresherTopicInputSerializer, RefresherModuleInputSerializer],
             resource_type_field_name=None,
         ),
-        responses={201: RefresherOutputSerializer, **_errors(*WITH_BODY, 404)},
+        responses={201: RefresherOutputSerializer, **_errors(*WITH_BODY, 404, 422)},
         summary="Just-in-time refresher on a topic or module",
     )
     def post(self, request: Request) -> Response:

@@ -143,3 +143,33 @@ def test_a_key_reused_with_another_body_is_a_422_mismatch(api, prompts):
     error = _error(api.post(path, unsure, format="json"), 422)
     assert error["code"] == "idempotency_key_mismatch"
     assert Answer.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "answered_at",
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"],
+)
+def test_an_answer_dated_at_the_ends_of_the_calendar_is_no_500(
+    api, prompts, answered_at
+):
+    """The client's clock is the client's: recorded if past, 422 if future."""
+    path = reverse("api-answer-submit", args=[prompts[0].id])
+    body = answer_body(prompts[0]) | {"client_answered_at": answered_at}
+    response = api.post(path, body, format="json")
+    assert response.status_code in (201, 422), response.content[:300]
+
+
+@pytest.mark.django_db
+def test_blank_credentials_and_keys_are_400_as_the_schema_says(api, prompts):
+    """Blank or white-space strings: what the schema refuses, the views refuse."""
+    path = reverse("api-answer-submit", args=[prompts[0].id])
+    blank = answer_body(prompts[0]) | {"idempotency_key": ""}
+    assert _error(api.post(path, blank, format="json"), 400)["fields"].keys() == {
+        "idempotency_key"
+    }
+    spaced = answer_body(prompts[0]) | {"idempotency_key": " "}
+    assert api.post(path, spaced, format="json").status_code == 201
+    login = {"username": " ", "password": "pw"}
+    response = api.post(reverse("api-token-obtain"), login, format="json")
+    assert _error(response, 400)["code"] == "invalid"

@@ -74,9 +74,10 @@ def _schemathesis_run(*, url: str, token: str, report: Path) -> tuple[int, str]:
         "--max-examples",
         str(MAX_EXAMPLES),
         "--seed",
-        "11",
+        # Fixed, so a run is repeatable; set another to explore.
+        os.environ.get("SCHEMATHESIS_SEED", "11"),
         "--workers",
-        "1",
+        "2",
         "--suppress-health-check",
         "all",
         "--report",
