@@ -89,7 +89,7 @@ def test_a_generated_client_logs_in_answers_and_reads_progress_and_kpis(
     anonymous = generated.Client(base_url=live_server.url)
     login = _api("auth.auth_token_create").sync(
         client=anonymous,
-        body=_model("TokenObtainPairRequest")(username=rep.username, password="pw"),
+        body=_model("TokenObtainInputRequest")(username=rep.username, password="pw"),
     )
     assert isinstance(login, _model("TokenPairOutput")), login
     client = generated.AuthenticatedClient(base_url=live_server.url, token=login.access)
