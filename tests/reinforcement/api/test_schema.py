@@ -61,6 +61,9 @@ def tokens(transactional_db) -> dict[str, str]:
 
 
 def _schemathesis_run(*, url: str, token: str, report: Path) -> tuple[int, str]:
+    # Run in the report's directory: schemathesis keeps a cache of earlier
+    # runs in .schemathesis/ under its working directory, and each run here
+    # starts from none.
     command = [
         str(SCHEMATHESIS),
         "--config-file",
@@ -87,7 +90,13 @@ def _schemathesis_run(*, url: str, token: str, report: Path) -> tuple[int, str]:
     ]
     env = {**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_HOOKS": ""}
     done = subprocess.run(
-        command, capture_output=True, text=True, timeout=600, env=env, check=False
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=report.parent,
+        check=False,
     )
     return done.returncode, done.stdout + done.stderr
 
