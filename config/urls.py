@@ -17,3 +17,8 @@ urlpatterns = [
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]
+
+# Under /api/ these answer in the API's JSON error shape; elsewhere Django's pages.
+handler400 = "reinforcement.api.errors.api_or_page_bad_request"
+handler404 = "reinforcement.api.errors.api_or_page_not_found"
+handler500 = "reinforcement.api.errors.api_or_page_server_error"

@@ -18,6 +18,16 @@ ERROR_STATUS: dict[str, int] = {
     "already_answered": 409,
     "idempotency_key_reused": 409,
     "conflict": 409,
+    "request_too_large": 413,
+    # 422: the request fits the schema but not what is recorded (400 is for
+    # a request the schema already refuses).
+    "invalid_choice": 422,  # not choices of this prompt's question
+    "future_timestamp": 422,
+    "timestamp_out_of_range": 422,
+    "question_retired": 422,
+    "not_enrolled": 422,
+    "nothing_left": 422,
+    "idempotency_key_mismatch": 422,  # the key was first used with another body
 }
 
 

@@ -323,8 +323,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ),
     "DEFAULT_PERMISSION_CLASSES": ("rest_framework.permissions.IsAuthenticated",),
+    # JSON in, JSON out, and the schema says so: with DRF's default form and
+    # multipart parsers documented too, generated clients send multipart.
+    "DEFAULT_PARSER_CLASSES": ("reinforcement.api.parsers.JsonParser",),
+    "DEFAULT_RENDERER_CLASSES": ("rest_framework.renderers.JSONRenderer",),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?page= as the schema states it: an integer from 1 (400 otherwise).
+    "DEFAULT_PAGINATION_CLASS": "reinforcement.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "reinforcement.api.errors.api_exception_handler",
     # Proxies in front whose X-Forwarded-For the throttles trust: 0 takes the
@@ -356,7 +361,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "The rep API for web and mobile clients: today's prompts, answering, "
         "progress and the just-in-time refresher. Every error has the shape "
-        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`.'
+        '`{"error": {"code": ..., "message": ..., "fields": {...}}}`, where '
+        "`fields` maps a field's path (`choice_ids.0`, `non_field_errors`) to a "
+        "list of messages."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -365,6 +372,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # A POST's JSON body is never optional (generated clients rely on it).
+        "reinforcement.api.schema.request_bodies_required",
+    ],
 }
 
 # OPS

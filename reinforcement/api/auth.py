@@ -3,7 +3,7 @@
 The throttles keep working while Redis is down (reinforcement/api/throttles.py).
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -14,22 +14,23 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from reinforcement.api.errors import ApiError
+from reinforcement.api.schema import WITH_BODY, error_responses
 from reinforcement.api.serializers import (
-    ErrorSerializer,
+    TokenObtainInputSerializer,
     TokenPairOutputSerializer,
+    TokenRefreshInputSerializer,
     TokenRevokeInputSerializer,
 )
 from reinforcement.api.throttles import LoginRateThrottle, RefreshRateThrottle
 
-ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input."),
-    401: OpenApiResponse(ErrorSerializer, description="Wrong credentials or token."),
-    429: OpenApiResponse(ErrorSerializer, description="Too many attempts."),
-}
+ERRORS = error_responses(*WITH_BODY, 401, 429)
 
 
 @extend_schema(
-    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+    tags=["auth"],
+    auth=[],
+    request=TokenObtainInputSerializer,
+    responses={200: TokenPairOutputSerializer, **ERRORS},
 )
 class AuthTokenObtainApi(TokenObtainPairView):
     """Exchange username and password for an access and a refresh token.
@@ -44,7 +45,10 @@ class AuthTokenObtainApi(TokenObtainPairView):
 
 
 @extend_schema(
-    tags=["auth"], auth=[], responses={200: TokenPairOutputSerializer, **ERRORS}
+    tags=["auth"],
+    auth=[],
+    request=TokenRefreshInputSerializer,
+    responses={200: TokenPairOutputSerializer, **ERRORS},
 )
 class AuthTokenRefreshApi(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token is revoked.
@@ -63,7 +67,7 @@ class AuthTokenRevokeApi(APIView):
     @extend_schema(
         tags=["auth"],
         request=TokenRevokeInputSerializer,
-        responses={204: None, **ERRORS},
+        responses={204: None, **ERRORS, **error_responses(403)},
         summary="Revoke a refresh token (log out a device).",
     )
     def post(self, request: Request) -> Response:
@@ -72,8 +76,9 @@ class AuthTokenRevokeApi(APIView):
         try:
             token = RefreshToken(serializer.validated_data["refresh"])
         except TokenError as exc:
-            raise ApiError("token_not_valid", str(exc), 400) from exc
+            # 401, as the refresh endpoint answers a bad refresh token.
+            raise ApiError("token_not_valid", str(exc), 401) from exc
         if str(token.get("user_id")) != str(request.user.pk):
-            raise ApiError("token_not_valid", "Token is invalid.", 400)
+            raise ApiError("token_not_valid", "Token is invalid.", 401)
         token.blacklist()
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,14 +2,24 @@
 
 from rest_framework import serializers
 
+from reinforcement.api.serializers import QueryParamsSerializer
+from reinforcement.selectors.scoping import MAX_ID
 
-class KpiScopeInputSerializer(serializers.Serializer):
-    organization = serializers.IntegerField(required=False, min_value=1)
-    team = serializers.IntegerField(required=False, min_value=1)
+
+def _id_param(help_text: str) -> serializers.IntegerField:
+    # Bounded above too: an id past 64 bits overflows SQLite's integers.
+    return serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text=help_text
+    )
+
+
+class KpiScopeInputSerializer(QueryParamsSerializer):
+    organization = _id_param("Organization id (default: the first visible).")
+    team = _id_param("Narrow to one visible team (default: all visible).")
 
 
 class KpiTopicInputSerializer(KpiScopeInputSerializer):
-    topic = serializers.IntegerField(required=False, min_value=1)
+    topic = _id_param("Topic id (default: the weakest topic).")
 
 
 class RetentionOutputSerializer(serializers.Serializer):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from enablement.models import Topic
 from reinforcement.api import kpi_serializers as s
+from reinforcement.api.schema import AUTHENTICATED, error_responses
 from reinforcement.selectors.kpi_common import Retention
 from reinforcement.selectors.kpi_content import (
     kpi_content_performance,
@@ -30,17 +31,6 @@ from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.scoping import KpiScope, ScopeDenied, kpi_scope_get
 
 TAG = "KPIs"
-SCOPE_PARAMETERS = [
-    OpenApiParameter(
-        "organization", int, description="Organization id (default: the first visible)."
-    ),
-    OpenApiParameter(
-        "team", int, description="Narrow to one visible team (default: all visible)."
-    ),
-]
-TOPIC_PARAMETER = OpenApiParameter(
-    "topic", int, description="Topic id (default: the weakest topic)."
-)
 
 
 def _scope(request: Request, serializer_class=s.KpiScopeInputSerializer):
@@ -57,12 +47,17 @@ def _scope(request: Request, serializer_class=s.KpiScopeInputSerializer):
     return scope, params.validated_data
 
 
-def _docs(summary: str, response, parameters=None):
+def _docs(summary: str, response, parameters=s.KpiScopeInputSerializer):
+    # 400 for a malformed parameter, 403 for a scope the caller may not see,
+    # 404 for a topic that is not there.
+    statuses = (*AUTHENTICATED, 400)
+    if parameters is s.KpiTopicInputSerializer:
+        statuses = (*statuses, 404)
     return extend_schema(
         tags=[TAG],
         summary=summary,
-        parameters=parameters or SCOPE_PARAMETERS,
-        responses=response,
+        parameters=[parameters],
+        responses={200: response, **error_responses(*statuses)},
     )
 
 
@@ -147,7 +142,7 @@ class ForgettingCurveGetApi(APIView):
     @_docs(
         "Observed recall of a topic by days since the last review, beside the model",
         s.ForgettingCurveOutputSerializer,
-        [*SCOPE_PARAMETERS, TOPIC_PARAMETER],
+        s.KpiTopicInputSerializer,
     )
     def get(self, request: Request) -> Response:
         scope, params = _scope(request, s.KpiTopicInputSerializer)

@@ -3,7 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.errors import ApplicationError
 from reinforcement.models import Answer, Prompt
+from reinforcement.selectors.scoping import MAX_ID
 from reinforcement.services.refresher import DEFAULT_REFRESHER_SIZE, MAX_REFRESHER_SIZE
 
 # Errors ---------------------------------------------------------------------
@@ -14,8 +16,86 @@ class ErrorBodySerializer(serializers.Serializer):
     message = serializers.CharField(help_text=_("For people; translated."))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=_("Per-field messages when the input was invalid; else empty."),
+        help_text=_(
+            "Per-field messages when the input was invalid, else empty: each "
+            "field's path (nested ones dotted, e.g. choice_ids.0; the body as a "
+            "whole is non_field_errors) maps to a list of messages."
+        ),
     )
+
+
+# Strict JSON types -----------------------------------------------------------
+
+
+class StrictCharField(serializers.CharField):
+    """A JSON string only, taken as sent.
+
+    DRF's CharField would take 5 for "5" and strip "  " to a blank it then
+    refuses, neither of which the schema can say.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number only: DRF's IntegerField would take "5" for 5."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str | bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class ClientDateTimeField(serializers.DateTimeField):
+    """A client's timestamp: one that no datetime can hold in UTC is a 422.
+
+    The schema's date-time takes 0001-01-01T00:00:00+14:00, which is before
+    year 1 in UTC; like a timestamp in the future, it is well formed but not
+    an instant the answer can have happened at.
+    """
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except serializers.ValidationError as exc:
+            if exc.get_codes() == ["overflow"]:
+                raise ApplicationError(
+                    "timestamp_out_of_range",
+                    _("The answer's timestamp is out of range."),
+                ) from None
+            raise
+
+
+# Query parameters ------------------------------------------------------------
+
+
+class QueryParamsSerializer(serializers.Serializer):
+    """Query parameters: a parameter sent empty (``?team=``) is refused.
+
+    DRF reads an empty query value of an optional field as absent; the
+    schema says an integer or a choice, so the API refuses it as invalid.
+    """
+
+    def to_internal_value(self, data):
+        blank = [
+            name for name in self.fields if name in data and not str(data[name]).strip()
+        ]
+        if blank:
+            raise serializers.ValidationError(
+                {
+                    name: [_("Send a value or leave the parameter out.")]
+                    for name in blank
+                }
+            )
+        return super().to_internal_value(data)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -58,7 +138,7 @@ class PromptOutputSerializer(serializers.Serializer):
     question = OpenQuestionSerializer()
 
 
-class PromptListFilterSerializer(serializers.Serializer):
+class PromptListFilterSerializer(QueryParamsSerializer):
     source = serializers.ChoiceField(
         choices=Prompt.Source.choices, required=False, help_text=_("Only this source.")
     )
@@ -69,7 +149,7 @@ class PromptListFilterSerializer(serializers.Serializer):
 
 class AnswerInputSerializer(serializers.Serializer):
     choice_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=StrictIntegerField(min_value=1, max_value=MAX_ID),
         min_length=1,
         max_length=10,
         help_text=_(
@@ -77,23 +157,22 @@ class AnswerInputSerializer(serializers.Serializer):
         ),
     )
     confidence = serializers.ChoiceField(choices=Answer.Confidence.choices)
-    idempotency_key = serializers.CharField(
+    idempotency_key = StrictCharField(
         max_length=64,
-        required=False,
         help_text=_(
             "Unique per answer attempt (a UUID is fine); a retry with the same key "
-            "returns the first result. May instead be sent as the Idempotency-Key "
-            "header."
+            "and the same body returns the first result, the same key with other "
+            "choices or confidence is refused (422 idempotency_key_mismatch)."
         ),
     )
-    response_ms = serializers.IntegerField(
+    response_ms = StrictIntegerField(
         min_value=0,
         max_value=86_400_000,
         required=False,
         allow_null=True,
         help_text=_("Milliseconds from showing the question to answering."),
     )
-    client_answered_at = serializers.DateTimeField(
+    client_answered_at = ClientDateTimeField(
         required=False,
         allow_null=True,
         help_text=_("When the rep answered, by the client's clock (ISO 8601)."),
@@ -228,9 +307,9 @@ class ProgressOutputSerializer(serializers.Serializer):
 
 
 class RefresherInputSerializer(serializers.Serializer):
-    topic_id = serializers.IntegerField(min_value=1, required=False)
-    module_id = serializers.IntegerField(min_value=1, required=False)
-    size = serializers.IntegerField(
+    topic_id = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+    module_id = StrictIntegerField(min_value=1, max_value=MAX_ID, required=False)
+    size = StrictIntegerField(
         min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
     )
 
@@ -238,6 +317,23 @@ class RefresherInputSerializer(serializers.Serializer):
         if ("topic_id" in attrs) == ("module_id" in attrs):
             raise serializers.ValidationError(_("Send either topic_id or module_id."))
         return attrs
+
+
+# The two shapes RefresherInputSerializer accepts, for the schema's oneOf.
+
+
+class RefresherTopicInputSerializer(serializers.Serializer):
+    topic_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    size = StrictIntegerField(
+        min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
+    )
+
+
+class RefresherModuleInputSerializer(serializers.Serializer):
+    module_id = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    size = StrictIntegerField(
+        min_value=1, max_value=MAX_REFRESHER_SIZE, default=DEFAULT_REFRESHER_SIZE
+    )
 
 
 class RefresherOutputSerializer(serializers.Serializer):
@@ -261,7 +357,25 @@ class MeOutputSerializer(serializers.Serializer):
 
 
 class TokenRevokeInputSerializer(serializers.Serializer):
-    refresh = serializers.CharField()
+    refresh = StrictCharField()
+
+
+# simplejwt's login and refresh serializers strip their strings and refuse a
+# blank; these document that (some character other than white space) for the
+# schema. The views still validate with simplejwt's own.
+
+
+def _not_blank(help_text: str) -> serializers.RegexField:
+    return serializers.RegexField(r"\S", help_text=help_text)
+
+
+class TokenObtainInputSerializer(serializers.Serializer):
+    username = _not_blank(_("The rep's or manager's username."))
+    password = _not_blank(_("Their password."))
+
+
+class TokenRefreshInputSerializer(serializers.Serializer):
+    refresh = _not_blank(_("The refresh token of the current pair."))
 
 
 class TokenPairOutputSerializer(serializers.Serializer):

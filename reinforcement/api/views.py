@@ -5,7 +5,12 @@ Services' refusals (``core.errors.ApplicationError``) propagate to
 """
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -14,17 +19,19 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError
 from reinforcement.api.permissions import rep_situation_or_error
+from reinforcement.api.schema import AUTHENTICATED, WITH_BODY, error_responses
 from reinforcement.api.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
     EnrolledTopicSerializer,
-    ErrorSerializer,
     MeOutputSerializer,
     ProgressOutputSerializer,
     PromptListFilterSerializer,
     PromptOutputSerializer,
     RefresherInputSerializer,
+    RefresherModuleInputSerializer,
     RefresherOutputSerializer,
+    RefresherTopicInputSerializer,
 )
 from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.prompts import (
@@ -36,11 +43,8 @@ from reinforcement.services.answers import answer_submit
 from reinforcement.services.refresher import refresher_create
 
 
-def _errors(*codes: int) -> dict:
-    return {
-        code: OpenApiResponse(ErrorSerializer, description="See error.code.")
-        for code in (401, 403, *codes)
-    }
+def _errors(*statuses: int) -> dict:
+    return error_responses(*AUTHENTICATED, *statuses)
 
 
 class MeApi(APIView):
@@ -63,7 +67,8 @@ class MeApi(APIView):
     get=extend_schema(
         tags=["rep"],
         parameters=[PromptListFilterSerializer],
-        responses={200: PromptOutputSerializer(many=True), **_errors(400)},
+        # 404: a page past the last.
+        responses={200: PromptOutputSerializer(many=True), **_errors(400, 404)},
         summary="Today's open prompts",
     )
 )
@@ -104,28 +109,35 @@ class AnswerSubmitApi(APIView):
                 AnswerOutputSerializer,
                 description="A replay: this idempotency key was seen before.",
             ),
-            **_errors(400, 404, 409),
+            **_errors(*WITH_BODY, 404, 409, 422),
         },
         summary="Answer a prompt",
     )
     def post(self, request: Request, prompt_id) -> Response:
-        serializer = AnswerInputSerializer(data=request.data)
+        serializer = AnswerInputSerializer(data=_with_header_key(request))
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        key = data.pop("idempotency_key", None) or request.headers.get(
-            "Idempotency-Key", ""
-        )
         outcome = answer_submit(
             rep_id=request.user.pk,
             prompt_id=prompt_id,
-            idempotency_key=key,
             now=timezone.now(),
-            **data,
+            **serializer.validated_data,
         )
         return Response(
             AnswerOutputSerializer(outcome.feedback).data,
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
+
+
+def _with_header_key(request: Request):
+    """The body, with the key of an ``Idempotency-Key`` header if it has none.
+
+    The schema documents the body field (required); the header is still read
+    for clients written before it was.
+    """
+    data, header = request.data, request.headers.get("Idempotency-Key")
+    if header and isinstance(data, dict) and "idempotency_key" not in data:
+        return {**data, "idempotency_key": header}
+    return data
 
 
 class ProgressDetailApi(APIView):
@@ -143,7 +155,7 @@ class ProgressDetailApi(APIView):
 @extend_schema_view(
     get=extend_schema(
         tags=["rep"],
-        responses={200: EnrolledTopicSerializer(many=True), **_errors()},
+        responses={200: EnrolledTopicSerializer(many=True), **_errors(400, 404)},
         summary="Topics I am enrolled in (refresher targets)",
     )
 )
@@ -158,8 +170,13 @@ class TopicListApi(ListAPIView):
 class RefresherCreateApi(APIView):
     @extend_schema(
         tags=["rep"],
-        request=RefresherInputSerializer,
-        responses={201: RefresherOutputSerializer, **_errors(400, 404)},
+        # Exactly one of topic_id and module_id, as the view checks.
+        request=PolymorphicProxySerializer(
+            component_name="RefresherInput",
+            serializers=[RefresherTopicInputSerializer, RefresherModuleInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={201: RefresherOutputSerializer, **_errors(*WITH_BODY, 404, 422)},
         summary="Just-in-time refresher on a topic or module",
     )
     def post(self, request: Request) -> Response:

@@ -10,9 +10,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Organization, RepProfile, Team
+
+# The largest id a primary key holds (a signed 64-bit integer). A larger one
+# in a query would make SQLite raise OverflowError instead of matching nothing.
+MAX_ID = 2**63 - 1
 
 
 class ScopeDenied(ApplicationError):
@@ -50,6 +55,32 @@ class KpiScope:
         return self.organization.name
 
 
+def scope_id_parse(*, value: str | None, name: str) -> int | None:
+    """An ``?organization=``, ``?team=`` or ``?topic=`` value as an id.
+
+    None when absent or blank (the page's "all" choice); an
+    ``ApplicationError("invalid")`` for anything but a whole number from 1
+    to MAX_ID.
+    """
+    if value is None or not value.strip():
+        return None
+    try:
+        parsed = int(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or not 1 <= parsed <= MAX_ID:
+        raise ApplicationError(
+            "invalid",
+            _("%(name)s is not a valid id.") % {"name": name},
+            {name: [_("Send a whole number from 1 to %(max)d.") % {"max": MAX_ID}]},
+        )
+    return parsed
+
+
+def _id_in_range(value: int | None) -> bool:
+    return value is None or 1 <= value <= MAX_ID
+
+
 def visible_teams(*, user: AbstractBaseUser) -> QuerySet:
     """Teams whose KPIs the user may read: managed teams and administered orgs'."""
     if not user.is_authenticated:
@@ -76,6 +107,8 @@ def kpi_scope_get(
     """
     if not user.is_authenticated:
         raise ScopeDenied("not signed in")
+    if not (_id_in_range(organization_id) and _id_in_range(team_id)):
+        raise ScopeDenied("nothing to see")
     teams = visible_teams(user=user)
     if organization_id is not None:
         teams = teams.filter(organization_id=organization_id)

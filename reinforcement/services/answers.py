@@ -168,6 +168,12 @@ def _replay(*, request: AnswerRequest) -> AnswerOutcome | None:
             "idempotency_key_reused",
             _("This idempotency key was used for another prompt."),
         )
+    if not _same_answer(answer=answer, request=request):
+        # A retry repeats its body; another body under the key is a client bug.
+        raise AnswerRejected(
+            "idempotency_key_mismatch",
+            _("This idempotency key was used with other choices or confidence."),
+        )
     state = MemoryState.objects.filter(
         rep_id=request.rep_id, question_id=answer.question_id
     ).first()
@@ -176,6 +182,18 @@ def _replay(*, request: AnswerRequest) -> AnswerOutcome | None:
         answer=answer,
         replayed=True,
         feedback=answer_feedback_get(answer=answer, next_due=next_due, replayed=True),
+    )
+
+
+def _same_answer(*, answer: Answer, request: AnswerRequest) -> bool:
+    """Whether the request repeats the recorded answer's choices and confidence.
+
+    Timing fields (response_ms, client_answered_at) are not compared: a
+    client may recompute them on a retry.
+    """
+    chosen = sorted(int(i) for i in answer.chosen_choice_ids)
+    return (
+        chosen == sorted(request.choice_ids) and answer.confidence == request.confidence
     )
 
 

@@ -4,11 +4,12 @@ import csv
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.errors import ApplicationError
 from enablement.models import Topic
 from reinforcement.selectors.kpi_content import (
     kpi_content_performance,
@@ -29,19 +30,17 @@ from reinforcement.selectors.scoping import (
     KpiScope,
     ScopeDenied,
     kpi_scope_get,
+    scope_id_parse,
     visible_teams,
 )
 from reinforcement.web import manager_charts as charts
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    if not value:
-        return None
     try:
-        return int(value)
-    except ValueError as exc:
-        raise Http404(f"bad {name}") from exc
+        return scope_id_parse(value=request.GET.get(name), name=name)
+    except ApplicationError as exc:
+        raise BadRequest(exc.message) from exc
 
 
 def _scope(request: HttpRequest) -> KpiScope:

@@ -18,7 +18,8 @@ from reinforcement.services.refresher import RefresherRejected
         ("already_answered", 409),
         ("idempotency_key_reused", 409),
         ("conflict", 409),
-        ("invalid_choice", 400),
+        ("invalid_choice", 422),
+        ("idempotency_key_mismatch", 422),
         ("anything_else", 400),
     ],
 )

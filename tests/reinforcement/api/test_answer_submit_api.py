@@ -97,11 +97,13 @@ def test_idempotency_key_may_come_as_a_header(api, prompts):
 
 
 def test_missing_idempotency_key_is_400(api, prompts):
+    """The key is a required field, as the schema says."""
     body = answer_body(prompts[0])
     del body["idempotency_key"]
     response = submit(api, prompts[0], body)
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_idempotency_key"
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and "idempotency_key" in error["fields"]
 
 
 def test_answering_another_reps_prompt_is_404_and_writes_nothing(
@@ -136,7 +138,7 @@ def test_key_reused_for_another_prompt_is_409(api, prompts):
     ("change", "code", "field"),
     [
         ({"choice_ids": []}, "invalid", "choice_ids"),
-        ({"choice_ids": ["x"]}, "invalid", "choice_ids"),
+        ({"choice_ids": ["x"]}, "invalid", "choice_ids.0"),
         ({"confidence": "maybe"}, "invalid", "confidence"),
         ({"response_ms": -1}, "invalid", "response_ms"),
         ({"idempotency_key": "x" * 65}, "invalid", "idempotency_key"),
@@ -151,11 +153,11 @@ def test_invalid_input_is_400_with_field_errors(api, prompts, change, code, fiel
     assert not Answer.objects.exists()
 
 
-def test_choice_of_another_question_is_400(api, prompts):
+def test_choice_of_another_question_is_422(api, prompts):
     other_choice = prompts[1].question.choices.first()
     body = answer_body(prompts[0]) | {"choice_ids": [other_choice.id]}
     response = submit(api, prompts[0], body)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_choice"
 
 
@@ -165,20 +167,20 @@ def test_two_choices_on_a_single_choice_question_is_400(api, prompts):
     assert response.json()["error"]["code"] == "invalid_choice"
 
 
-def test_future_client_timestamp_is_400(api, prompts):
+def test_future_client_timestamp_is_422(api, prompts):
     later = (timezone.now() + dt.timedelta(hours=1)).isoformat()
     body = answer_body(prompts[0]) | {"client_answered_at": later}
     response = submit(api, prompts[0], body)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "future_timestamp"
 
 
-def test_retired_question_is_400(api, prompts):
+def test_retired_question_is_422(api, prompts):
     Question.objects.filter(pk=prompts[0].question_id).update(
         status=Question.Status.RETIRED
     )
     response = submit(api, prompts[0], answer_body(prompts[0]))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "question_retired"
 
 

@@ -134,13 +134,14 @@ def test_revoking_someone_elses_token_is_refused(rep, other_rep):
     response = client.post(
         reverse("api-token-revoke"), {"refresh": theirs["refresh"]}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_not_valid"
 
 
-def test_revoke_with_garbage_is_400(api):
+def test_revoke_with_garbage_is_401_as_on_refresh(api):
+    """A refresh token that is not valid is a 401 token_not_valid, as on refresh."""
     response = api.post(reverse("api-token-revoke"), {"refresh": "x"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 401
 
 
 @pytest.fixture

@@ -75,10 +75,10 @@ def test_refresher_on_another_tenants_topic_is_404(api, questions):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_refresher_on_a_module_not_enrolled_is_400(api, questions, organization):
+def test_refresher_on_a_module_not_enrolled_is_422(api, questions, organization):
     module = ModuleFactory(methodology__organization=organization)
     response = api.post(
         reverse("api-refresher-create"), {"module_id": module.id}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["error"]["code"] == "not_enrolled"

@@ -34,7 +34,7 @@ def test_answer_to_a_retired_question_shows_the_refusal(client, rep, organizatio
             "idempotency_key": "x",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     html = response.content.decode()
     assert "This question has been retired." in html and "?source=daily" in html
     assert not Answer.objects.exists()
