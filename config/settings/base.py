@@ -376,6 +376,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # A POST's JSON body is never optional (generated clients rely on it).
         "reinforcement.api.schema.request_bodies_required",
+        # Any operation can meet a database restart: 503 with Retry-After.
+        "reinforcement.api.schema.service_unavailable_documented",
     ],
 }
 

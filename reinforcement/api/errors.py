@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -25,6 +26,9 @@ from rest_framework.views import exception_handler
 from core.errors import ApplicationError, error_status
 
 NON_FIELD = "non_field_errors"
+# A client told "unavailable" retries after this many seconds: a database
+# restart or failover is over in about a second.
+UNAVAILABLE_RETRY_AFTER = 1
 
 
 class ApiError(exceptions.APIException):
@@ -83,6 +87,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None:
         return None
     response.data = {"error": _error_body(exc)}
+    if response.status_code == 503:
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     return response
 
 
@@ -97,6 +103,11 @@ def _as_api_exception(exc: Exception) -> Exception:
         return exceptions.PermissionDenied()
     if isinstance(exc, RequestDataTooBig):
         return ApiError("request_too_large", _too_large_message())
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is restarting or unreachable: transient, and nothing
+        # was written (the request's transaction is rolled back), so the
+        # client may retry, with the same idempotency key for an answer.
+        return ApiError("unavailable", _("The service is briefly unavailable; retry."))
     return exc
 
 

@@ -18,8 +18,11 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with what is recorded (error.code says how).",
     413: "The request body is over the upload limit.",
     415: "The body is not JSON (application/json).",
-    422: "The idempotency key was first used with another body.",
+    422: "Well-formed but refused by what is recorded (error.code says why, "
+    "e.g. invalid_choice, idempotency_key_mismatch).",
     429: "Too many requests: wait for Retry-After seconds.",
+    503: "The database is briefly unavailable: retry after Retry-After seconds "
+    "(an answer with the same idempotency key).",
 }
 # Every authenticated operation can answer these.
 AUTHENTICATED = (401, 403)
@@ -33,6 +36,26 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status])
         for status in sorted(set(statuses))
     }
+
+
+def service_unavailable_documented(result: dict, generator, request, public) -> dict:
+    """drf-spectacular postprocessing hook: every operation may answer 503.
+
+    Any request can meet a database restart (api_exception_handler maps it to
+    503 ``unavailable`` with Retry-After); the body is the error shape of the
+    operation's other errors.
+    """
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            responses = (
+                operation.get("responses", {}) if isinstance(operation, dict) else {}
+            )
+            error = next(
+                (r for code, r in responses.items() if str(code).startswith("4")), None
+            )
+            if error is not None:
+                responses["503"] = {**error, "description": ERROR_DESCRIPTIONS[503]}
+    return result
 
 
 def request_bodies_required(result: dict, generator, request, public) -> dict:

@@ -71,7 +71,7 @@ def test_metrics_count_answers_by_outcome(client, rep, team, organization):
     refused = api.post(
         reverse("api-answer-submit", args=[other.id]), bad, format="json"
     )
-    assert refused.status_code == 400, refused.json()
+    assert refused.status_code == 422, refused.json()
     code = refused.json()["error"]["code"]
     # then
     after = client.get(reverse("metrics")).content.decode()

@@ -2,7 +2,9 @@
 
 import json
 
+import pytest
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError, connection
 from django.http import Http404
 from rest_framework.exceptions import ValidationError
 
@@ -76,3 +78,30 @@ def test_djangos_404_and_500_under_api_are_json(rf):
     failed = api_or_page_server_error(rf.get("/api/v1/me/"))
     assert failed.status_code == 500
     assert json.loads(failed.content)["error"]["code"] == "server_error"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql
+def test_a_database_error_is_a_503_with_retry_after():
+    """A restarting database is transient: 503 unavailable, never a 500."""
+    # given: a real OperationalError from the database (a cancelled statement)
+    with pytest.raises(OperationalError) as caught, connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 1")
+        cursor.execute("SELECT pg_sleep(1)")
+    connection.close()
+    # when
+    response = api_exception_handler(caught.value, {})
+    # then
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert response.data["error"]["code"] == "unavailable"
+
+
+def test_every_operation_documents_503(client):
+    """The schema says so, with the error shape of the operation's other errors."""
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            response = operation["responses"].get("503")
+            assert response, f"{method} {path}"
+            assert "application/json" in response["content"]
