@@ -90,7 +90,12 @@ def as_host(value, tmp: Path):
     """Move a container's /tmp paths into the host's own directory."""
     if isinstance(value, list):
         return [as_host(v, tmp) for v in value]
-    return str(value).replace("/tmp/", f"{tmp}/")
+    text = str(value)
+    # This checkout's own paths (PATH to its virtualenv) stay as they are, also
+    # when the checkout itself lives under /tmp (a CI clone).
+    if text.startswith(str(ROOT)) or ":" in text:
+        return text
+    return text.replace("/tmp/", f"{tmp}/")
 
 
 class Topology:
