@@ -11,8 +11,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from enablement import admin_auth  # noqa: F401  (registers the scoped User and Group admins)
+from enablement.admin_inlines import (
+    ChoiceInline,
+    ChoiceInlineFormSet,
+    QuestionInlineForModule,
+)
+from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
-    Choice,
     Enrollment,
     Methodology,
     Module,
@@ -26,8 +32,6 @@ from enablement.services.content_export import content_dump, content_export
 from enablement.services.content_format import ContentImportError
 from enablement.services.content_import import content_import
 from enablement.services.questions import (
-    ChoiceDraft,
-    question_choices_validate,
     question_retire,
     question_save,
     questions_publish,
@@ -38,7 +42,8 @@ URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TenantScopedAdmin):
+    organization_path = ""
     list_display = (
         "name",
         "target_retention",
@@ -64,9 +69,17 @@ class OrganizationAdmin(admin.ModelAdmin):
         (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
     )
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change and not request.user.is_superuser:
+            # Whoever creates an organization administers it, or it would
+            # vanish from their admin.
+            form.instance.admins.add(request.user)
+
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(TenantScopedAdmin):
+    organization_path = "organization"
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ("name", "organization")
     list_filter = ("organization",)
@@ -77,7 +90,8 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(RepProfile)
-class RepProfileAdmin(admin.ModelAdmin):
+class RepProfileAdmin(TenantScopedAdmin):
+    organization_path = "team__organization"
     list_display = (
         "user",
         "team",
@@ -99,7 +113,8 @@ class RepProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Methodology)
-class MethodologyAdmin(admin.ModelAdmin):
+class MethodologyAdmin(TenantScopedAdmin):
+    organization_path = "organization"
     list_display = ("name", "key", "organization")
     list_filter = ("organization",)
     list_select_related = ("organization",)
@@ -118,8 +133,13 @@ class MethodologyAdmin(admin.ModelAdmin):
         ]
         return custom + super().get_urls()
 
-    def _export(self, queryset, extension: str) -> HttpResponse:
-        organization = queryset.first().organization
+    def _export(self, request, queryset, extension: str) -> HttpResponse | None:
+        first = queryset.first()
+        if first is None:
+            # The selection held only rows outside the user's organizations.
+            self.message_user(request, _("No methodology selected."), messages.WARNING)
+            return None
+        organization = first.organization
         name = f"content-{organization.pk}.{extension}"
         data = content_export(
             organization=organization,
@@ -136,16 +156,20 @@ class MethodologyAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Export selected as YAML"))
     def export_yaml(self, request, queryset):
-        return self._export(queryset, "yaml")
+        return self._export(request, queryset, "yaml")
 
     @admin.action(description=_("Export selected as CSV"))
     def export_csv(self, request, queryset):
-        return self._export(queryset, "csv")
+        return self._export(request, queryset, "csv")
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             return redirect("admin:index")
-        form = ContentImportForm(request.POST or None, request.FILES or None)
+        form = ContentImportForm(
+            request.POST or None,
+            request.FILES or None,
+            organizations=self.admin_site._registry[Organization].get_queryset(request),
+        )
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -176,14 +200,20 @@ class MethodologyAdmin(admin.ModelAdmin):
 
 
 class ContentImportForm(forms.Form):
-    organization = forms.ModelChoiceField(queryset=Organization.objects.all())
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
     file = forms.FileField(
         help_text=_("A YAML (.yaml/.yml) or CSV (.csv) content file.")
     )
 
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the organizations the user works for are import targets.
+        self.fields["organization"].queryset = organizations.order_by("name")
+
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(TenantScopedAdmin):
+    organization_path = "organization"
     list_display = ("name", "key", "organization")
     list_filter = ("organization",)
     list_select_related = ("organization",)
@@ -191,20 +221,9 @@ class TopicAdmin(admin.ModelAdmin):
     ordering = ("name",)
 
 
-class QuestionInlineForModule(admin.TabularInline):
-    model = Question
-    fields = ("key", "topic", "kind", "status", "version")
-    readonly_fields = ("key", "topic", "kind", "status", "version")
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(TenantScopedAdmin):
+    organization_path = "methodology__organization"
     list_display = ("name", "methodology", "position", "key")
     list_filter = ("methodology",)
     list_select_related = ("methodology",)
@@ -213,44 +232,9 @@ class ModuleAdmin(admin.ModelAdmin):
     inlines = (QuestionInlineForModule,)
 
 
-class ChoiceInlineFormSet(forms.BaseInlineFormSet):
-    """Check the question's choice rules across the whole inline formset."""
-
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        # The rules question_save applies, run here so they show on the form.
-        question_choices_validate(kind=self.instance.kind, choices=self.drafts())
-
-    def drafts(self) -> list[ChoiceDraft]:
-        """The choices the valid formset leaves: deleted and empty forms dropped."""
-        return [
-            ChoiceDraft(
-                f.cleaned_data["text"],
-                f.cleaned_data.get("is_correct", False),
-                f.cleaned_data.get("feedback", ""),
-                id=f.instance.pk,
-                position=f.cleaned_data.get("position"),
-            )
-            for f in self.forms
-            if f.cleaned_data
-            and not f.cleaned_data.get("DELETE")
-            and f.cleaned_data.get("text")
-        ]
-
-
-class ChoiceInline(admin.TabularInline):
-    model = Choice
-    formset = ChoiceInlineFormSet
-    fields = ("position", "text", "is_correct", "feedback")
-    extra = 1
-    min_num = 0
-    max_num = 6
-
-
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(TenantScopedAdmin):
+    organization_path = "module__methodology__organization"
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = (
         "key",
@@ -320,7 +304,8 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def preview_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         question = get_object_or_404(
-            Question.objects.select_related("module__methodology", "topic"), pk=pk
+            self.get_queryset(request).select_related("module__methodology", "topic"),
+            pk=pk,
         )
         if not self.has_view_permission(request, question):
             return redirect("admin:index")
@@ -383,7 +368,8 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(TenantScopedAdmin):
+    organization_path = "module__methodology__organization"
     list_display = ("module", "team", "rep", "starts_on", "taught_on")
     list_filter = ("module__methodology", "team")
     list_select_related = ("module__methodology", "team", "rep")

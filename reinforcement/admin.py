@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from enablement.admin_tenancy import GLOBAL, TenantScopedAdmin
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -13,7 +14,7 @@ from reinforcement.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TenantScopedAdmin):
     """The admin must not bypass scheduling rules: everything here is for inspection."""
 
     def has_add_permission(self, request, obj=None):
@@ -28,6 +29,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(MemoryState)
 class MemoryStateAdmin(ReadOnlyAdmin):
+    organization_path = "question__module__methodology__organization"
     list_display = (
         "rep",
         "question",
@@ -46,6 +48,7 @@ class MemoryStateAdmin(ReadOnlyAdmin):
 
 @admin.register(DailyPlan)
 class DailyPlanAdmin(ReadOnlyAdmin):
+    organization_path = "rep__rep_profile__team__organization"
     list_display = ("rep", "local_date", "prompt_count", "planned_at")
     list_filter = ("local_date",)
     list_select_related = ("rep",)
@@ -55,6 +58,7 @@ class DailyPlanAdmin(ReadOnlyAdmin):
 
 @admin.register(Prompt)
 class PromptAdmin(ReadOnlyAdmin):
+    organization_path = "question__module__methodology__organization"
     list_display = (
         "rep",
         "question",
@@ -73,6 +77,7 @@ class PromptAdmin(ReadOnlyAdmin):
 
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyAdmin):
+    organization_path = "question__module__methodology__organization"
     list_display = (
         "rep",
         "question",
@@ -92,6 +97,7 @@ class AnswerAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
+    organization_path = "plan__rep__rep_profile__team__organization"
     # A failed row (given up after the attempt cap) shows its last error here.
     list_display = (
         "plan",
@@ -109,6 +115,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 @admin.register(MemoryModelFit)
 class MemoryModelFitAdmin(ReadOnlyAdmin):
+    organization_path = "organization"
     list_display = (
         "organization",
         "fitted_at",
@@ -126,5 +133,6 @@ class MemoryModelFitAdmin(ReadOnlyAdmin):
 
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
+    organization_path = GLOBAL  # infrastructure, no organization
     list_display = ("hostname", "beats", "updated_at")
     ordering = ("-updated_at",)

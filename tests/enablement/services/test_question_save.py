@@ -235,6 +235,7 @@ def test_admin_without_choice_permission_reports_a_refused_kind(client):
     )
     client.force_login(editor)
     question = QuestionFactory()
+    question.module.methodology.organization.admins.add(editor)
     stem = question.stem
     url = reverse("admin:enablement_question_change", args=[question.pk])
     form = {

@@ -1,0 +1,132 @@
+"""One organization with a row of every model the admin shows, for tenancy tests."""
+
+import datetime as dt
+
+from django.contrib.auth.models import Group
+from django.db.models import Model
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import (
+    BlacklistedToken,
+    OutstandingToken,
+)
+
+from reinforcement.models import (
+    Answer,
+    DailyPlan,
+    Delivery,
+    MemoryModelFit,
+    MemoryState,
+    Prompt,
+    WorkerHeartbeat,
+)
+from tests.factories.enablement import (
+    EnrollmentFactory,
+    MethodologyFactory,
+    ModuleFactory,
+    OrganizationFactory,
+    QuestionFactory,
+    RepProfileFactory,
+    TeamFactory,
+    TopicFactory,
+    UserFactory,
+)
+from tests.factories.reinforcement import make_prompt
+
+
+def organization_world(*, prefix: str) -> dict[type[Model], Model]:
+    """An organization named after prefix, with one object of each admin model.
+
+    Every name, key, username and hostname starts with prefix, so a page that
+    shows anything of this organization contains it.
+    """
+    now = timezone.now()
+    organization = OrganizationFactory(name=f"{prefix} organization")
+    admin = UserFactory(username=f"{prefix}-admin", is_staff=True)
+    organization.admins.add(admin)
+    team = TeamFactory(organization=organization, name=f"{prefix} team")
+    manager = UserFactory(username=f"{prefix}-manager", is_staff=True)
+    team.managers.add(manager)
+    profile = RepProfileFactory(
+        team=team, user=UserFactory(username=f"{prefix}-rep", email=f"{prefix}@x.io")
+    )
+    rep = profile.user
+    methodology = MethodologyFactory(
+        organization=organization, key=f"{prefix}-m", name=f"{prefix} methodology"
+    )
+    topic = TopicFactory(
+        organization=organization, key=f"{prefix}-t", name=f"{prefix} topic"
+    )
+    module = ModuleFactory(
+        methodology=methodology, key=f"{prefix}-mod", name=f"{prefix} module"
+    )
+    question = QuestionFactory(
+        module=module,
+        topic=topic,
+        key=f"{prefix}-q",
+        stem=f"{prefix} stem",
+        choices=[(f"{prefix} right", True), (f"{prefix} wrong", False)],
+    )
+    enrollment = EnrollmentFactory(module=module, team=team)
+    state = MemoryState.objects.create(rep=rep, question=question)
+    plan = DailyPlan.objects.create(rep=rep, local_date=now.date(), planned_at=now)
+    prompt = make_prompt(rep=rep, question=question, plan=plan)
+    answer = Answer.objects.create(
+        prompt=make_prompt(
+            rep=rep, question=question, local_date=now.date() - dt.timedelta(days=1)
+        ),
+        rep=rep,
+        question=question,
+        question_version=1,
+        idempotency_key=f"{prefix}-key",
+        chosen_choice_ids=[],
+        choice_count=2,
+        correct=True,
+        confidence=Answer.Confidence.choices[0][0],
+        rating=3,
+        stability_after=2.0,
+        difficulty_after=5.0,
+        on_time=True,
+        answered_at=now,
+    )
+    delivery = Delivery.objects.create(plan=plan, channel=Delivery.Channel.EMAIL)
+    fit = MemoryModelFit.objects.create(
+        organization=organization,
+        fitted_at=now,
+        parameters=[],
+        previous_parameters=[],
+        adopted=False,
+        train_reviews=0,
+        holdout_reviews=0,
+        note=f"{prefix} fit",
+    )
+    heartbeat = WorkerHeartbeat.objects.create(hostname=f"{prefix}-worker")
+    group = Group.objects.create(name=f"{prefix} group")
+    token = OutstandingToken.objects.create(
+        user=rep, jti=f"{prefix}-jti", token=f"{prefix}-token", expires_at=now
+    )
+    blacklisted = BlacklistedToken.objects.create(
+        token=OutstandingToken.objects.create(
+            user=rep, jti=f"{prefix}-old", token=f"{prefix}-old", expires_at=now
+        )
+    )
+    return {
+        type(organization): organization,
+        type(team): team,
+        type(profile): profile,
+        type(rep): rep,
+        type(methodology): methodology,
+        type(topic): topic,
+        type(module): module,
+        type(question): question,
+        type(enrollment): enrollment,
+        MemoryState: state,
+        DailyPlan: plan,
+        Prompt: prompt,
+        Answer: answer,
+        Delivery: delivery,
+        MemoryModelFit: fit,
+        WorkerHeartbeat: heartbeat,
+        Group: group,
+        OutstandingToken: token,
+        BlacklistedToken: blacklisted,
+    }
