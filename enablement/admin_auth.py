@@ -37,6 +37,8 @@ class ScopedUserAdmin(TenantScopedAdmin, UserAdmin):
         "rep_profile__team__organization",
         "managed_teams__organization",
         "administered_organizations",
+        "authored_organizations",
+        "membership__organization",
     )
 
     def get_readonly_fields(self, request, obj=None):

@@ -19,14 +19,10 @@ GLOBAL = None
 
 
 def user_organizations(*, user: AbstractBaseUser) -> QuerySet:
-    """The organizations a staff user works for: the ones they administer.
-
-    Authors have no organization link of their own; the demo's author is an
-    admin of its organization, so authoring is scoped the same way.
-    """
+    """The organizations a staff user works for: those they administer or author for."""
     if not user.is_authenticated:
         return Organization.objects.none()
-    return Organization.objects.filter(admins=user)
+    return Organization.objects.filter(Q(admins=user) | Q(authors=user)).distinct()
 
 
 def organization_scope(

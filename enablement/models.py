@@ -34,7 +34,19 @@ class Organization(TimestampedModel):
 
     name = models.CharField(max_length=120, unique=True)
     admins = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="administered_organizations"
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="administered_organizations",
+        help_text=_(
+            "Enablement admins: people, teams, managers, enrollments, settings and "
+            "content of this organization."
+        ),
+    )
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="authored_organizations",
+        help_text=_("Authors: this organization's content only."),
     )
     target_retention = models.FloatField(
         default=DEFAULT_TARGET_RETENTION,
@@ -165,6 +177,45 @@ class RepProfile(TimestampedModel):
 
     def __str__(self) -> str:
         return self.user.get_username()
+
+
+class Membership(TimestampedModel):
+    """A person's belonging to one organization: the identity a roster, SSO and
+    SCIM match on, and whether they are still with the organization.
+
+    Roles stay on the links that grant them: ``Organization.admins`` and
+    ``authors``, ``Team.managers``, ``RepProfile``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    external_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_("The person's id in the HR system or identity provider."),
+    )
+    deactivated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("Set when the person left; their history stays."),
+    )
+
+    class Meta:
+        ordering = ["organization__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="membership_unique_external_id_per_org",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} @ {self.organization}"
 
 
 class Methodology(TimestampedModel):

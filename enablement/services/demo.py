@@ -11,6 +11,7 @@ from django.utils import timezone
 from enablement.models import Enrollment, Module, Organization, RepProfile, Team
 from enablement.services.content_import import content_import_path
 from enablement.services.groups import author_group_sync
+from enablement.services.people import membership_join
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 DEMO_ORGANIZATION = "Acme Cloud"
@@ -112,6 +113,7 @@ def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
     )  # fmt: skip
     admin.groups.add(author_group)
     organization.admins.add(admin)
+    membership_join(user=admin, organization=organization)
     for path in sorted(CONTENT_DIR.glob("*.yaml")):
         content_import_path(organization=organization, path=path, author=admin)
 
@@ -126,6 +128,7 @@ def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
             last_name=team_name.split()[0], email=f"{manager_name}@acme.example",
         )  # fmt: skip
         team.managers.add(manager)
+        membership_join(user=manager, organization=organization)
         summary.managers.append(manager_name)
         for key in module_keys:
             if key in modules:
@@ -154,6 +157,7 @@ def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
                     "hired_on": hired,
                 },
             )
+            membership_join(user=account, organization=organization)
             summary.reps.append(username)
     summary.questions_imported = sum(m.questions.count() for m in modules.values())
     return summary
