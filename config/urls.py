@@ -8,6 +8,8 @@ admin.site.site_title = "Sales reinforcement admin"
 admin.site.index_title = "Authoring and settings"
 
 urlpatterns = [
+    # Roster import/export views, before the admin's catch-all.
+    path("admin/enablement/roster/", include("enablement.admin_roster")),
     path("admin/", admin.site.urls),
     # Probes and the scrape target of a deployment (docs/deploy.md).
     path("health/live", ops_views.liveness, name="health-live"),

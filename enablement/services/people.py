@@ -8,11 +8,14 @@ author one of Organization.authors.
 """
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,10 +55,87 @@ class PersonResult:
     user: AbstractBaseUser
     created: bool = False
     changed: list[str] = field(default_factory=list)
+    membership: Membership | None = None
+
+
+@dataclass
+class PeopleIndex:
+    """An organization's people read in a few queries, for a batch of upserts
+    (a roster): person_find and person_upsert look people up here instead of
+    querying once per person, and keep it current as they write.
+    """
+
+    organization: Organization
+    by_external_id: dict[str, AbstractBaseUser] = field(default_factory=dict)
+    by_email: dict[str, AbstractBaseUser] = field(default_factory=dict)
+    by_username: dict[str, AbstractBaseUser] = field(default_factory=dict)
+    memberships: dict[int, Membership] = field(default_factory=dict)  # by user id
+    profiles: dict[int, RepProfile] = field(default_factory=dict)  # by user id
+    managed: set[tuple[int, int]] = field(default_factory=set)  # (team, user)
+
+    def add_user(self, user: AbstractBaseUser) -> None:
+        self.by_email.setdefault(user.email.lower(), user)
+        self.by_username.setdefault(user.get_username().lower(), user)
+
+    def add_membership(self, membership: Membership) -> None:
+        self.memberships[membership.user_id] = membership
+        if (
+            membership.external_id
+            and membership.organization_id == self.organization.pk
+        ):
+            self.by_external_id[membership.external_id] = membership.user
+
+
+def people_index(*, organization: Organization, emails: Iterable[str]) -> PeopleIndex:
+    """Index the organization's people and whoever else has one of these emails."""
+    User = get_user_model()
+    index = PeopleIndex(organization=organization)
+    emails = sorted({e.strip().lower() for e in emails})
+    users = {
+        m.user_id: m.user
+        for m in Membership.objects.filter(organization=organization).select_related(
+            "user"
+        )
+    }
+    for start in range(0, len(emails), 2000):  # SQLite caps bound parameters
+        chunk = emails[start : start + 2000]
+        found = User.objects.annotate(e=Lower("email"), u=Lower("username")).filter(
+            Q(e__in=chunk) | Q(u__in=chunk)
+        )
+        users.update((u.pk, u) for u in found)
+    for user in sorted(users.values(), key=lambda u: u.pk):
+        index.add_user(user)
+    for membership in Membership.objects.filter(user_id__in=users):
+        membership.user = users[membership.user_id]
+        index.add_membership(membership)
+    profiles = RepProfile.objects.filter(
+        Q(user_id__in=users) | Q(team__organization=organization)
+    )
+    index.profiles = {p.user_id: p for p in profiles}
+    index.managed = set(
+        Team.managers.through.objects.filter(
+            team__organization=organization
+        ).values_list("team_id", "user_id")
+    )
+    return index
+
+
+def _index_find(
+    index: PeopleIndex, email: str, external_id: str | None
+) -> AbstractBaseUser | None:
+    """person_find's rules on the index."""
+    if external_id and external_id in index.by_external_id:
+        return index.by_external_id[external_id]
+    key = email.strip().lower()
+    return index.by_email.get(key) or index.by_username.get(key)
 
 
 def person_find(
-    *, organization: Organization, email: str, external_id: str | None = None
+    *,
+    organization: Organization,
+    email: str,
+    external_id: str | None = None,
+    index: PeopleIndex | None = None,
 ) -> AbstractBaseUser | None:
     """The organization's person with this external id, else with this email.
 
@@ -63,6 +143,15 @@ def person_find(
     another organization: one login is one organization's.
     """
     User = get_user_model()
+    if index is not None:
+        user = _index_find(index, email, external_id)
+        membership = index.memberships.get(user.pk) if user else None
+        if membership is not None and membership.organization_id != organization.pk:
+            raise ApplicationError(
+                "conflict",
+                _("%(email)s belongs to another organization.") % {"email": email},
+            )
+        return user
     if external_id:
         membership = (
             Membership.objects.select_related("user")
@@ -89,10 +178,28 @@ def membership_join(
     *, user: AbstractBaseUser, organization: Organization, external_id: str = ""
 ) -> Membership:
     """Make user a member of organization (idempotent)."""
-    membership, created = Membership.objects.get_or_create(
-        user=user, defaults={"organization": organization, "external_id": external_id}
-    )
-    if not created and membership.organization_id != organization.pk:
+    return _membership_join(user, organization, external_id, None, [])
+
+
+def _membership_join(
+    user, organization, external_id: str, index: PeopleIndex | None, changed: list
+) -> Membership:
+    if index is not None:
+        membership = index.memberships.get(user.pk)
+        created = membership is None
+        if created:
+            membership = Membership.objects.create(
+                user=user, organization=organization, external_id=external_id
+            )
+            index.add_membership(membership)
+    else:
+        membership, created = Membership.objects.get_or_create(
+            user=user,
+            defaults={"organization": organization, "external_id": external_id},
+        )
+    if created:
+        changed.append("membership")
+    elif membership.organization_id != organization.pk:
         raise ApplicationError(
             "conflict",
             _("%(user)s belongs to another organization.")
@@ -101,6 +208,9 @@ def membership_join(
     if external_id and membership.external_id != external_id:
         membership.external_id = external_id
         membership.save(update_fields=["external_id", "updated_at"])
+        changed.append("external_id")
+        if index is not None:
+            index.add_membership(membership)
     return membership
 
 
@@ -111,7 +221,11 @@ def _set(obj: models.Model, name: str, value, changed: list[str]) -> None:
 
 
 def _role_links(
-    *, user: AbstractBaseUser, organization: Organization, data: PersonData
+    *,
+    user: AbstractBaseUser,
+    organization: Organization,
+    data: PersonData,
+    index: PeopleIndex | None = None,
 ) -> list[str]:
     changed: list[str] = []
     if data.role in (Role.REP, Role.MANAGER) and data.team is None:
@@ -119,7 +233,10 @@ def _role_links(
     if data.team is not None and data.team.organization_id != organization.pk:
         raise ApplicationError("invalid", _("The team is in another organization."))
     if data.role == Role.REP:
-        profile = RepProfile.objects.filter(user=user).first()
+        if index is not None:
+            profile = index.profiles.get(user.pk)
+        else:
+            profile = RepProfile.objects.filter(user=user).first()
         if profile is None:
             profile = RepProfile(user=user, team=data.team)
             changed.append("team")
@@ -127,11 +244,24 @@ def _role_links(
         for name in ("time_zone", "delivery_hour", "working_days", "hired_on"):
             _set(profile, name, getattr(data, name), changed)
         if changed:
-            profile.full_clean()
+            if index is None:
+                profile.full_clean()
+            else:
+                # The index knows the user has one profile at most and the team
+                # was checked above; the field validators still run, the
+                # database checks the constraints (a query each, per person).
+                profile.full_clean(
+                    exclude=["user", "team"],
+                    validate_unique=False,
+                    validate_constraints=False,
+                )
+                index.profiles[user.pk] = profile
             profile.save()
-    elif data.role == Role.MANAGER and not data.team.managers.filter(pk=user.pk):
+    elif data.role == Role.MANAGER and not _manages(user, data.team, index):
         data.team.managers.add(user)
         changed.append("managed_teams")
+        if index is not None:
+            index.managed.add((data.team.pk, user.pk))
     elif data.role == Role.ADMIN and not organization.admins.filter(pk=user.pk):
         organization.admins.add(user)
         changed.append("admin")
@@ -141,19 +271,31 @@ def _role_links(
     return changed
 
 
+def _manages(user, team: Team, index: PeopleIndex | None) -> bool:
+    if index is not None:
+        return (team.pk, user.pk) in index.managed
+    return team.managers.filter(pk=user.pk).exists()
+
+
 @transaction.atomic
-def person_upsert(*, organization: Organization, data: PersonData) -> PersonResult:
+def person_upsert(
+    *, organization: Organization, data: PersonData, index: PeopleIndex | None = None
+) -> PersonResult:
     """Create or update one person of organization from data.
 
     Matched by external id, else by email. A new person gets an unusable
     password: they set one from their invitation (or sign in with SSO).
+    ``index`` (people_index) spares a batch the per-person lookups.
     """
     email = data.email.strip().lower()
     if not email or "@" not in email:
         raise ApplicationError("invalid", _("A person needs an email address."))
     User = get_user_model()
     user = person_find(
-        organization=organization, email=email, external_id=data.external_id
+        organization=organization,
+        email=email,
+        external_id=data.external_id,
+        index=index,
     )
     result = PersonResult(user=user)
     if user is None:
@@ -167,10 +309,16 @@ def person_upsert(*, organization: Organization, data: PersonData) -> PersonResu
         _set(user, "is_staff", True, result.changed)
     if result.created or result.changed:
         user.save()
-    membership_join(
-        user=user, organization=organization, external_id=data.external_id or ""
+        if index is not None:
+            index.add_user(user)
+    result.membership = _membership_join(
+        user, organization, data.external_id or "", index, result.changed
     )
-    result.changed += _role_links(user=user, organization=organization, data=data)
+    if result.created:
+        result.changed.remove("membership")
+    result.changed += _role_links(
+        user=user, organization=organization, data=data, index=index
+    )
     return result
 
 
