@@ -110,7 +110,7 @@ def people_index(*, organization: Organization, emails: Iterable[str]) -> People
         index.add_membership(membership)
     profiles = RepProfile.objects.filter(
         Q(user_id__in=users) | Q(team__organization=organization)
-    )
+    ).select_related("team")  # person_upsert compares the team
     index.profiles = {p.user_id: p for p in profiles}
     index.managed = set(
         Team.managers.through.objects.filter(
@@ -220,6 +220,36 @@ def _set(obj: models.Model, name: str, value, changed: list[str]) -> None:
         changed.append(name)
 
 
+def _profile_write(user, data: PersonData, index: PeopleIndex | None) -> list[str]:
+    """A rep's profile: created or brought up to data; the changed fields."""
+    changed: list[str] = []
+    if index is not None:
+        profile = index.profiles.get(user.pk)
+    else:
+        profile = RepProfile.objects.filter(user=user).first()
+    if profile is None:
+        profile = RepProfile(user=user, team=data.team)
+        changed.append("team")
+    _set(profile, "team", data.team, changed)
+    for name in ("time_zone", "delivery_hour", "working_days", "hired_on"):
+        _set(profile, name, getattr(data, name), changed)
+    if changed:
+        if index is None:
+            profile.full_clean()
+        else:
+            # The index knows the user has one profile at most and the team
+            # was checked above; the field validators still run, the
+            # database checks the constraints (a query each, per person).
+            profile.full_clean(
+                exclude=["user", "team"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
+            index.profiles[user.pk] = profile
+        profile.save()
+    return changed
+
+
 def _role_links(
     *,
     user: AbstractBaseUser,
@@ -233,30 +263,7 @@ def _role_links(
     if data.team is not None and data.team.organization_id != organization.pk:
         raise ApplicationError("invalid", _("The team is in another organization."))
     if data.role == Role.REP:
-        if index is not None:
-            profile = index.profiles.get(user.pk)
-        else:
-            profile = RepProfile.objects.filter(user=user).first()
-        if profile is None:
-            profile = RepProfile(user=user, team=data.team)
-            changed.append("team")
-        _set(profile, "team", data.team, changed)
-        for name in ("time_zone", "delivery_hour", "working_days", "hired_on"):
-            _set(profile, name, getattr(data, name), changed)
-        if changed:
-            if index is None:
-                profile.full_clean()
-            else:
-                # The index knows the user has one profile at most and the team
-                # was checked above; the field validators still run, the
-                # database checks the constraints (a query each, per person).
-                profile.full_clean(
-                    exclude=["user", "team"],
-                    validate_unique=False,
-                    validate_constraints=False,
-                )
-                index.profiles[user.pk] = profile
-            profile.save()
+        changed += _profile_write(user, data, index)
     elif data.role == Role.MANAGER and not _manages(user, data.team, index):
         data.team.managers.add(user)
         changed.append("managed_teams")

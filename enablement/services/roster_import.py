@@ -246,7 +246,10 @@ def _count(summary, row, result, before: dict, after: dict) -> None:
         result.changed.append("active")
         before["active"], after["active"] = "no", "yes"
     if result.created:
-        summary.created.append(RosterChange(email=row.email, row=row.row))
+        fields = (("team", "", row.team), ("role", "", row.role))
+        summary.created.append(
+            RosterChange(email=row.email, row=row.row, fields=fields)
+        )
     elif result.changed:
         fields = tuple(
             (name, before.get(name, ""), after.get(name, ""))

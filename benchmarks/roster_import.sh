@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Roster import speed on a throwaway PostgreSQL: see docs/benchmarks.md.
+# Usage: bash benchmarks/roster_import.sh [--people 10000] [--teams 50]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/bootstrap.sh requirements-dev.txt
+scripts/system_packages.sh
+source scripts/test_services.sh
+export DJANGO_SETTINGS_MODULE=config.settings.test
+.venv/bin/python benchmarks/roster_import.py "$@"
