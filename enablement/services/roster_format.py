@@ -24,6 +24,8 @@ COLUMNS = [
 ROLES = ("rep", "manager")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # ISO 1..7
 MAX_ROWS = 50_000
+# NUL and the like: PostgreSQL refuses them in text, and no name needs them.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Lengths of the columns they are stored in (User, Team, Membership).
 MAX_LENGTHS = {
@@ -205,6 +207,9 @@ def _row_parse(number: int, cells: dict[str, str]) -> tuple[RosterRow | None, li
             errors.append(
                 f"row {number}: {name}: at most {MAX_LENGTHS[name]} characters"
             )
+            continue
+        if CONTROL.search(text):
+            errors.append(f"row {number}: {name}: contains a control character")
             continue
         if not text and name not in REQUIRED:
             continue  # empty: the stored value stays

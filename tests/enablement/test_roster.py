@@ -321,3 +321,37 @@ def test_the_import_command_lists_errors_and_fails(org, tmp_path, capsys):
         call_command(
             "import_roster", str(tmp_path / "missing.csv"), "--organization", "Acme"
         )
+
+
+def test_team_names_match_the_stored_team_case_insensitively(org):
+    """'east' in the file is the stored 'East', not a second team."""
+    roster_import(organization=org, data=roster(ADA))
+    summary = roster_import(organization=org, data=roster(CY.replace("West", "east")))
+    assert summary.teams_created == []
+    assert RepProfile.objects.get(user__email="cy@x.io").team.name == "East"
+
+
+def test_a_rep_listed_as_manager_becomes_one_and_stays_idempotent(org):
+    roster_import(organization=org, data=roster(ADA))
+    promoted = "ada@x.io,Ada,Lovelace,East,manager,,,,,e1"
+    summary = roster_import(organization=org, data=roster(promoted))
+    assert [c.field_names for c in summary.changed] == ["is_staff, managed_teams"]
+    assert roster_import(organization=org, data=roster(promoted)).is_noop
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        roster("a@x.io,\x00,,East,rep,,,,,"),
+        roster("a@x.io," + "x" * 200_000 + ",,East,rep,,,,,"),
+        b"\r".join([HEADER.encode(), b"a@x.io,,,East,rep,,,,,"]),
+        "\n".join([HEADER, "é@x.io,,,East,rep,,,,,"]).encode(),
+    ],
+    ids=["nul", "huge-cell", "cr-lines", "unicode-email"],
+)
+def test_odd_files_get_an_answer_not_a_crash(org, data):
+    """Each is imported or refused with a row error; never another exception."""
+    try:
+        roster_import(organization=org, data=data)
+    except RosterImportError as exc:
+        assert all(line.startswith("row ") for line in exc.errors), exc.errors
