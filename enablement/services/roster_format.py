@@ -227,7 +227,9 @@ def _duplicates(rows: list[RosterRow]) -> list[str]:
             value = getattr(row, name)
             if value is None:
                 continue
-            first = seen.setdefault((name, value.lower()), row.row)
+            # Emails match case-insensitively, external ids exactly.
+            key = value.lower() if name == "email" else value
+            first = seen.setdefault((name, key), row.row)
             if first != row.row:
                 errors.append(
                     f"row {row.row}: {name}: {value!r} is also in row {first}"

@@ -226,7 +226,9 @@ def _roster_write(
         except ValidationError as exc:
             errors += [
                 f"row {row.row}: {name}: {' '.join(messages)}"
-                for name, messages in exc.message_dict.items()
+                for name, messages in getattr(
+                    exc, "message_dict", {"row": exc.messages}
+                ).items()
             ]
             continue
         seen.add(result.user.pk)

@@ -355,3 +355,11 @@ def test_odd_files_get_an_answer_not_a_crash(org, data):
         roster_import(organization=org, data=data)
     except RosterImportError as exc:
         assert all(line.startswith("row ") for line in exc.errors), exc.errors
+
+
+def test_an_external_id_given_later_is_a_change_of_the_same_person(org):
+    """Matched by email, the new external id is stored and shown in the preview."""
+    roster_import(organization=org, data=roster(CY))
+    summary = roster_import(organization=org, data=roster(CY + "hr-9"))
+    assert [c.fields for c in summary.changed] == [(("external_id", "", "hr-9"),)]
+    assert Membership.objects.get().external_id == "hr-9"
