@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from ops import views as ops_views
 
@@ -8,7 +9,14 @@ admin.site.site_title = "Sales reinforcement admin"
 admin.site.index_title = "Authoring and settings"
 
 urlpatterns = [
+    # Named so Django's admin login shows its "Forgotten your password?" link.
+    path(
+        "admin/password-reset/",
+        RedirectView.as_view(pattern_name="accounts:password_reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("enablement.account_urls")),
     # Probes and the scrape target of a deployment (docs/deploy.md).
     path("health/live", ops_views.liveness, name="health-live"),
     path("health/ready", ops_views.ReadinessView.as_view(), name="health-ready"),

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Membership, Organization, RepProfile, Team
+from enablement.services.invitations import invitation_send
 from enablement.signals import person_deactivated, person_reactivated
 
 logger = logging.getLogger(__name__)
@@ -146,11 +147,15 @@ def _role_links(
 
 
 @transaction.atomic
-def person_upsert(*, organization: Organization, data: PersonData) -> PersonResult:
+def person_upsert(
+    *, organization: Organization, data: PersonData, invite: bool = False
+) -> PersonResult:
     """Create or update one person of organization from data.
 
     Matched by external id, else by email. A new person gets an unusable
     password: they set one from their invitation (or sign in with SSO).
+    ``invite``: a person created here is sent an invitation email (queued
+    in this transaction, sent once it commits; ``invitation_send``).
     """
     email = data.email.strip().lower()
     if not email or "@" not in email:
@@ -175,6 +180,8 @@ def person_upsert(*, organization: Organization, data: PersonData) -> PersonResu
         user=user, organization=organization, external_id=data.external_id or ""
     )
     result.changed += _role_links(user=user, organization=organization, data=data)
+    if invite and result.created:
+        invitation_send(user=user)
     return result
 
 
