@@ -1,10 +1,18 @@
 """Leaving and returning: a deactivated person is not planned or delivered, their open
 prompts are withdrawn, their history stays; reactivation resumes from their memory."""
 
+import csv
 import datetime as dt
+import io
+import json
+import logging
+import zipfile
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from core.errors import ApplicationError
 from enablement.services.people import (
@@ -13,9 +21,19 @@ from enablement.services.people import (
     person_reactivate,
     person_upsert,
 )
-from reinforcement.models import DailyPlan, Delivery, MemoryState, Prompt, RepDay
+from enablement.services.person_data import person_data_export, person_erase
+from reinforcement.models import (
+    Answer,
+    DailyPlan,
+    Delivery,
+    MemoryState,
+    Prompt,
+    RepDay,
+)
+from reinforcement.selectors.kpi_content import kpi_content_performance
 from reinforcement.selectors.kpi_participation import kpi_participation_summary
 from reinforcement.selectors.kpi_retention import kpi_trend_list
+from reinforcement.selectors.kpi_summary import kpi_scope_summary
 from reinforcement.selectors.planning import reps_due_for_planning
 from reinforcement.selectors.prompts import prompts_open_for_rep
 from reinforcement.selectors.scoping import kpi_scope_get
@@ -218,3 +236,99 @@ def test_withdrawing_part_of_a_plan_keeps_its_deliveries(world):
     assert prompts_withdraw(now=TUESDAY, question_ids=rest, rep_ids=[rep.pk]) == 2
     assert set(tuesday.deliveries.values_list("status", flat=True)) == {"canceled"}
     assert Delivery.objects.filter(plan__rep=rep, status="sent").count() == 2
+
+
+# GDPR requests: export and erasure.
+
+
+def _figures(admin):
+    """Team figures that include history: the weekly trend and content performance."""
+    scope = kpi_scope_get(user=admin)
+    return {
+        "trend": kpi_trend_list(scope=scope, now=TUESDAY, weeks=2),
+        "content": kpi_content_performance(scope=scope),
+        "summary": kpi_scope_summary(scope=scope, now=TUESDAY).total,
+    }
+
+
+def test_export_contains_the_answers_memory_profile_and_membership(world):
+    rep = world["rep"]
+    tables = person_data_export(user=rep)
+    [answer] = tables["answers"]
+    assert answer["correct"] is True and answer["confidence"] == "certain"
+    assert len(tables["memory_states"]) == MemoryState.objects.filter(rep=rep).count()
+    assert len(tables["prompts"]) == 6
+    assert tables["user"][0]["email"] == "leaver@example.com"
+    assert tables["rep_profile"][0]["time_zone"] == "UTC"
+    assert tables["membership"][0]["organization"] == rep.membership.organization.name
+
+
+def test_export_person_writes_json_and_a_zip_of_csvs(world, tmp_path):
+    call_command("export_person", "LEAVER@example.com", str(tmp_path / "p.json"))
+    data = json.loads((tmp_path / "p.json").read_text())
+    assert len(data["answers"]) == 1
+    call_command("export_person", "leaver@example.com", str(tmp_path / "p.zip"))
+    with zipfile.ZipFile(tmp_path / "p.zip") as archive:
+        assert {"data.json", "answers.csv", "memory_states.csv", "user.csv"} <= set(
+            archive.namelist()
+        )
+        rows = list(csv.DictReader(io.StringIO(archive.read("answers.csv").decode())))
+    assert [r["correct"] for r in rows] == ["True"]
+    with pytest.raises(CommandError, match="No person"):
+        call_command("export_person", "nobody@example.com", str(tmp_path / "x.json"))
+
+
+def test_erasure_removes_identity_and_keeps_every_aggregate(world, caplog):
+    rep, admin = world["rep"], world["admin"]
+    rep.membership.external_id = "hr-42"
+    rep.membership.save()
+    person_deactivate(membership=rep.membership, at=TUESDAY)
+    before = _figures(admin)
+    assert before["trend"][-1].delivered > 0 and before["content"]
+    answers = list(Answer.objects.filter(rep=rep).values_list("pk", "correct"))
+    caplog.set_level(logging.INFO, logger="enablement.services.person_data")
+    token = person_erase(user=rep, by="test")
+    rep.refresh_from_db()
+    assert rep.username == token and token.startswith("erased-")
+    assert (rep.email, rep.first_name, rep.last_name) == ("", "", "")
+    assert not rep.has_usable_password() and not rep.is_active
+    assert rep.membership.external_id == ""
+    assert (
+        get_user_model().objects.filter(email__iexact="leaver@example.com").count() == 0
+    )
+    assert list(Answer.objects.filter(rep=rep).values_list("pk", "correct")) == answers
+    assert _figures(admin) == before
+    assert f"user {rep.pk} is now {token}" in caplog.text
+    assert "leaver@example.com" not in caplog.text
+
+
+def test_erase_person_needs_yes_and_changes_nothing_without_it(world):
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("erase_person", "leaver@example.com")
+    assert get_user_model().objects.filter(email="leaver@example.com").exists()
+    out = io.StringIO()
+    call_command("erase_person", "leaver@example.com", "--yes", stdout=out)
+    assert "now erased-" in out.getvalue()
+    assert not get_user_model().objects.filter(email="leaver@example.com").exists()
+
+
+def test_admin_actions_export_and_erase_after_confirmation(world, client):
+    rep = world["rep"]
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(root)
+    url = reverse("admin:enablement_repprofile_changelist")
+    selected = {"_selected_action": [rep.rep_profile.pk]}
+    export = client.post(url, {"action": "person_data_download", **selected})
+    assert export["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(export.content)) as archive:
+        assert len(json.loads(archive.read("data.json"))["answers"]) == 1
+    ask = client.post(url, {"action": "person_erase_selected", **selected})
+    assert ask.status_code == 200 and "cannot be undone" in ask.content.decode()
+    rep.refresh_from_db()
+    assert rep.email == "leaver@example.com"  # nothing erased before the answer
+    done = client.post(
+        url, {"action": "person_erase_selected", "confirm": "yes", **selected}
+    )
+    assert done.status_code == 302
+    rep.refresh_from_db()
+    assert rep.username.startswith("erased-") and rep.email == ""
