@@ -149,6 +149,7 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Reinforcement <noreply@localhost>"
 )
+from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -276,22 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-    # Every minute: send invitation and password-reset emails left pending.
-    "sweep-account-emails": {
-        "task": "enablement.tasks.account_emails_sweep_task",
-        "schedule": crontab(minute="*"),
-        "options": {"expires": 50},
-    },
-}
-
-# INVITATIONS AND PASSWORD RESET (docs/people.md)
-# A reset link works once, for PASSWORD_RESET_TIMEOUT seconds (Django's
-# setting); an invitation link for INVITATION_TIMEOUT (a new hire may open it
-# days later). Both emails wait ACCOUNT_EMAIL_GRACE_SECONDS for the task
-# enqueued at commit before the minutely sweeper sends them instead.
-PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
-INVITATION_TIMEOUT = env.int("INVITATION_TIMEOUT", default=7 * 86400)
-ACCOUNT_EMAIL_GRACE_SECONDS = env.float("ACCOUNT_EMAIL_GRACE_SECONDS", default=60.0)
+} | PEOPLE_BEAT_SCHEDULE  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
