@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
 
 from enablement.services.invitations import (
     invitation_token_generator,
@@ -28,7 +29,7 @@ class PasswordResetRequestForm(forms.Form):
     """Django's reset form's one field; the send goes through the outbox."""
 
     email = forms.EmailField(
-        label="Email",
+        label=_("Email"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -64,7 +65,7 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
     template_name = "registration/set_password.html"
     post_reset_login = True
     post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
-    title = "Set a new password"
+    title = _("Set a new password")
 
     def get_user(self, uidb64):
         user = super().get_user(uidb64)
@@ -85,4 +86,4 @@ class SetPasswordView(auth_views.PasswordResetConfirmView):
 
 class InvitationAcceptView(SetPasswordView):
     token_generator = invitation_token_generator
-    title = "Welcome: choose your password"
+    title = _("Welcome: choose your password")

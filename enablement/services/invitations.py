@@ -45,6 +45,8 @@ LEASE_SECONDS = 300
 BACKOFF_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 MAX_ATTEMPTS = 8
+# At most one reset email per person in this many seconds, however often asked.
+RESET_MIN_INTERVAL_SECONDS = 300
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -163,7 +165,12 @@ def password_reset_request(*, email: str, now: dt.datetime | None = None) -> Non
     and an unknown address the same way (no user enumeration).
     """
     now = now or timezone.now()
+    recently = now - dt.timedelta(seconds=RESET_MIN_INTERVAL_SECONDS)
     for user in password_reset_users(email=email):
+        if AccountEmail.objects.filter(
+            user=user, kind=AccountEmail.Kind.PASSWORD_RESET, created_at__gte=recently
+        ).exists():
+            continue  # one a few minutes is enough: no flooding of a mailbox
         row = _account_email_create(
             user=user, kind=AccountEmail.Kind.PASSWORD_RESET, now=now
         )
