@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from ops import views as ops_views
 
@@ -10,7 +11,14 @@ admin.site.index_title = "Authoring and settings"
 urlpatterns = [
     # Roster import/export views, before the admin's catch-all.
     path("admin/enablement/roster/", include("enablement.admin_roster")),
+    # Named so Django's admin login shows its "Forgotten your password?" link.
+    path(
+        "admin/password-reset/",
+        RedirectView.as_view(pattern_name="accounts:password_reset"),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
+    path("", include("enablement.account_urls")),
     # Probes and the scrape target of a deployment (docs/deploy.md).
     path("health/live", ops_views.liveness, name="health-live"),
     path("health/ready", ops_views.ReadinessView.as_view(), name="health-ready"),

@@ -17,6 +17,7 @@ from enablement.admin_inlines import (
     ChoiceInlineFormSet,
     QuestionInlineForModule,
 )
+from enablement.admin_people_actions import PEOPLE_ACTIONS
 from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
     Enrollment,
@@ -110,6 +111,8 @@ class RepProfileAdmin(TenantScopedAdmin):
     )
     ordering = ("user__username",)
     autocomplete_fields = ("user", "team")
+    # Invitation resend, GDPR export and erasure (move to the People admin).
+    actions = PEOPLE_ACTIONS
 
 
 @admin.register(Methodology)

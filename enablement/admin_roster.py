@@ -50,6 +50,12 @@ class RosterUploadForm(forms.Form):
         label=_("Deactivate reps and managers missing from the file"),
         help_text=_("Admins, authors and you are never deactivated."),
     )
+    invite = forms.BooleanField(
+        required=False,
+        initial=True,
+        label=_("Email each new person an invitation to set a password"),
+        help_text=_("Leave unticked when everyone signs in with single sign-on."),
+    )
 
     def __init__(self, *args, organizations: QuerySet, **kwargs):
         super().__init__(*args, **kwargs)
@@ -127,6 +133,7 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
                 "name": upload.name,
                 "data": base64.b64encode(data).decode(),
                 "deactivate_missing": deactivate,
+                "invite": form.cleaned_data["invite"],
                 "digest": summary.digest,
             }
             return _preview(request, summary, organization, upload.name, token)
@@ -158,6 +165,7 @@ def roster_confirm_view(request: HttpRequest) -> HttpResponse:
             organization=organization,
             data=base64.b64decode(stored["data"]),
             deactivate_missing=stored["deactivate_missing"],
+            invite=stored.get("invite", True),
             by=request.user,
             expected_digest=stored["digest"],
         )

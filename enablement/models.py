@@ -455,3 +455,52 @@ class Enrollment(TimestampedModel):
             raise ValidationError(
                 _("The team and the module are in different organizations.")
             )
+
+
+class AccountEmail(TimestampedModel):
+    """An invitation or password-reset email to send: an outbox row (docs/people.md).
+
+    Written in the transaction that asks for the email; a task sends it under
+    its row lock and marks it sent in that same transaction, and the sweeper
+    re-drives rows still pending past ``next_attempt_at`` (a lost enqueue, a
+    dead worker, an SMTP outage). The link's token is made when the email is
+    sent and never stored, so a database reader cannot use it.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        PASSWORD_RESET = "reset", _("Password reset")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # Superseded by a newer email of the same kind, or the person left.
+        CANCELED = "canceled", _("Canceled")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="account_emails",
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="account_email_pending_due",
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.user_id}: {self.status}"

@@ -91,6 +91,9 @@ class Prompt(TimestampedModel):
         DELIVERED = "delivered", _("Delivered")
         ANSWERED = "answered", _("Answered")
         EXPIRED = "expired", _("Expired")
+        # Taken back unanswered (the rep left, the question was retired):
+        # neither answered nor missed, and no longer shown.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class Source(models.TextChoices):
         DAILY = "daily", _("Daily dose")
@@ -215,6 +218,8 @@ class Delivery(TimestampedModel):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        # Not to be sent: the rep left, or every prompt of the plan was withdrawn.
+        CANCELED = "canceled", _("Canceled")
 
     plan = models.ForeignKey(
         DailyPlan, on_delete=models.CASCADE, related_name="deliveries"

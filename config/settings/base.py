@@ -149,6 +149,7 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Reinforcement <noreply@localhost>"
 )
+from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -276,7 +277,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-}
+} | PEOPLE_BEAT_SCHEDULE  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),

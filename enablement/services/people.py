@@ -8,6 +8,7 @@ author one of Organization.authors.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,10 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Membership, Organization, RepProfile, Team
+from enablement.services.invitations import invitation_send
+from enablement.signals import person_deactivated, person_reactivated
+
+logger = logging.getLogger(__name__)
 
 
 class Role(models.TextChoices):
@@ -286,13 +291,19 @@ def _manages(user, team: Team, index: PeopleIndex | None) -> bool:
 
 @transaction.atomic
 def person_upsert(
-    *, organization: Organization, data: PersonData, index: PeopleIndex | None = None
+    *,
+    organization: Organization,
+    data: PersonData,
+    index: PeopleIndex | None = None,
+    invite: bool = False,
 ) -> PersonResult:
     """Create or update one person of organization from data.
 
     Matched by external id, else by email. A new person gets an unusable
     password: they set one from their invitation (or sign in with SSO).
     ``index`` (people_index) spares a batch the per-person lookups.
+    ``invite``: a person created here is sent an invitation email (queued
+    in this transaction, sent once it commits; ``invitation_send``).
     """
     email = data.email.strip().lower()
     if not email or "@" not in email:
@@ -326,6 +337,8 @@ def person_upsert(
     result.changed += _role_links(
         user=user, organization=organization, data=data, index=index
     )
+    if invite and result.created:
+        invitation_send(user=user)
     return result
 
 
@@ -333,20 +346,37 @@ def person_upsert(
 def person_deactivate(
     *, membership: Membership, at: dt.datetime | None = None
 ) -> Membership:
-    """The person left: they cannot sign in and are no longer planned; history stays."""
+    """The person left: they cannot sign in and are no longer planned; history stays.
+
+    From this moment they are not planned or delivered, and their open
+    prompts are withdrawn (reinforcement hears ``person_deactivated`` inside
+    this transaction). Their answers and memory states stay and count in
+    past figures. Safe to call again.
+    """
+    at = at or timezone.now()
     if membership.deactivated_at is None:
-        membership.deactivated_at = at or timezone.now()
+        membership.deactivated_at = at
         membership.save(update_fields=["deactivated_at", "updated_at"])
     user = membership.user
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
+    person_deactivated.send(sender=Membership, membership=membership, at=at)
+    logger.info(
+        "person deactivated: user %s of organization %s",
+        user.pk,
+        membership.organization_id,
+    )
     return membership
 
 
 @transaction.atomic
 def person_reactivate(*, membership: Membership) -> Membership:
-    """The person is back: they sign in again and are planned from their memory."""
+    """The person is back: they sign in again and are planned from their memory.
+
+    Their memory states were kept, so planning resumes where they left off
+    at its next run (their withdrawn prompts stay withdrawn).
+    """
     if membership.deactivated_at is not None:
         membership.deactivated_at = None
         membership.save(update_fields=["deactivated_at", "updated_at"])
@@ -354,4 +384,10 @@ def person_reactivate(*, membership: Membership) -> Membership:
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
+    person_reactivated.send(sender=Membership, membership=membership)
+    logger.info(
+        "person reactivated: user %s of organization %s",
+        user.pk,
+        membership.organization_id,
+    )
     return membership

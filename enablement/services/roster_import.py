@@ -100,19 +100,21 @@ def roster_import(
     dry_run: bool = False,
     by: AbstractBaseUser | None = None,
     expected_digest: str | None = None,
+    invite: bool = True,
 ) -> RosterSummary:
     """Import a roster file's bytes into organization, or write nothing.
 
     Raises RosterImportError listing every bad row. ``deactivate_missing``
     deactivates the organization's reps and managers absent from the file
-    (never its admins, authors, or ``by``, the importing user).
+    (never its admins, authors, or ``by``, the importing user). ``invite``
+    sends each person created an invitation once the import commits.
     """
     rows = roster_parse(data)
     try:
         with transaction.atomic():
             # One roster import of an organization at a time.
             Organization.objects.select_for_update().filter(pk=organization.pk).get()
-            summary = _roster_write(organization, rows, deactivate_missing, by)
+            summary = _roster_write(organization, rows, deactivate_missing, by, invite)
             if expected_digest is not None and summary.digest != expected_digest:
                 raise RosterImportError([CHANGED_SINCE_PREVIEW])
             if dry_run:
@@ -150,6 +152,7 @@ def _identities(
                 email=row.email,
                 external_id=row.external_id,
                 index=index,
+                invite=invite,
             )
         except ApplicationError as exc:
             errors.append(f"row {row.row}: email: {exc.message}")
@@ -205,6 +208,7 @@ def _roster_write(
     rows: list[RosterRow],
     deactivate_missing: bool,
     by: AbstractBaseUser | None,
+    invite: bool,
 ) -> RosterSummary:
     summary = RosterSummary(organization_id=organization.pk)
     index = people_index(organization=organization, emails=[r.email for r in rows])
@@ -219,6 +223,7 @@ def _roster_write(
                 organization=organization,
                 data=_person_data(row, teams[row.team.casefold()]),
                 index=index,
+                invite=invite,
             )
         except ApplicationError as exc:
             errors.append(f"row {row.row}: email: {exc.message}")

@@ -92,9 +92,9 @@ class TrendPoint:
 
 
 def kpi_scope_reps(*, scope: KpiScope) -> list[RepRow]:
-    """The reps in scope, by team and username. One query."""
+    """The current reps in scope (not those who left), by team and username. One query."""
     rows = (
-        scope.reps()
+        scope.current_reps()
         .select_related("user", "team")
         .order_by("team__name", "user__username")
     )

@@ -88,7 +88,7 @@ def kpi_participation_summary(
     today = now.date()
     rows = (
         RepDay.objects.filter(
-            rep_id__in=scope.rep_ids(),
+            rep_id__in=scope.current_rep_ids(),
             day__gt=today - dt.timedelta(days=STREAK_WINDOW_DAYS),
         )
         .order_by("rep_id", "day")

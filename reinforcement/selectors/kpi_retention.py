@@ -52,7 +52,7 @@ def _snapshot_cells(
     ]  # fmt: skip
     rows = (
         RepTopicSnapshot.objects.filter(
-            rep_id__in=scope.rep_ids(),
+            rep_id__in=scope.current_rep_ids(),
             week__in=[this_week - dt.timedelta(weeks=1), this_week],
         )
         .order_by("week")
@@ -71,7 +71,7 @@ def _observed_cells(
 ) -> dict[tuple[int, int], dict]:
     since = now.date() - dt.timedelta(days=window_days)
     rows = (
-        RepTopicDay.objects.filter(rep_id__in=scope.rep_ids(), day__gt=since)
+        RepTopicDay.objects.filter(rep_id__in=scope.current_rep_ids(), day__gt=since)
         .values("rep_id", "topic_id")
         .annotate(
             reviews=Sum("reviews"),

@@ -129,12 +129,13 @@ def kpi_scope_summary(
     an organization-wide summary from the rollups.
     """
     teams = list(scope.teams.order_by("name").values_list("pk", "name"))
-    rep_ids = scope.rep_ids()
+    # Current figures: the reps still with the organization.
+    rep_ids = scope.current_rep_ids()
     summaries = {
         pk: TeamSummary(pk, name, 0, Retention(), 0, 0, 0, 0) for pk, name in teams
     }
     for team_id, n in (
-        scope.reps()
+        scope.current_reps()
         .values("team_id")
         .annotate(n=Count("pk"))
         .values_list("team_id", "n")

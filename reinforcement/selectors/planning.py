@@ -2,9 +2,22 @@
 
 import datetime as dt
 
+from django.db.models import QuerySet
+
 from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.models import DailyPlan
+
+
+def reps_active() -> QuerySet[RepProfile]:
+    """Rep profiles of people still with their organization.
+
+    A person who left (``Membership.deactivated_at`` set, or a user switched
+    off in admin) is neither planned nor delivered from that moment.
+    """
+    return RepProfile.objects.filter(user__is_active=True).exclude(
+        user__membership__deactivated_at__isnull=False
+    )
 
 
 def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
@@ -16,9 +29,8 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
     today_utc = now.date()
     schedules = [
         RepSchedule(*row)
-        for row in RepProfile.objects.exclude(
-            paused_until__gte=today_utc + dt.timedelta(days=1)
-        )
+        for row in reps_active()
+        .exclude(paused_until__gte=today_utc + dt.timedelta(days=1))
         .values_list(
             "user_id", "time_zone", "delivery_hour", "working_days", "paused_until"
         )

@@ -39,9 +39,11 @@ def prompts_open_for_rep(
 
 
 def prompt_get_for_rep(*, rep_id: int, prompt_id) -> Prompt | None:
-    """One of the rep's own prompts; another rep's is reported as missing."""
+    """One of the rep's own prompts; another rep's, or a withdrawn one, is missing."""
     return prompts_with_question(
-        Prompt.objects.filter(rep_id=rep_id, pk=prompt_id)
+        Prompt.objects.filter(rep_id=rep_id, pk=prompt_id).exclude(
+            status=Prompt.Status.WITHDRAWN
+        )
     ).first()
 
 

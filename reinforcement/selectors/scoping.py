@@ -48,6 +48,22 @@ class KpiScope:
     def rep_ids(self) -> QuerySet:
         return self.reps().values("user_id")
 
+    def current_reps(self) -> QuerySet:
+        """The reps in scope still with the organization.
+
+        The denominators of current figures (retention now, the coaching
+        list, this window's participation); trends of past weeks keep
+        everyone, leavers included (``reps``).
+        """
+        return (
+            self.reps()
+            .filter(user__is_active=True)
+            .exclude(user__membership__deactivated_at__isnull=False)
+        )
+
+    def current_rep_ids(self) -> QuerySet:
+        return self.current_reps().values("user_id")
+
     @property
     def label(self) -> str:
         if self.team is not None:

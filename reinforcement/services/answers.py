@@ -211,7 +211,8 @@ def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOut
         prompt_id=request.prompt_id,
         idempotency_key=request.idempotency_key,
     )
-    if context is None:
+    if context is None or context.prompt_status == Prompt.Status.WITHDRAWN:
+        # A withdrawn prompt (the rep left, the question was retired) is gone.
         raise _refuse_missing_prompt(rep_id=request.rep_id)
     if context.key_seen or context.prompt_status == Prompt.Status.ANSWERED:
         replay = _replay(request=request)

@@ -24,6 +24,7 @@ from enablement.models import RepProfile
 from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt
 from reinforcement.selectors.deliveries import deliveries_due
+from reinforcement.selectors.planning import reps_active
 
 logger = logging.getLogger(__name__)
 
@@ -102,14 +103,28 @@ def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
     """Send a plan's pending deliveries; returns every channel's status afterwards.
 
     Only rows the database says are pending are sent, each at most once: its
-    row is locked while sending and marked sent in that same transaction. A
-    failed send is recorded on its row with the next attempt after a backoff
-    (the sweeper re-drives it), and after the attempt cap it stays `failed`.
+    row is locked while sending and marked sent in that same transaction; a
+    plan of a rep who left is canceled instead. A failed send is recorded on
+    its row with the next attempt after a backoff (the sweeper re-drives it),
+    and after the attempt cap it stays `failed`.
     """
     plan = DailyPlan.objects.select_related("rep").filter(pk=plan_id).first()
     if plan is None:  # deleted since it was enqueued
         return {}
-    prompts = list(plan.prompts.select_related("question__topic").order_by("position"))
+    if not reps_active().filter(user_id=plan.rep_id).exists():
+        # The rep left after this task was enqueued: nothing goes out.
+        plan.deliveries.filter(status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.CANCELED,
+            next_attempt_at=None,
+            last_error="the rep left",
+            updated_at=now,
+        )
+        return dict(plan.deliveries.values_list("channel", "status"))
+    prompts = list(
+        plan.prompts.exclude(status=Prompt.Status.WITHDRAWN)
+        .select_related("question__topic")
+        .order_by("position")
+    )
     for delivery_id in _deliveries_claim(plan_id, now):
         _deliver_channel(delivery_id, plan, prompts, now)
     return dict(plan.deliveries.values_list("channel", "status"))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.db import IntegrityError, transaction
 
-from enablement.models import Question, RepProfile
+from enablement.models import Question
 from ops import metrics
 from reinforcement.db.functions import Epoch
 from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choose
@@ -16,6 +16,7 @@ from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.planning import reps_active
 from reinforcement.services.delivery import deliveries_create, delivery_channels
 from reinforcement.services.memory_states import memory_state_initial
 
@@ -25,7 +26,9 @@ class PlanOutcome:
     rep_id: int
     username: str
     local_date: dt.date
-    status: str  # "planned", "exists", "not_working_day", "paused", "too_early", "no_profile"
+    # "planned", "exists", "not_working_day", "paused", "too_early", and
+    # "no_profile" (no rep profile, or the rep left)
+    status: str
     plan_id: int | None = None
     question_keys: list[str] = field(default_factory=list)
 
@@ -43,7 +46,8 @@ class _RepContext:
 
 
 def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
-    rows = RepProfile.objects.filter(user_id__in=rep_ids).values_list(
+    # Reps who left are skipped: no context, reported as "no_profile".
+    rows = reps_active().filter(user_id__in=rep_ids).values_list(
         "user_id", "user__username", "time_zone", "delivery_hour", "working_days",
         "paused_until", "daily_dose", "team__organization_id",
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",

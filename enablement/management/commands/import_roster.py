@@ -28,8 +28,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Report what would change; write nothing.",
         )
+        parser.add_argument(
+            "--no-invite",
+            action="store_true",
+            help="Do not email the people created an invitation (e.g. SSO-only).",
+        )
 
-    def handle(self, *args, file, organization, deactivate_missing, dry_run, **options):
+    def handle(
+        self,
+        *args,
+        file,
+        organization,
+        deactivate_missing,
+        dry_run,
+        no_invite,
+        **options,
+    ):
         target = organization_from_option(organization)
         try:
             data = file.read_bytes()
@@ -41,6 +55,7 @@ class Command(BaseCommand):
                 data=data,
                 deactivate_missing=deactivate_missing,
                 dry_run=dry_run,
+                invite=not no_invite,
             )
         except RosterImportError as exc:
             self.stderr.write(f"{file}: rejected, nothing written:")

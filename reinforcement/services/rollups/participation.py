@@ -16,13 +16,16 @@ def participation_refresh(
     """Recompute participation rows of these reps (all when None) on these days.
 
     A prompt counts as delivered unless it is still only planned (never shown
-    to the rep); expired prompts count, unanswered. Returns rows written.
+    to the rep); expired prompts count, unanswered; withdrawn prompts (the rep
+    left, the question was retired) do not count at all. Returns rows written.
     """
     days = sorted(set(days))
     prompts = Prompt.objects.filter(local_date__in=days)
     if rep_ids is not None:
         prompts = prompts.filter(rep_id__in=list(rep_ids))
-    delivered = Q(delivered_at__isnull=False) | ~Q(status=Prompt.Status.PLANNED)
+    delivered = (Q(delivered_at__isnull=False) | ~Q(status=Prompt.Status.PLANNED)) & ~Q(
+        status=Prompt.Status.WITHDRAWN
+    )
     rows = (
         prompts.values("rep_id", "local_date")
         .annotate(
