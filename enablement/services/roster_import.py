@@ -152,7 +152,6 @@ def _identities(
                 email=row.email,
                 external_id=row.external_id,
                 index=index,
-                invite=invite,
             )
         except ApplicationError as exc:
             errors.append(f"row {row.row}: email: {exc.message}")
