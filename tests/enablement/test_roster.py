@@ -363,3 +363,21 @@ def test_an_external_id_given_later_is_a_change_of_the_same_person(org):
     summary = roster_import(organization=org, data=roster(CY + "hr-9"))
     assert [c.fields for c in summary.changed] == [(("external_id", "", "hr-9"),)]
     assert Membership.objects.get().external_id == "hr-9"
+
+
+def test_the_people_a_roster_creates_are_invited_once(org):
+    """One pending invitation per new person; a re-import or a dry run queues none."""
+    from enablement.models import AccountEmail
+
+    roster_import(organization=org, data=roster(ADA), dry_run=True)
+    assert AccountEmail.objects.count() == 0
+    roster_import(organization=org, data=roster(ADA, CY))
+    roster_import(organization=org, data=roster(ADA, CY, BOB), invite=False)
+    invited = AccountEmail.objects.filter(kind=AccountEmail.Kind.INVITATION)
+    assert sorted(invited.values_list("user__email", flat=True)) == [
+        "ada@x.io",
+        "cy@x.io",
+    ]
+    assert set(invited.values_list("status", flat=True)) == {
+        AccountEmail.Status.PENDING
+    }
