@@ -288,22 +288,26 @@ class _ContentCheck:
         text, feedback = choice.get("text"), choice.get("feedback")
         if text is None or text == "":
             self._err(item, f"{where}.text", "is required")
-        for field, value in (("text", text), ("feedback", feedback)):
-            if value is None or value == "":
-                continue
-            problem = text_problem(
-                value,
-                limit=text_limit(Choice, field),
-                key=field,
-                written=_written(choice, field, value),
-            )
-            if problem:
-                self._err(item, f"{where}.{field}", problem)
+        for field in ("text", "feedback"):
+            self._choice_text(item, where, choice, field)
         if not isinstance(choice.get("correct", False), bool):
             self._err(item, f"{where}.correct", "must be true or false, unquoted")
         if not isinstance(text, str) or not isinstance(feedback or "", str):
             return None
         return ChoiceDraft(text, bool(choice.get("correct")), feedback or "")
+
+    def _choice_text(self, item: Item, where: str, choice: Item, field: str) -> None:
+        value = choice.get(field)
+        if value is None or value == "":
+            return
+        problem = text_problem(
+            value,
+            limit=text_limit(Choice, field),
+            key=field,
+            written=_written(choice, field, value),
+        )
+        if problem:
+            self._err(item, f"{where}.{field}", problem)
 
 
 def _key(item: Item) -> str | None:
