@@ -30,8 +30,8 @@ from enablement.models import (
     Topic,
 )
 from enablement.services.content_export import content_dump, content_export
-from enablement.services.content_format import ContentImportError
-from enablement.services.content_import import content_import
+from enablement.services.content_format import ContentImportError, file_size_errors
+from enablement.services.content_import import content_import_file
 from enablement.services.questions import (
     question_retire,
     question_save,
@@ -177,14 +177,12 @@ class MethodologyAdmin(TenantScopedAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                summary = content_import(
+                summary = content_import_file(
                     organization=form.cleaned_data["organization"],
                     name=upload.name,
-                    text=upload.read().decode("utf-8"),
+                    raw=upload.read(),
                     author=request.user,
                 )
-            except UnicodeDecodeError:
-                errors = [f"{upload.name}: the file is not UTF-8 text"]
             except ContentImportError as exc:
                 errors = exc.errors
             else:
@@ -212,6 +210,14 @@ class ContentImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the organizations the user works for are import targets.
         self.fields["organization"].queryset = organizations.order_by("name")
+
+    def clean_file(self):
+        # Refused before the upload is read into memory.
+        upload = self.cleaned_data["file"]
+        errors = file_size_errors(name=upload.name, size=upload.size)
+        if errors:
+            raise ValidationError(errors)
+        return upload
 
 
 @admin.register(Topic)

@@ -18,8 +18,34 @@ KEY_VALIDATOR = RegexValidator(
 )
 MIN_CHOICES = 2
 MAX_CHOICES = 6
+# The longest text an author may write in each long-text field, in characters
+# (documented in enablement/content/FORMAT.md; content import checks the same).
+# Names, keys and choice texts are CharFields: their max_length is the limit.
+TEXT_LIMITS = {"stem": 2000, "explanation": 2000, "description": 2000, "feedback": 1000}
 # ISO weekday digits, Monday=1 .. Sunday=7.
 WEEKDAY_DIGITS = "1234567"
+
+
+def content_texts_validate(instance: models.Model) -> None:
+    """Refuse texts over ``TEXT_LIMITS`` and NUL characters in any text field.
+
+    A TextField's length is not checked by Django, and PostgreSQL cannot store
+    a NUL character (SQLite can), so both are refused before the database.
+    """
+    errors = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if not isinstance(value, str):
+            continue
+        limit = TEXT_LIMITS.get(field.name)
+        if "\x00" in value:
+            errors[field.name] = _("Remove the NUL character (\\x00).")
+        elif isinstance(field, models.TextField) and limit and len(value) > limit:
+            errors[field.name] = _(
+                "Write at most %(limit)d characters (it has %(length)d)."
+            ) % {"limit": limit, "length": len(value)}
+    if errors:
+        raise ValidationError(errors)
 
 
 class TimestampedModel(models.Model):
@@ -244,6 +270,9 @@ class Methodology(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        content_texts_validate(self)
+
 
 class Topic(TimestampedModel):
     """A skill tag such as "Economic buyer"; retention is reported per topic."""
@@ -266,6 +295,9 @@ class Topic(TimestampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        content_texts_validate(self)
+
 
 class Module(TimestampedModel):
     methodology = models.ForeignKey(
@@ -286,6 +318,9 @@ class Module(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.methodology} / {self.name}"
+
+    def clean(self) -> None:
+        content_texts_validate(self)
 
 
 class Question(TimestampedModel):
@@ -353,6 +388,7 @@ class Question(TimestampedModel):
         return self.key
 
     def clean(self) -> None:
+        content_texts_validate(self)
         if (
             self.topic_id
             and self.module_id
@@ -388,6 +424,9 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def clean(self) -> None:
+        content_texts_validate(self)
 
 
 class Enrollment(TimestampedModel):

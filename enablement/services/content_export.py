@@ -1,14 +1,16 @@
 """Export content in the import structure, and write it out as YAML or CSV.
 
-An export imported back into the same organization changes nothing.
+An export imported back into the same organization changes nothing. CSV
+cells that a spreadsheet would run as a formula are written inert
+(``core.csv_safe``), and the import reads them back as they were.
 """
 
-import csv
 import io
 from typing import Any
 
 import yaml
 
+from core.csv_safe import SafeDictWriter
 from enablement.models import Module, Organization, Question, Topic
 from enablement.services.content_format import CSV_COLUMNS, ContentData, is_csv
 
@@ -92,7 +94,7 @@ def content_dump(*, data: ContentData, name: str) -> str:
     if not is_csv(name):
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=88)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer = SafeDictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     methodologies = {m["key"]: m for m in data["methodologies"]}
     modules = {m["key"]: m for m in data["modules"]}

@@ -1,13 +1,18 @@
 """Import a content file: validate all of it, then write it in one transaction.
 
-A file with any error writes nothing. Questions are written through
-``question_save``, as admin writes them, so both raise a version alike.
+A file with any error writes nothing. Only the fields the file carries are
+written: a stored item keeps the rest (a CSV has no descriptions, so an import
+of one leaves them alone). Questions are written through ``question_save``, as
+admin writes them, so both raise a version alike.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -17,7 +22,7 @@ from enablement.services.content_format import (
     ContentData,
     ContentImportError,
 )
-from enablement.services.content_parse import content_parse
+from enablement.services.content_parse import content_decode, content_parse
 from enablement.services.content_validate import content_validate
 from enablement.services.questions import ChoiceDraft, question_save
 
@@ -60,77 +65,127 @@ def content_import(
         raise ContentImportError(errors)
     summary = ImportSummary()
     with transaction.atomic():
-        _content_write(organization, data, author, summary)
+        _content_write(organization, name, data, author, summary)
     return summary
+
+
+def content_import_file(
+    *, organization: Organization, name: str, raw: bytes, author=None
+) -> ImportSummary:
+    """Import a file's bytes: refused unless UTF-8 and within the size limit."""
+    return content_import(
+        organization=organization,
+        name=name,
+        text=content_decode(name=name, raw=raw),
+        author=author,
+    )
 
 
 def content_import_path(
     *, organization: Organization, path: Path, author=None
 ) -> ImportSummary:
-    return content_import(
-        organization=organization,
-        name=str(path),
-        text=path.read_text(encoding="utf-8"),
-        author=author,
+    return content_import_file(
+        organization=organization, name=str(path), raw=path.read_bytes(), author=author
     )
 
 
 def _content_write(
-    organization: Organization, data: ContentData, author, summary: ImportSummary
+    organization: Organization, name: str, data: ContentData, author, summary
 ) -> None:
     methodologies = _described_write(
-        organization, Methodology, data["methodologies"], summary, "methodologies"
+        name, organization, Methodology, data["methodologies"], summary, "methodologies"
     )
-    topics = _described_write(organization, Topic, data["topics"], summary, "topics")
-    modules = _modules_write(organization, data["modules"], methodologies, summary)
+    topics = _described_write(
+        name, organization, Topic, data["topics"], summary, "topics"
+    )
+    modules = _modules_write(
+        name, organization, data["modules"], methodologies, summary
+    )
     stored = {
         q.key: q
         for q in Question.objects.filter(module__methodology__organization=organization)
     }
     for item in data["questions"]:
         question = stored.get(item["key"]) or Question(key=item["key"], author=author)
-        _question_write(question, item, modules, topics, summary)
+        with _refusal_located(name, item):
+            _question_write(question, item, modules, topics, summary)
 
 
-def _described_write(organization, model, items, summary, section) -> dict[str, Any]:
+@contextmanager
+def _refusal_located(name: str, item: dict[str, Any]) -> Iterator[None]:
+    """Turn a save's ValidationError into the import's error, at the item.
+
+    Validation checks what a save checks, so this is the safety net for a
+    rule it misses: the file is still refused whole, never half written.
+    """
+    try:
+        yield
+    except ValidationError as exc:
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"(item)": exc.messages}
+        )
+        raise ContentImportError(
+            [
+                f"{name}: {item['_loc']}: {where}: {message}"
+                for where, messages in fields.items()
+                for message in messages
+            ]
+        ) from exc
+
+
+def _given(item: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """The fields the item carries, texts stripped."""
+    return {
+        f: item[f].strip() if isinstance(item[f], str) else item[f]
+        for f in fields
+        if f in item
+    }
+
+
+def _described_write(
+    name, organization, model, items, summary, section
+) -> dict[str, Any]:
     """Write methodologies or topics (key, name, description) by key."""
     by_key = {o.key: o for o in model.objects.filter(organization=organization)}
     for item in items:
-        by_key[item["key"]] = _upsert(
-            model,
-            {"organization": organization, "key": item["key"]},
-            {"name": item["name"], "description": item.get("description") or ""},
-            summary,
-            section,
-        )
+        with _refusal_located(name, item):
+            by_key[item["key"]] = _upsert(
+                model,
+                by_key.get(item["key"]),
+                {
+                    "organization": organization,
+                    "key": item["key"],
+                    **item.get("_defaults", {}),
+                },
+                _given(item, ("name", "description")),
+                summary,
+                section,
+            )
     return by_key
 
 
-def _modules_write(organization, items, methodologies, summary) -> dict[str, Module]:
+def _modules_write(
+    name, organization, items, methodologies, summary
+) -> dict[str, Module]:
     """Write modules by key; a stored module keeps its row if it changes methodology."""
     modules = {
         m.key: m for m in Module.objects.filter(methodology__organization=organization)
     }
     for item in items:
-        methodology = methodologies[item["methodology"]]
-        existing = modules.get(item["key"])
-        lookup = (
-            {"pk": existing.pk}
-            if existing
-            else {"methodology": methodology, "key": item["key"]}
-        )
-        modules[item["key"]] = _upsert(
-            Module,
-            lookup,
-            {
-                "methodology": methodology,
-                "name": item["name"],
-                "description": item.get("description") or "",
-                "position": int(item.get("position", 1)),
-            },
-            summary,
-            "modules",
-        )
+        values = _given(item, ("name", "description"))
+        if "methodology" in item:
+            values["methodology"] = methodologies[item["methodology"]]
+        if "position" in item:
+            values["position"] = int(item["position"])
+        with _refusal_located(name, item):
+            modules[item["key"]] = _upsert(
+                Module,
+                modules.get(item["key"]),
+                {"key": item["key"], **item.get("_defaults", {})},
+                values,
+                summary,
+                "modules",
+            )
     return modules
 
 
@@ -142,10 +197,12 @@ def _plain(value: Any) -> Any:
     return value.pk if isinstance(value, models.Model) else value
 
 
-def _upsert(model, lookup: dict[str, Any], values: dict[str, Any], summary, section):
-    obj = model.objects.filter(**lookup).first()
+def _upsert(
+    model, obj, created: dict[str, Any], values: dict[str, Any], summary, section
+):
+    """Create the item from ``created`` and ``values``, or write the values that differ."""
     if obj is None:
-        obj = model(**{**lookup, **values})
+        obj = model(**{**created, **values})
         obj.full_clean()
         obj.save()
         summary.count(section, created=True, changed=True)
@@ -164,24 +221,26 @@ def _question_write(
     question: Question, item: dict[str, Any], modules, topics, summary: ImportSummary
 ) -> None:
     """Apply a file's question to a stored (or new) one and save it with its choices."""
-    question.module = modules[item["module"]]
-    question.topic = topics[item["topic"]]
-    question.kind = item.get("type", Question.Kind.SINGLE_CHOICE)
-    question.stem = item["stem"].strip()
-    question.explanation = item["explanation"].strip()
-    question.reference_url = item.get("reference_url") or ""
-    question.status = item.get("status", Question.Status.DRAFT)
+    if "module" in item:
+        question.module = modules[item["module"]]
+    if "topic" in item:
+        question.topic = topics[item["topic"]]
+    if "type" in item:
+        question.kind = item["type"]
+    texts = _given(item, ("stem", "explanation", "reference_url", "status"))
+    for attr, value in texts.items():
+        setattr(question, attr, value)
     if question.status == Question.Status.PUBLISHED and question.published_at is None:
         question.published_at = timezone.now()
-    saved = question_save(
-        question=question,
-        choices=[
+    choices = None  # left out: a stored question keeps its choices
+    if "choices" in item:
+        choices = [
             ChoiceDraft(
                 c["text"].strip(),
                 bool(c.get("correct")),
                 (c.get("feedback") or "").strip(),
             )
             for c in item["choices"]
-        ],
-    )
+        ]
+    saved = question_save(question=question, choices=choices)
     summary.count("questions", created=saved.created, changed=saved.changed)

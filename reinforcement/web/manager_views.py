@@ -1,6 +1,5 @@
 """The manager dashboard and its CSV exports: thin views over the KPI selectors."""
 
-import csv
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.decorators import login_required
@@ -9,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.csv_safe import csv_safe_writer
 from core.errors import ApplicationError
 from enablement.models import Topic
 from reinforcement.selectors.kpi_content import (
@@ -314,7 +314,7 @@ def manager_export_view(request: HttpRequest, table: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="kpi-{table}-{stamp}.csv"'
-    writer = csv.writer(response)
+    writer = csv_safe_writer(response)
     writer.writerow(header)
     writer.writerows(rows)
     return response

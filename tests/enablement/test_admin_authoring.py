@@ -148,5 +148,5 @@ def test_admin_import_view_rejects_bad_file_and_writes_nothing(
     assert response.status_code == 200
     html = response.content.decode()
     assert "nothing was imported" in html
-    assert "bad.yaml: questions[0]: module: unknown module" in html
+    assert "bad.yaml: questions[0] (line 2): module: unknown module" in html
     assert not Question.objects.exists()

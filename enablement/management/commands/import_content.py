@@ -22,6 +22,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: no such file")
             try:
                 summary = content_import_path(organization=organization, path=path)
+            except OSError as exc:
+                raise CommandError(f"{path}: cannot be read ({exc.strerror})") from exc
             except ContentImportError as exc:
                 failed = True
                 self.stderr.write(f"{path}: rejected, nothing written:")

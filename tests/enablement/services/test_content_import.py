@@ -20,7 +20,9 @@ def test_a_rejected_file_is_an_application_error_with_its_errors(organization):
     assert isinstance(error, ContentImportError)
     assert error.code == "invalid_content"
     assert error.details == {"errors": error.errors}
-    assert "bad.yaml: questions[0]: module: unknown module 'nope'" in error.errors
+    assert (
+        "bad.yaml: questions[0] (line 2): module: unknown module 'nope'" in error.errors
+    )
 
 
 def test_lengths_are_the_models_own(organization):
@@ -43,10 +45,10 @@ def test_lengths_are_the_models_own(organization):
         content_import(organization=organization, name="long.yaml", text=text)
 
     assert (
-        f"long.yaml: topics[0]: name: is longer than {name_length} characters"
-        in exc.value.errors
+        f"long.yaml: topics[0] (line 7): name: is longer than {name_length} characters "
+        f"({name_length + 1})" in exc.value.errors
     )
     assert (
-        f"long.yaml: questions[0]: choices[0].text: is longer than {text_length} "
-        "characters" in exc.value.errors
+        f"long.yaml: questions[0] (line 2): choices[0].text: is longer than {text_length} "
+        f"characters ({text_length + 1})" in exc.value.errors
     )
