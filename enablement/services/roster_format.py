@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.csv_safe import csv_cell_safe, csv_cell_unmark
 from core.errors import ApplicationError
 from enablement.models import validate_time_zone
 
@@ -37,7 +38,6 @@ MAX_LENGTHS = {
 }
 # A spreadsheet runs a cell that starts with one of these as a formula; export
 # writes such a cell behind a quote, and import takes the quote off again.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class RosterImportError(ApplicationError):
@@ -67,18 +67,6 @@ class RosterRow:
     working_days: str | None = None
     hired_on: dt.date | None = None
     external_id: str | None = None
-
-
-def cell_neutralize(value: str) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def cell_restore(value: str) -> str:
-    """The inverse of cell_neutralize, so an exported roster imports unchanged."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 def days_to_digits(text: str) -> str:
@@ -263,7 +251,8 @@ def roster_parse(data: bytes) -> list[RosterRow]:
                 )
                 continue
             cells = {
-                n: cell_restore(c.strip()) for n, c in zip(names, record, strict=True)
+                n: csv_cell_unmark(c.strip())
+                for n, c in zip(names, record, strict=True)
             }
             row, row_errors = _row_parse(number, cells)
             errors += row_errors
@@ -288,5 +277,5 @@ def roster_dump(records: list[dict[str, str]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for record in records:
-        writer.writerow([cell_neutralize(record.get(c) or "") for c in COLUMNS])
+        writer.writerow([csv_cell_safe(record.get(c) or "") for c in COLUMNS])
     return out.getvalue()
