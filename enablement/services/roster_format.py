@@ -36,8 +36,8 @@ MAX_LENGTHS = {
     "team": 120,
     "external_id": 255,
 }
-# A spreadsheet runs a cell that starts with one of these as a formula; export
-# writes such a cell behind a quote, and import takes the quote off again.
+# Export writes formula-leading cells behind a quote (core/csv_safe); import
+# takes the quote off again.
 
 
 class RosterImportError(ApplicationError):
