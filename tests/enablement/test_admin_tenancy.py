@@ -1,6 +1,6 @@
 """Admin tenancy, generated from the admin registry.
 
-For every registered model, organization A ("zqa") and organization B ("bqx")
+For every registered model, organization A ("zq-a") and organization B ("bq-x")
 each have a row; a staff user of B, with the demo enablement user's permissions
 or with every permission of every admin model, finds nothing of A listed,
 readable or writable. A ModelAdmin registered later is tested the same way
@@ -23,7 +23,9 @@ from tests.factories.tenancy import organization_world
 
 pytestmark = pytest.mark.django_db
 
-A, B = "zqa", "bqx"
+# A dash never occurs in a CSRF token or session id, so a random token cannot
+# contain these by chance.
+A, B = "zq-a", "bq-x"
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 STANDARD_VIEWS = ("changelist", "add", "history", "delete", "change")
 # Writes a POST tries on another organization's object.
