@@ -7,9 +7,14 @@ The value is a Fernet token (AES-128-CBC with an HMAC-SHA256, from
 
 FIELD_ENCRYPTION_KEY is a comma-separated list of Fernet keys
 (``Fernet.generate_key()``): the first encrypts, every one decrypts, so a key
-is rotated by putting the new one first and re-saving the rows.
+is rotated by putting the new one first and re-saving the rows. Unset (in
+development and tests), one key is derived from SECRET_KEY; production
+requires its own (config/settings/production.py), so that rotating
+SECRET_KEY never makes stored secrets unreadable.
 """
 
+import base64
+import hashlib
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -30,10 +35,13 @@ def _fernet(keys: str) -> MultiFernet:
 
 def field_fernet() -> MultiFernet:
     """The MultiFernet of the current FIELD_ENCRYPTION_KEY setting."""
-    keys = getattr(settings, "FIELD_ENCRYPTION_KEY", "")
-    if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY is not set")
+    keys = getattr(settings, "FIELD_ENCRYPTION_KEY", "") or _derived_key()
     return _fernet(keys)
+
+
+def _derived_key() -> str:
+    digest = hashlib.sha256(b"field-encryption:" + settings.SECRET_KEY.encode())
+    return base64.urlsafe_b64encode(digest.digest()).decode()
 
 
 def secret_encrypt(value: str) -> str:

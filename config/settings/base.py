@@ -1,8 +1,6 @@
 """Settings shared by every profile; everything from outside comes through env."""
 
-import base64
 import datetime as dt
-import hashlib
 from pathlib import Path
 
 import environ
@@ -389,17 +387,6 @@ SPECTACULAR_SETTINGS = {
 # when this is set; unset, it is open, for a scraper on a private network
 # (docs/deploy.md). Worker hosts serve theirs on WORKER_METRICS_PORT.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
-
-# SECRETS AT REST
-# Fernet keys (comma-separated, the first encrypts) of enablement/encrypted_fields.py:
-# identity-provider client secrets and later other tokens. Development derives
-# one from SECRET_KEY; production requires its own (docs/deploy.md).
-FIELD_ENCRYPTION_KEY = env(
-    "FIELD_ENCRYPTION_KEY",
-    default=base64.urlsafe_b64encode(
-        hashlib.sha256(SECRET_KEY.encode()).digest()
-    ).decode(),
-)
 
 # LOGGING
 LOGGING = {
