@@ -23,7 +23,9 @@ class IdentityProvider(TimestampedModel):
         _("display name"),
         max_length=60,
         default="SSO",
-        help_text=_('Shown as "Sign in with …" once a work email picks this provider.'),
+        help_text=_(
+            'Named on the sign-in pages, e.g. "Acme Okta did not let you sign in".'
+        ),
     )
     issuer = models.URLField(
         _("issuer URL"),

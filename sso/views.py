@@ -15,6 +15,7 @@ from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from joserfc.errors import JoseError
@@ -27,6 +28,7 @@ from sso.services import SsoRefused, sso_sign_in
 logger = logging.getLogger(__name__)
 
 SESSION_PROVIDER = "sso_provider_id"
+SESSION_NEXT = "sso_next"
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 # What can go wrong talking to the provider or validating its token.
 PROVIDER_ERRORS = (
@@ -56,6 +58,7 @@ def sso_start(request: HttpRequest) -> HttpResponse:
             )
         else:
             request.session[SESSION_PROVIDER] = provider.pk
+            request.session[SESSION_NEXT] = _safe_next(request)
             client = oidc_client(provider=provider)
             callback = request.build_absolute_uri(reverse("sso:callback"))
             try:
@@ -69,7 +72,17 @@ def sso_start(request: HttpRequest) -> HttpResponse:
                     status=502,
                 )
     status = 400 if form.errors else 200
-    return render(request, "sso/start.html", {"form": form}, status=status)
+    context = {"form": form, "next": _safe_next(request)}
+    return render(request, "sso/start.html", context, status=status)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Where the login was asked from (a link in an email), if it is this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @require_GET
@@ -103,8 +116,9 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     except SsoRefused as refusal:
         return _error(request, refusal.message, status=refusal.status)
     request.session.pop(SESSION_PROVIDER, None)
+    target = request.session.pop(SESSION_NEXT, "")
     login(request, user, backend=LOGIN_BACKEND)
-    return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+    return redirect(target or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 def _provider_message(error: OAuthError, provider) -> str:

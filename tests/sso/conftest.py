@@ -163,12 +163,17 @@ def provider_sign_in(authorize_url: str, *, email: str) -> str:
 
 
 def sso_round_trip(
-    client, *, email: str, provider_email: str | None = None, state: str | None = None
+    client,
+    *,
+    email: str,
+    provider_email: str | None = None,
+    state: str | None = None,
+    next: str = "",
 ):
     """Start SSO as email with the Django test client, sign in at the provider
     (as provider_email if given), and return the service's response to the
     callback (its state replaced if given)."""
-    start = client.post("/sso/", {"email": email})
+    start = client.post("/sso/", {"email": email, "next": next})
     assert start.status_code == 302, start.content
     callback = urlsplit(
         provider_sign_in(start["Location"], email=provider_email or email)

@@ -41,6 +41,19 @@ def test_a_known_rep_signs_in_and_lands_on_today(client, acme, known_rep):
     assert User.objects.filter(email="known@acme.test").count() == 0
 
 
+def test_the_page_asked_for_before_login_is_where_sso_lands(client, acme, known_rep):
+    """A deep link (from a quiz email) survives SSO; another site's URL does not."""
+    login_page = client.get("/login/", {"next": "/progress/"})
+    assert b'href="/sso/?next=/progress/"' in login_page.content
+    response = sso_round_trip(client, email="known@acme.test", next="/progress/")
+    assert response["Location"] == "/progress/"
+    client.logout()
+    response = sso_round_trip(
+        client, email="known@acme.test", next="https://evil.example/"
+    )
+    assert response["Location"] == "/"
+
+
 def test_an_unknown_user_is_created_as_a_rep_of_the_default_team(client, acme):
     """With "create", a new person joins the default team with the token's name."""
     acme.unknown_users = IdentityProvider.UnknownUsers.CREATE
