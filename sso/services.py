@@ -69,9 +69,29 @@ def _known_person(
         raise _refuse("sso_other_organization", error.message) from error
 
 
-def _refuse_if_deactivated(user: AbstractBaseUser) -> None:
+def _refuse_if_not_theirs(
+    *, provider: IdentityProvider, user: AbstractBaseUser
+) -> None:
+    """Only the organization's own, active people sign in through its provider.
+
+    A superuser, or an account of no organization, would otherwise be handed to
+    whoever administers this organization's identity provider.
+    """
     membership = Membership.objects.filter(user=user).first()
-    if not user.is_active or (membership and membership.deactivated_at):
+    if user.is_superuser or membership is None:
+        raise _refuse(
+            "sso_not_a_member",
+            _(
+                "This account does not sign in with single sign-on. "
+                "Log in with your password."
+            ),
+        )
+    if membership.organization_id != provider.organization_id:
+        raise _refuse(
+            "sso_other_organization",
+            _("This account belongs to another organization."),
+        )
+    if not user.is_active or membership.deactivated_at:
         raise _refuse(
             "sso_deactivated",
             _(
@@ -122,7 +142,7 @@ def sso_sign_in(*, provider: IdentityProvider, claims: Mapping) -> AbstractBaseU
     email = _checked_email(provider=provider, claims=claims)
     user = _known_person(provider=provider, subject=subject, email=email)
     if user is not None:
-        _refuse_if_deactivated(user)
+        _refuse_if_not_theirs(provider=provider, user=user)
     else:
         user = _person_create(provider=provider, email=email, claims=claims)
     SsoIdentity.objects.update_or_create(

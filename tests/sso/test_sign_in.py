@@ -8,7 +8,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from enablement.models import Membership, RepProfile
-from enablement.services.people import PersonData, person_deactivate, person_upsert
+from enablement.services.people import (
+    PersonData,
+    membership_join,
+    person_deactivate,
+    person_upsert,
+)
 from sso.models import IdentityProvider, SsoIdentity
 from tests.factories.enablement import OrganizationFactory, TeamFactory
 from tests.sso.conftest import sso_round_trip
@@ -177,6 +182,28 @@ def test_a_person_of_another_organization_is_refused(client, acme):
     response = sso_round_trip(client, email="known@acme.test")
     assert response.status_code == 403
     assert signed_in_user(client) is None
+
+
+@pytest.mark.parametrize("superuser", [True, False], ids=["superuser", "no-org"])
+def test_accounts_outside_the_organization_never_sign_in_by_sso(
+    client, acme, superuser
+):
+    """A superuser, or an account of no organization, with an allowed address:
+    the organization's identity provider must not hand them out."""
+    user = User.objects.create_user(
+        username="known@acme.test",
+        email="known@acme.test",
+        password="pw-of-theirs",
+        is_superuser=superuser,
+        is_staff=superuser,
+    )
+    if superuser:  # even one who is also a member of the organization
+        membership_join(user=user, organization=acme.organization)
+    response = sso_round_trip(client, email="known@acme.test")
+    assert response.status_code == 403
+    assert b"does not sign in with single sign-on" in response.content
+    assert signed_in_user(client) is None
+    assert not SsoIdentity.objects.exists()
 
 
 def test_the_client_secret_is_not_stored_in_clear_text(acme, oidc_provider):
