@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from joserfc.errors import JoseError
 
-from sso.client import oidc_client
+from sso.client import id_token_claims_options, oidc_client
 from sso.forms import WorkEmailForm
 from sso.selectors import identity_provider_for_email, identity_provider_get
 from sso.services import SsoRefused, sso_sign_in
@@ -97,7 +97,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         )
     client = oidc_client(provider=provider)
     try:
-        token = client.authorize_access_token(request)
+        options = id_token_claims_options(client=client, provider=provider)
+        token = client.authorize_access_token(request, claims_options=options)
     except OAuthError as error:
         return _error(request, _provider_message(error, provider), status=400)
     except PROVIDER_ERRORS as error:
