@@ -26,6 +26,7 @@ def test_a_rep_signs_in_through_the_oidc_provider(
     expect(page).to_have_url(re.compile("/sso/$"))
     expect(page.get_by_text("Acme")).to_have_count(0)  # no tenant named
     page.get_by_label("Work email").fill("known@acme.test")
+    page.screenshot(path=str(ARTIFACTS / "sso-start-375x812.png"), full_page=True)
     page.get_by_role("button", name="Continue").click()
 
     # At the provider (another process and port): its own login form.
@@ -59,6 +60,7 @@ def test_a_refused_person_sees_why_in_the_browser(
     page.get_by_role("button", name="Sign in to the provider").click()
     expect(page.get_by_role("heading", name="You are not signed in")).to_be_visible()
     expect(page.get_by_text("has no account here yet")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "sso-refused.png"), full_page=True)
     page.goto(live_server.url + "/")
     expect(page).to_have_url(re.compile("/login/"))
     context.close()
