@@ -24,6 +24,7 @@ urlpatterns = [
     path("health/ready", ops_views.ReadinessView.as_view(), name="health-ready"),
     path("metrics", ops_views.metrics_exposition, name="metrics"),
     path("api/v1/", include("config.api_router")),
+    path("sso/", include("sso.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]

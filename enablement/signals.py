@@ -11,3 +11,5 @@ from django.dispatch import Signal
 person_deactivated = Signal()
 # kwargs: membership
 person_reactivated = Signal()
+# kwargs: user (their identity is being removed: forget what links to it)
+person_erased = Signal()

@@ -20,6 +20,7 @@ until SIGTERM or Ctrl-C, and stops everything.
 """
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -105,6 +106,7 @@ class Topology:
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.variables = {
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
             "POSTGRES_PASSWORD": secrets.token_urlsafe(12),
             "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
             "POSTGRES_HOST": "127.0.0.1",
@@ -202,6 +204,7 @@ class Topology:
         """The image build's one step beyond installing: collect static files."""
         env = image_environment() | {
             "DJANGO_SECRET_KEY": "collectstatic-only",
+            "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(bytes(32)).decode(),
             "DJANGO_ALLOWED_HOSTS": "localhost",
             "DATABASE_URL": f"sqlite:///{self.dir}/unused.sqlite3",
             "REDIS_URL": "redis://localhost:6379/0",

@@ -12,7 +12,7 @@ import pytest
 from radon.complexity import cc_visit
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "enablement", "ops", "reinforcement")
+PACKAGES = ("config", "core", "enablement", "ops", "reinforcement", "sso")
 # Above this cyclomatic complexity a function is split (radon's "C" grade
 # starts at 11; 15 leaves room for flat validation ladders).
 MAX_COMPLEXITY = 15
@@ -71,6 +71,18 @@ def test_enablement_never_imports_reinforcement():
         _modules("enablement"), lambda name: not name.startswith("reinforcement")
     )
     assert offending == {}
+
+
+def test_sso_sits_between_enablement_and_nothing_else():
+    """Single sign-on uses people (enablement), never scheduling; people never SSO."""
+    assert (
+        _offending(_modules("sso"), lambda name: not name.startswith("reinforcement"))
+        == {}
+    )
+    assert (
+        _offending(_modules("enablement"), lambda name: not name.startswith("sso"))
+        == {}
+    )
 
 
 # Refusal messages are marked for translation; that needs no database.

@@ -1,5 +1,6 @@
 """The production profile passes Django's deployment checklist given real values."""
 
+import base64
 import datetime as dt
 import os
 import secrets
@@ -15,6 +16,7 @@ def run_check(**env_overrides):
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS="reinforce.example.com",
         DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
         REDIS_URL="redis://redis.example.com:6379/0",

@@ -38,6 +38,7 @@ from enablement.models import (
     Team,
 )
 from enablement.services.people import person_deactivate
+from enablement.signals import person_erased
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +212,7 @@ def person_erase(
     for team in Team.objects.filter(managers=user):
         team.managers.remove(user)
     AccountEmail.objects.filter(user=user).delete()
+    person_erased.send(sender=Membership, user=user)
     _admin_history_scrub(user, token)
     logger.info(
         "person erased: user %s is now %s, by %s", user.pk, token, by or "unknown"

@@ -1,5 +1,6 @@
 """Production settings log one JSON object per line, Django's and Celery's loggers alike."""
 
+import base64
 import json
 import os
 import secrets
@@ -22,6 +23,9 @@ def test_production_log_lines_are_json_objects():
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(
+            secrets.token_bytes(32)
+        ).decode(),
         "DJANGO_ALLOWED_HOSTS": "reinforce.example.com",
         "DATABASE_URL": "postgres://user:pw@db.example.com:5432/reinforcement",
         "REDIS_URL": "redis://redis.example.com:6379/0",

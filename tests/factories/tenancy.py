@@ -19,6 +19,7 @@ from reinforcement.models import (
     Prompt,
     WorkerHeartbeat,
 )
+from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
     MethodologyFactory,
@@ -109,8 +110,18 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
             user=rep, jti=f"{prefix}-old", token=f"{prefix}-old", expires_at=now
         )
     )
+    provider = IdentityProvider.objects.create(
+        organization=organization,
+        display_name=f"{prefix} sso",
+        issuer=f"https://{prefix}.idp.example/",
+        client_id=f"{prefix}-client",
+        client_secret=f"{prefix}-secret",
+        default_team=team,
+    )
+    AllowedDomain.objects.create(provider=provider, domain=f"{prefix}.example")
     return {
         type(organization): organization,
+        IdentityProvider: provider,
         type(team): team,
         type(profile): profile,
         type(rep): rep,

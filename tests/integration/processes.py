@@ -2,6 +2,7 @@
 settings, a redis-server of the test's own, and an HTTP client that records
 every response."""
 
+import base64
 import os
 import signal
 import socket
@@ -83,6 +84,7 @@ def gunicorn_server(log_path: Path, *, workers: int = 2, **extra_env):
     env.update(
         DJANGO_SETTINGS_MODULE="tests.integration.fault_settings",
         DJANGO_SECRET_KEY="fault-test-secret-key-long-enough-for-hs256-signing",
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(bytes(range(32))).decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=tests_database_url(),
