@@ -26,29 +26,11 @@ from tests.factories.enablement import (
     UserFactory,
 )
 from tests.factories.reinforcement import make_prompt
-from tests.reinforcement.kpi_data import kpi_world
+from tests.reinforcement.kpi_data import kpi_world, new_team
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("manager:dashboard")
-
-
-def new_team(now: dt.datetime, *, reps: int = 3):
-    """A team taught a module today: memory states predict ~99%, nobody answered."""
-    organization = OrganizationFactory(name="Day One Org", target_retention=0.85)
-    team = TeamFactory(organization=organization, name="New Team")
-    manager = UserFactory(username="new_manager")
-    team.managers.add(manager)
-    topic = TopicFactory(organization=organization, name="Discovery")
-    members = []
-    for i in range(reps):
-        rep = RepProfileFactory(team=team, user__username=f"new_rep{i}").user
-        RepTopicSnapshot.objects.create(
-            rep=rep, topic=topic, week=week_start(now.date()), computed_at=now,
-            enrolled=3, introduced=3, predicted_sum=2.97, mastered=0,
-        )  # fmt: skip
-        members.append(rep)
-    return organization, team, manager, members
 
 
 @pytest.fixture
