@@ -164,8 +164,12 @@ class CurvePointOutputSerializer(serializers.Serializer):
     days_from = serializers.IntegerField(source="bin_start")
     days_to = serializers.IntegerField(source="bin_end", allow_null=True)
     reviews = serializers.IntegerField()
-    observed_recall = serializers.FloatField(source="observed", allow_null=True)
-    model_recall = serializers.FloatField(source="predicted", allow_null=True)
+    observed_recall = serializers.FloatField(
+        source="observed", allow_null=True, help_text=_NOT_ENOUGH_REVIEWS.strip()
+    )
+    model_recall = serializers.FloatField(
+        source="predicted", allow_null=True, help_text=_NOT_ENOUGH_REVIEWS.strip()
+    )
 
 
 class ForgettingCurveOutputSerializer(serializers.Serializer):

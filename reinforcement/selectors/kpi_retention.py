@@ -300,7 +300,8 @@ def kpi_forgetting_curve(*, scope: KpiScope, topic_id: int) -> list[CurvePoint]:
     """Observed recall of a topic by days since the last review, beside the model.
 
     ``observed`` is the guessing-corrected share right; ``predicted`` is the
-    model's mean predicted recall for the same reviews. One query.
+    model's mean predicted recall for the same reviews; both None in a bin of
+    fewer than MIN_ANSWERS reviews. One query.
     """
     rows = {
         r["bin_start"]: r
@@ -316,13 +317,14 @@ def kpi_forgetting_curve(*, scope: KpiScope, topic_id: int) -> list[CurvePoint]:
     points = []
     for i, start in enumerate(RECALL_BINS):
         r = rows.get(start, {"n": 0, "c": 0.0, "p": 0.0})
+        enough = has_enough_answers(r["n"])
         points.append(
             CurvePoint(
                 bin_start=start,
                 bin_end=RECALL_BINS[i + 1] if i + 1 < len(RECALL_BINS) else None,
                 reviews=r["n"] or 0,
-                observed=clip_unit(ratio(r["c"], r["n"])),
-                predicted=ratio(r["p"], r["n"]),
+                observed=clip_unit(ratio(r["c"], r["n"])) if enough else None,
+                predicted=ratio(r["p"], r["n"]) if enough else None,
             )
         )
     return points

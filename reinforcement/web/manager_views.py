@@ -96,6 +96,7 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
     coaching = kpi_coaching_list(
         heatmap=heatmap, target=scope.organization.target_retention, limit=None
     )
+    unranked = kpi_unranked_reps(heatmap=heatmap)
     context = {
         "scope": scope,
         "now": now,
@@ -108,7 +109,9 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         "heatmap_svg": charts.heatmap_svg(heatmap, rep_url=_rep_url),
         "coaching": coaching[:COACHING_ON_DASHBOARD],
         "coaching_total": len(coaching),
-        "unranked": kpi_unranked_reps(heatmap=heatmap),
+        "unranked": unranked,
+        # "Nobody is under target" only when somebody had enough answers to rank.
+        "ranked_any": len(unranked) < len(heatmap.reps),
         "min_answers": MIN_ANSWERS,
         "definitions": kpi_definition_html(),
         "participation": participation,

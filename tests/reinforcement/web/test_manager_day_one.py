@@ -311,3 +311,22 @@ def test_heatmap_csv_leaves_a_thin_cell_empty_and_gives_its_count(client):
     assert rows and all(
         r["predicted_retention"] == "" and r["answers"] == "0" for r in rows
     )
+
+
+def test_pooled_answers_do_not_make_nobody_under_target(client):
+    """Three reps with 2 answers each: the team total has 6, but nobody can be
+    ranked, so the list says not enough answers rather than nobody under target."""
+    _org, _team, manager, reps = new_team(timezone.now())
+    topic = RepTopicSnapshot.objects.filter(rep=reps[0]).get().topic
+    question = QuestionFactory(
+        module=ModuleFactory(methodology__organization=topic.organization),
+        topic=topic,
+    )
+    for rep in reps:
+        RepQuestionStat.objects.create(
+            rep=rep, question=question, topic=topic, answers=2, correct=1
+        )
+    client.force_login(manager)
+    body = client.get(DASHBOARD).content.decode()
+    assert "Nobody is under target" not in body
+    assert "Not enough answers yet to rank anyone: 6 answers so far" in body
