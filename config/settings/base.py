@@ -133,7 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "rep:login"
-LOGIN_REDIRECT_URL = "rep:today"
+# Routes by role: reps to Today, managers and enablement admins to /manager/.
+LOGIN_REDIRECT_URL = "rep:home"
 LOGOUT_REDIRECT_URL = "rep:login"
 
 # STATIC

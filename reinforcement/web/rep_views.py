@@ -23,6 +23,7 @@ from reinforcement.selectors.prompts import (
     prompts_open_for_rep,
 )
 from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
+from reinforcement.selectors.scoping import visible_teams
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.refresher import refresher_create
 from reinforcement.web.errors import error_page
@@ -44,7 +45,20 @@ def _source(request: HttpRequest) -> str | None:
 
 
 def _not_a_rep(request: HttpRequest) -> HttpResponse:
+    # A manager or enablement admin who is not a rep has a dashboard instead.
+    if visible_teams(user=request.user).exists():
+        return redirect("manager:dashboard")
     return render(request, TEMPLATES + "not_a_rep.html", status=403)
+
+
+@login_required
+def rep_home(request: HttpRequest) -> HttpResponse:
+    """Where a login lands (LOGIN_REDIRECT_URL): reps on Today, managers and
+    enablement admins who are not reps on the manager dashboard."""
+    is_rep = rep_situation_get(rep_id=request.user.pk, now=timezone.now()) is not None
+    if not is_rep and visible_teams(user=request.user).exists():
+        return redirect("manager:dashboard")
+    return redirect("rep:today")
 
 
 @login_required

@@ -209,7 +209,7 @@ def test_web_login_logs_in_while_redis_is_down(client, rep, redis_down):
     response = client.post(
         reverse("rep:login"), {"username": rep.username, "password": "pw"}
     )
-    assert response.status_code == 302 and response.url == reverse("rep:today")
+    assert response.status_code == 302 and response.url == reverse("rep:home")
 
 
 def test_refresh_is_not_throttled_per_address(team):
