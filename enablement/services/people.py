@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Membership, Organization, RepProfile, Team
+from enablement.services.groups import role_group
 
 
 class Role(models.TextChoices):
@@ -28,7 +29,8 @@ class Role(models.TextChoices):
 
 
 # Roles that work in Django admin (content, people) and so need is_staff.
-STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR, Role.MANAGER})
+# Frontline managers work in /manager/ only: not staff.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,13 @@ def _role_links(
     elif data.role == Role.AUTHOR and not organization.authors.filter(pk=user.pk):
         organization.authors.add(user)
         changed.append("author")
+    if data.role in STAFF_ROLES:
+        # The group grants the role's admin permissions; tenancy limits them
+        # to this organization.
+        group = role_group(role=data.role)
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            changed.append("groups")
     return changed
 
 
