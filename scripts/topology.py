@@ -105,6 +105,7 @@ class Topology:
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.variables = {
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "JWT_SIGNING_KEY": secrets.token_urlsafe(40),
             "POSTGRES_PASSWORD": secrets.token_urlsafe(12),
             "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
             "POSTGRES_HOST": "127.0.0.1",
@@ -202,6 +203,7 @@ class Topology:
         """The image build's one step beyond installing: collect static files."""
         env = image_environment() | {
             "DJANGO_SECRET_KEY": "collectstatic-only",
+            "JWT_SIGNING_KEY": "collectstatic-only",
             "DJANGO_ALLOWED_HOSTS": "localhost",
             "DATABASE_URL": f"sqlite:///{self.dir}/unused.sqlite3",
             "REDIS_URL": "redis://localhost:6379/0",

@@ -22,6 +22,7 @@ def test_production_log_lines_are_json_objects():
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "reinforce.example.com",
         "DATABASE_URL": "postgres://user:pw@db.example.com:5432/reinforcement",
         "REDIS_URL": "redis://redis.example.com:6379/0",
