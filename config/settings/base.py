@@ -1,6 +1,5 @@
 """Settings shared by every profile; everything from outside comes through env."""
 
-import datetime as dt
 from pathlib import Path
 
 import environ
@@ -345,45 +344,13 @@ REST_FRAMEWORK = {
         "refresh": env("API_REFRESH_THROTTLE", default="30/minute"),
     },
 }
-# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=15),
-    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=30),
-    # A refresh hands out a new refresh token and revokes the old one.
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-    # Its own secret, not SECRET_KEY: rotating one does not rotate the other,
-    # and a leaked development key signs no production token. Required in
-    # production (config/settings/production.py).
-    "SIGNING_KEY": env(
-        "JWT_SIGNING_KEY", default="insecure-development-jwt-key-change-me-0123456789"
-    ),
-}
 
-# LOGIN SECURITY
-# /login/ and /admin/login/ (and every authenticate() with a request) are
-# throttled by django-axes: LOGIN_FAILURE_LIMIT failures of one account, or
-# from one client address, pause its sign-in for LOGIN_LOCKOUT_MINUTES, even
-# with the right password. The address follows API_NUM_PROXIES, like the API
-# throttles (enablement/login_security.py). Attempts live in the database.
+# AUTHENTICATION: API tokens (SIMPLE_JWT) and the sign-in throttle of /login/
+# and /admin/login/ (django-axes), in config/settings/auth.py.
 INSTALLED_APPS += ["axes"]
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
-AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_CLIENT_IP_CALLABLE = "enablement.login_security.client_address"
-AXES_USERNAME_CALLABLE = "enablement.login_security.login_username"
-AXES_LOCKOUT_CALLABLE = "enablement.login_security.lockout_response"
-# No admin of its tables (admin is tenant-scoped; these rows are site-wide),
-# and no row per successful sign-in.
-AXES_ENABLE_ADMIN = False
-AXES_DISABLE_ACCESS_LOG = True
+from .auth import *  # noqa: E402, F403
+
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sales reinforcement API",

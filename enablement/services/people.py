@@ -140,14 +140,19 @@ def _role_links(
     elif data.role == Role.AUTHOR and not organization.authors.filter(pk=user.pk):
         organization.authors.add(user)
         changed.append("author")
-    if data.role in STAFF_ROLES:
-        # The group grants the role's admin permissions; tenancy limits them
-        # to this organization.
-        group = role_group(role=data.role)
-        if not user.groups.filter(pk=group.pk).exists():
-            user.groups.add(group)
-            changed.append("groups")
-    return changed
+    return changed + _role_group_join(user=user, role=data.role)
+
+
+def _role_group_join(*, user: AbstractBaseUser, role: str) -> list[str]:
+    """Admins and authors join their role's group: it grants the role's admin
+    permissions, which tenancy limits to their organization."""
+    if role not in STAFF_ROLES:
+        return []
+    group = role_group(role=role)
+    if user.groups.filter(pk=group.pk).exists():
+        return []
+    user.groups.add(group)
+    return ["groups"]
 
 
 @transaction.atomic
