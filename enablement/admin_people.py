@@ -9,6 +9,7 @@ Listed as "People" (Membership) with role, team and status. Actions on people
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import redirect
@@ -158,7 +159,9 @@ class PersonForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Empty: Monday to Friday."),
     )
-    hired_on = forms.DateField(label=_("Hired on"), required=False)
+    hired_on = forms.DateField(
+        label=_("Hired on"), required=False, widget=AdminDateWidget
+    )
 
     class Meta:
         model = Membership
