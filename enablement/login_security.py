@@ -8,6 +8,7 @@ count; behind N proxies it is the N-th address from the right of that header,
 so one client's failures do not lock out everyone behind the load balancer.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import AuthenticationForm
@@ -33,9 +34,25 @@ def login_username(request: HttpRequest, credentials: dict | None) -> str | None
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def login_paused(*, request: HttpRequest, username: object) -> bool:
+    """Whether sign-in is paused for this account or this request's address."""
+    name = username if isinstance(username, str) else None
+    field = settings.AXES_USERNAME_FORM_FIELD
+    return not AxesProxyHandler.is_allowed(request, {field: name})
+
+
 def _minutes() -> int:
     cool_off = settings.AXES_COOLOFF_TIME
     return max(1, round(cool_off.total_seconds() / 60)) if cool_off else 0
+
+
+def lockout_message() -> str:
+    """Why a sign-in with the right password is refused, and for how long."""
+    return _(
+        "Too many attempts. Sign-in for this account or from this address is "
+        "paused for %(minutes)d minutes, even with the right password; try "
+        "again after that."
+    ) % {"minutes": _minutes()}
 
 
 def lockout_response(
@@ -44,12 +61,7 @@ def lockout_response(
     credentials: dict | None = None,
 ) -> HttpResponse:
     """What a locked-out sign-in sees: why, and for how long (AXES_LOCKOUT_CALLABLE)."""
-    minutes = _minutes()
-    message = _(
-        "Too many attempts. Sign-in for this account or from this address is "
-        "paused for %(minutes)d minutes, even with the right password; try "
-        "again after that."
-    ) % {"minutes": minutes}
+    message = lockout_message()
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"error": {"code": "throttled", "message": message, "fields": {}}},

@@ -107,6 +107,22 @@ def test_forwarded_for_is_honoured_behind_a_trusted_proxy(client, staff, setting
     assert again.status_code == 429
 
 
+def test_a_paused_account_is_refused_by_the_api_too_and_told_why(client, staff):
+    """Web failures pause the account's API sign-in from another address (429)."""
+    for _ in range(LIMIT):
+        sign_in(client, WEB_LOGIN, "erin", "wrong")
+    response = client.post(
+        reverse("api-token-obtain"), {"username": "erin", "password": "pw"},
+        "application/json", REMOTE_ADDR="10.7.7.7",
+    )  # fmt: skip
+    assert response.status_code == 429
+    error = response.json()["error"]
+    assert (
+        error["code"] == "throttled"
+        and "even with the right password" in error["message"]
+    )
+
+
 def test_the_api_token_endpoint_keeps_its_own_throttle(client, staff):
     """The API still answers its login throttle with 429 in its error shape."""
     url = reverse("api-token-obtain")
