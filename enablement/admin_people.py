@@ -272,7 +272,11 @@ class PeopleAdmin(TenantScopedAdmin):
     )
 
     def get_queryset(self, request):
-        return people_annotated(super().get_queryset(request))
+        queryset = people_annotated(super().get_queryset(request))
+        if request.user.is_superuser:
+            return queryset
+        # As in the User admin: a superuser is nobody's to change.
+        return queryset.filter(user__is_superuser=False)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

@@ -225,6 +225,8 @@ def test_the_enablement_admin_grants_nothing_outside_their_organization(
 
     users = admin_client.get(reverse("admin:auth_user_changelist"))
     assert superuser not in users.context["cl"].result_list
+    people = admin_client.get(PEOPLE_LIST)
+    assert superuser.membership not in people.context["cl"].result_list
     root = reverse("admin:auth_user_change", args=[superuser.pk])
     assert admin_client.get(root).status_code == 302  # "doesn't exist"
     password = reverse("admin:auth_user_password_change", args=[superuser.pk])
@@ -286,3 +288,30 @@ def test_the_demo_logins_are_who_the_readme_says():
     managers = User.objects.filter(username__in=summary.managers)
     assert managers.count() == 3 and not managers.filter(is_staff=True).exists()
     assert Organization.objects.get().memberships.count() == 2 + 3 + len(summary.reps)
+
+
+def test_the_roles_migration_groups_admins_and_unstaffs_managers(team):
+    """Existing deployments: admins and authors join their group, managers leave admin."""
+    import importlib
+
+    from django.apps import apps
+
+    roles = importlib.import_module("enablement.migrations.0004_roles")
+    organization = team.organization
+    admin = UserFactory(username="old-admin", is_staff=True)
+    organization.admins.add(admin)
+    author = UserFactory(username="old-author", is_staff=True)
+    organization.authors.add(author)
+    manager = UserFactory(username="old-manager", is_staff=True)
+    team.managers.add(manager)
+    root = UserFactory(username="root-manager", is_staff=True, is_superuser=True)
+    team.managers.add(root)
+
+    roles.roles_assign(apps, None)
+
+    for user in (admin, author, manager, root):
+        user.refresh_from_db()
+    assert admin.groups.filter(name=ADMIN_GROUP).exists() and admin.is_staff
+    assert author.groups.filter(name=AUTHOR_GROUP).exists() and author.is_staff
+    assert not manager.is_staff
+    assert root.is_staff
