@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Membership, Organization, RepProfile, Team
+from enablement.services.groups import role_group
 from enablement.services.invitations import invitation_send
 from enablement.signals import person_deactivated, person_reactivated
 
@@ -36,7 +37,8 @@ class Role(models.TextChoices):
 
 
 # Roles that work in Django admin (content, people) and so need is_staff.
-STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR, Role.MANAGER})
+# Frontline managers work in /manager/ only: not staff.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,19 @@ def _role_links(
     elif data.role == Role.AUTHOR and not organization.authors.filter(pk=user.pk):
         organization.authors.add(user)
         changed.append("author")
-    return changed
+    return changed + _role_group_join(user=user, role=data.role)
+
+
+def _role_group_join(*, user: AbstractBaseUser, role: str) -> list[str]:
+    """Admins and authors join their role's group: it grants the role's admin
+    permissions, which tenancy limits to their organization."""
+    if role not in STAFF_ROLES:
+        return []
+    group = role_group(role=role)
+    if user.groups.filter(pk=group.pk).exists():
+        return []
+    user.groups.add(group)
+    return ["groups"]
 
 
 def _manages(user, team: Team, index: PeopleIndex | None) -> bool:

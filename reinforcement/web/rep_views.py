@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from reinforcement.api.throttles import throttle_cache
 from reinforcement.models import Prompt
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
@@ -30,8 +29,6 @@ from reinforcement.web.errors import error_page
 from reinforcement.web.forms import AnswerForm, RefresherForm
 
 TEMPLATES = "reinforcement/rep/"
-# Failed web logins allowed per client address per minute.
-WEB_LOGIN_ATTEMPTS = 10
 MS_PER_DAY = 86_400_000
 
 
@@ -217,27 +214,8 @@ def rep_refresher(request: HttpRequest) -> HttpResponse:
 
 
 class RepLoginView(LoginView):
-    """Django's login, refusing more than a few failures a minute per address."""
+    """Django's login; failures are throttled per account and address by
+    django-axes (enablement/login_security.py)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def _key(self) -> str:
-        return f"web-login-failures:{self.request.META.get('REMOTE_ADDR', '')}"
-
-    def post(self, request, *args, **kwargs):
-        # The API throttles' cache: this process's memory while Redis is down.
-        if throttle_cache.get(self._key(), 0) >= WEB_LOGIN_ATTEMPTS:
-            form = self.get_form_class()(request=request)
-            return self.render_to_response(
-                self.get_context_data(form=form, throttled=True), status=429
-            )
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        throttle_cache.add(self._key(), 0, timeout=60)
-        try:
-            throttle_cache.incr(self._key())
-        except ValueError:  # the cache switched between add and incr
-            throttle_cache.set(self._key(), 1, timeout=60)
-        return super().form_invalid(form)

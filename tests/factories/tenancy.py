@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
+from enablement.models import Membership
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -51,6 +52,10 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         team=team, user=UserFactory(username=f"{prefix}-rep", email=f"{prefix}@x.io")
     )
     rep = profile.user
+    memberships = [
+        Membership.objects.create(user=user, organization=organization)
+        for user in (rep, admin, manager)
+    ]
     methodology = MethodologyFactory(
         organization=organization, key=f"{prefix}-m", name=f"{prefix} methodology"
     )
@@ -125,6 +130,7 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         type(team): team,
         type(profile): profile,
         type(rep): rep,
+        Membership: memberships[0],
         type(methodology): methodology,
         type(topic): topic,
         type(module): module,
