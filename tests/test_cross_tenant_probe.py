@@ -50,6 +50,17 @@ PUBLIC = {
     "api/v1/redoc/": "Redoc of the schema",
     "login/": "the sign-in page (tests/test_login_security.py)",
     "logout/": "ends the caller's own session",
+    "admin/password-reset/": "redirects to password-reset/ (Django admin's link)",
+    "password-reset/": "asks for the caller's email; the same answer for every "
+    "address (tests/enablement/test_invitations.py)",
+    "password-reset/sent/": "the fixed 'check your inbox' page",
+    "password-reset/<uidb64>/<token>/": "the signed single-use token is the "
+    "credential of one person (tests/enablement/test_invitations.py)",
+    "invitation/<uidb64>/<token>/": "the signed single-use token is the "
+    "credential of one person (tests/enablement/test_invitations.py)",
+    "sso/": "asks for a work email; names no organization (tests/sso)",
+    "sso/callback/": "the identity provider's redirect, bound to the caller's "
+    "own state and nonce (tests/sso)",
 }
 
 
@@ -114,6 +125,10 @@ PROBES: dict[str, list[Probe]] = {
     "api/v1/kpis/forgetting-curve/": [KPI_TOPIC],
     "manager/": [KPI_TOPIC],
     "manager/export/<slug:table>.csv": [KPI_TOPIC],
+    "manager/coaching/": [KPI],
+    "manager/definitions/": [Probe()],
+    "manager/reps/<int:rep_id>/": [Probe()],
+    "home/": [Probe()],
     "": [Probe()],
     "prompts/<uuid:prompt_id>/answer/": [
         Probe(
@@ -138,10 +153,11 @@ PROBES: dict[str, list[Probe]] = {
 # Values of A for each path parameter (several: each is probed).
 PATH_VALUES: dict[str, Callable[[dict], list]] = {
     "prompt_id": lambda w: [w[Prompt].pk],
+    "rep_id": lambda w: [w["rep"].pk],
     "table": lambda w: sorted(CSV_TABLES),
 }
 # The parameters that name one of A's rows (a table name names none).
-ID_PARAMETERS = {"prompt_id"}
+ID_PARAMETERS = {"prompt_id", "rep_id"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
@@ -228,6 +244,14 @@ class Caller:
         return self.client.post(url, body)
 
 
+def is_refused(response, probe: Probe) -> bool:
+    """Refused with one of the probe's statuses, or, on a rep's page asked by
+    someone who is not a rep, sent to their own dashboard."""
+    if response.status_code in probe.refused:
+        return True
+    return response.status_code == 302 and response["Location"] == "/manager/"
+
+
 def assert_nothing_of_a(response, what: str) -> None:
     assert response.status_code < 500, (what, response.status_code)
     assert A not in response.content.decode(errors="replace"), what
@@ -250,7 +274,7 @@ def test_organization_b_reads_and_writes_nothing_of_a(client, worlds, route, rol
             response = caller.request(probe, url, world_a)
             names_a = set(PARAMETER.findall(route)) & ID_PARAMETERS
             if names_a or probe.body is not None:
-                assert response.status_code in probe.refused, (
+                assert is_refused(response, probe), (
                     what, response.status_code,
                 )  # fmt: skip
             assert_nothing_of_a(response, what)

@@ -57,6 +57,8 @@ def test_missing_jwt_signing_key_fails_at_startup():
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        # Every other required secret is set, so the JWT key is what is missing.
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS="reinforce.example.com",
         DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
         REDIS_URL="redis://redis.example.com:6379/0",
