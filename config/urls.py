@@ -14,6 +14,8 @@ urlpatterns = [
     path("health/ready", ops_views.ReadinessView.as_view(), name="health-ready"),
     path("metrics", ops_views.metrics_exposition, name="metrics"),
     path("api/v1/", include("config.api_router")),
+    # SCIM 2.0 provisioning for Okta and Entra ID (docs/people.md).
+    path("scim/v2/", include("provisioning.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]

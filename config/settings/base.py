@@ -92,6 +92,8 @@ LOCAL_APPS = [
     "enablement",
     "reinforcement",
     "ops",
+    # SCIM 2.0 provisioning at /scim/v2/ (docs/people.md).
+    "provisioning",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

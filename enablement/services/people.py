@@ -45,6 +45,8 @@ class PersonData:
     delivery_hour: int | None = None
     working_days: str | None = None
     hired_on: dt.date | None = None
+    # The login name; a new person's is their email. SCIM's userName.
+    username: str | None = None
 
 
 @dataclass
@@ -142,25 +144,32 @@ def _role_links(
 
 
 @transaction.atomic
-def person_upsert(*, organization: Organization, data: PersonData) -> PersonResult:
+def person_upsert(
+    *,
+    organization: Organization,
+    data: PersonData,
+    user: AbstractBaseUser | None = None,
+) -> PersonResult:
     """Create or update one person of organization from data.
 
-    Matched by external id, else by email. A new person gets an unusable
-    password: they set one from their invitation (or sign in with SSO).
+    Matched by external id, else by email, unless the caller names the person
+    (SCIM knows them by id, and may change their email). A new person gets an
+    unusable password: they set one from their invitation (or sign in with SSO).
     """
     email = data.email.strip().lower()
     if not email or "@" not in email:
         raise ApplicationError("invalid", _("A person needs an email address."))
     User = get_user_model()
-    user = person_find(
-        organization=organization, email=email, external_id=data.external_id
-    )
+    if user is None:
+        user = person_find(
+            organization=organization, email=email, external_id=data.external_id
+        )
     result = PersonResult(user=user)
     if user is None:
-        user = User(username=email, email=email)
+        user = User(username=data.username or email, email=email)
         user.set_unusable_password()
         result = PersonResult(user=user, created=True)
-    for name in ("first_name", "last_name"):
+    for name in ("first_name", "last_name", "username"):
         _set(user, name, getattr(data, name), result.changed)
     _set(user, "email", email, result.changed)
     if data.role in STAFF_ROLES:
@@ -200,3 +209,14 @@ def person_reactivate(*, membership: Membership) -> Membership:
         user.is_active = True
         user.save(update_fields=["is_active"])
     return membership
+
+
+@transaction.atomic
+def person_leave_team(*, user: AbstractBaseUser, team: Team) -> bool:
+    """The rep is no longer in team (an identity provider group lost them).
+
+    They stay a member of the organization, with no team until one takes them
+    back; their answers and memory stay. False if they were not its rep.
+    """
+    deleted, _rows = RepProfile.objects.filter(user=user, team=team).delete()
+    return bool(deleted)

@@ -10,6 +10,8 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
+from provisioning.models import ProvisioningToken
+from provisioning.services import token_rotate
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -109,7 +111,9 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
             user=rep, jti=f"{prefix}-old", token=f"{prefix}-old", expires_at=now
         )
     )
+    token_rotate(organization=organization)
     return {
+        ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
         type(team): team,
         type(profile): profile,
