@@ -35,7 +35,14 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 MAX_RESULTS = 200
 
 
+# Sub-attributes an identity provider sends beyond these (name.formatted, a
+# member's display) are ignored too.
+IGNORE_OTHERS = ConfigDict(extra="ignore")
+
+
 class Name(ComplexAttribute):
+    model_config = IGNORE_OTHERS
+
     family_name: str | None = None
     given_name: str | None = None
 
@@ -46,6 +53,7 @@ class Email(ComplexAttribute):
     class Type(ExtensibleStringEnum):
         work = "work"
 
+    model_config = IGNORE_OTHERS
     value: Annotated[str | None, Required.true] = None
     type: Type | None = None
     primary: bool | None = None
@@ -53,7 +61,7 @@ class Email(ComplexAttribute):
 
 class User(Resource):
     __schema__ = URN(USER_SCHEMA)
-    model_config = ConfigDict(extra="ignore")
+    model_config = IGNORE_OTHERS
 
     user_name: Annotated[str | None, Uniqueness.server, Required.true] = None
     name: Name | None = None
@@ -65,6 +73,8 @@ class User(Resource):
 
 
 class GroupMember(ComplexAttribute):
+    model_config = IGNORE_OTHERS
+
     value: Annotated[str | None, Mutability.immutable, CaseExact.true] = None
     ref: Annotated[Reference["User"] | None, Mutability.immutable] = Field(
         None, serialization_alias="$ref", validation_alias="$ref"
@@ -74,7 +84,7 @@ class GroupMember(ComplexAttribute):
 
 class Group(Resource):
     __schema__ = URN(GROUP_SCHEMA)
-    model_config = ConfigDict(extra="ignore")
+    model_config = IGNORE_OTHERS
 
     display_name: Annotated[str | None, Uniqueness.server, Required.true] = None
     members: list[GroupMember] | None = None

@@ -15,13 +15,13 @@ from scim2_models import SCIMException, UnauthorizedException
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.routing import Operation
-from scim2_server.service import ScimService
 
+from provisioning.idp_compat import IdentityProviderService
 from provisioning.resources import PROVIDER
 from provisioning.services import token_authenticate
 from provisioning.storage import OrganizationStorage
 
-SERVICE = ScimService(PROVIDER)
+SERVICE = IdentityProviderService(PROVIDER)
 log = logging.getLogger(__name__)
 
 
