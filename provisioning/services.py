@@ -86,7 +86,33 @@ def _check_unique(*, person: ScimPerson, except_user=None) -> None:
         raise ApplicationError("conflict", _("userName or email is already taken."))
 
 
+def _check_lengths(values: dict[str, tuple[str | None, int]]) -> None:
+    for attribute, (value, limit) in values.items():
+        if value and len(value) > limit:
+            raise ApplicationError(
+                "invalid",
+                _("%(attribute)s is longer than %(limit)d characters.")
+                % {"attribute": attribute, "limit": limit},
+            )
+
+
+def _field_limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
 def _data(person: ScimPerson) -> PersonData:
+    User = get_user_model()
+    _check_lengths(
+        {
+            "userName": (person.user_name, _field_limit(User, "username")),
+            "emails": (person.email, _field_limit(User, "email")),
+            "name.givenName": (person.given_name, _field_limit(User, "first_name")),
+            "name.familyName": (person.family_name, _field_limit(User, "last_name")),
+            "externalId": (person.external_id, _field_limit(Membership, "external_id")),
+        }
+    )
+    if not person.user_name:
+        raise ApplicationError("invalid", _("A User needs a userName."))
     return PersonData(
         email=person.email,
         role=NO_ROLE,
@@ -196,6 +222,7 @@ def _set_members(*, team: Team, member_ids: list[str]) -> None:
 def _check_name(*, organization: Organization, name: str, team: Team | None) -> None:
     if not name.strip():
         raise ApplicationError("invalid", _("A group needs a displayName."))
+    _check_lengths({"displayName": (name, _field_limit(Team, "name"))})
     clash = Team.objects.filter(organization=organization, name__iexact=name.strip())
     if team is not None:
         clash = clash.exclude(pk=team.pk)
@@ -204,6 +231,7 @@ def _check_name(*, organization: Organization, name: str, team: Team | None) -> 
 
 
 def _link(*, team: Team, external_id: str) -> None:
+    _check_lengths({"externalId": (external_id, _field_limit(TeamLink, "external_id"))})
     TeamLink.objects.update_or_create(team=team, defaults={"external_id": external_id})
 
 
