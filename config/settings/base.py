@@ -92,8 +92,7 @@ LOCAL_APPS = [
     "enablement",
     "reinforcement",
     "ops",
-    # SCIM 2.0 provisioning at /scim/v2/ (docs/people.md).
-    "provisioning",
+    "provisioning",  # SCIM 2.0 at /scim/v2/ (docs/people.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
