@@ -8,8 +8,11 @@ back into resources. One storage serves one organization: the token's.
 
 import hashlib
 import json
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from scim2_models import (
     InvalidFilterException,
     InvalidValueException,
@@ -124,12 +127,22 @@ def _group(resource: Group) -> services.ScimGroup:
     )
 
 
-def _scim_error(error: ApplicationError) -> Exception:
-    if error.code == "conflict":
-        return UniquenessException(detail=error.message)
-    if error.code == "not_found":
-        return NotFoundException(detail=error.message)
-    return InvalidValueException(detail=error.message)
+@contextmanager
+def _refusals():
+    """A service's refusal as the SCIM error of RFC 7644 §3.12."""
+    try:
+        yield
+    except ApplicationError as error:
+        if error.code == "conflict":
+            raise UniquenessException(detail=error.message) from error
+        raise InvalidValueException(detail=error.message) from error
+    except IntegrityError as error:
+        # Two requests raced for one userName: the database's constraint won.
+        raise UniquenessException(detail="The value is already taken.") from error
+    except (ProtectedError, RestrictedError) as error:
+        raise InvalidValueException(
+            detail="Other records still depend on this resource."
+        ) from error
 
 
 def _narrowing(scim_filter: ScimFilter | None, lookups: dict[str, str]) -> dict:
@@ -195,12 +208,21 @@ class OrganizationStorage(ScimStorage):
     ) -> SearchPage:
         if search_request.cursor is not None:
             raise InvalidValueException(detail="Cursor paging is not supported")
+        start = search_request.start_index_0 or 0
+        stop = None if search_request.count is None else start + search_request.count
+        if search_request.filter is None and len(resource_types) == 1:
+            # An IdP's full import pages through everyone: page in SQL.
+            rows, build = self._rows(resource_types[0])
+            return SearchPage(rows.count(), [build(row) for row in rows[start:stop]])
         found: list[Resource] = []
         for resource_type in resource_types:
             found += self._matching(resource_type, search_request.filter)
-        start = search_request.start_index_0 or 0
-        stop = None if search_request.count is None else start + search_request.count
         return SearchPage(len(found), found[start:stop])
+
+    def _rows(self, resource_type: ResourceType):
+        if resource_type.name == "User":
+            return scim_people(organization=self.organization), user_resource
+        return scim_teams(organization=self.organization), group_resource
 
     def _matching(
         self, resource_type: ResourceType, scim_filter: ScimFilter | None
@@ -226,7 +248,7 @@ class OrganizationStorage(ScimStorage):
     # -- writes ---------------------------------------------------------
 
     def create(self, resource_type: ResourceType, resource: Resource) -> Resource:
-        try:
+        with _refusals():
             if resource_type.name == "User":
                 membership = services.scim_user_create(
                     organization=self.organization, person=_person(resource)
@@ -235,8 +257,6 @@ class OrganizationStorage(ScimStorage):
             team = services.scim_group_create(
                 organization=self.organization, group=_group(resource)
             )
-        except ApplicationError as error:
-            raise _scim_error(error) from error
         return self.get(resource_type, str(team.pk))
 
     def update(
@@ -247,7 +267,7 @@ class OrganizationStorage(ScimStorage):
         expected_version: str | None = None,
     ) -> Resource:
         resource_id = str(resource.id)
-        try:
+        with _refusals():
             if resource_type.name == "User":
                 services.scim_user_update(
                     membership=self._membership(resource_id), person=_person(resource)
@@ -256,8 +276,6 @@ class OrganizationStorage(ScimStorage):
                 services.scim_group_update(
                     team=self._team(resource_id), group=_group(resource)
                 )
-        except ApplicationError as error:
-            raise _scim_error(error) from error
         return self.get(resource_type, resource_id)
 
     def delete(
@@ -267,7 +285,8 @@ class OrganizationStorage(ScimStorage):
         *,
         expected_version: str | None = None,
     ) -> None:
-        if resource_type.name == "User":
-            services.scim_user_delete(membership=self._membership(resource_id))
-        else:
-            services.scim_group_delete(team=self._team(resource_id))
+        with _refusals():
+            if resource_type.name == "User":
+                services.scim_user_delete(membership=self._membership(resource_id))
+            else:
+                services.scim_group_delete(team=self._team(resource_id))

@@ -8,10 +8,15 @@ exception is logged and answered as a SCIM 500 by scim2-server.
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from scim2_models import SCIMException, UnauthorizedException
+from scim2_models import (
+    PayloadTooLargeException,
+    SCIMException,
+    UnauthorizedException,
+)
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.routing import Operation
@@ -45,18 +50,27 @@ def _serve(request: HttpRequest, scim_request: ScimRequest):
         )
 
 
-@csrf_exempt
-def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
-    scim_request = ScimRequest(
+def _scim_request(request: HttpRequest, path: str) -> ScimRequest:
+    try:
+        body = request.body
+    except RequestDataTooBig as error:
+        raise PayloadTooLargeException(
+            detail="The request body is too large"
+        ) from error
+    return ScimRequest(
         method=request.method or "GET",
         base_url=request.build_absolute_uri("/scim/v2").rstrip("/"),
         path="/" + path.removesuffix(".scim"),
         query=request.GET.dict(),
         headers=dict(request.headers),
-        body=request.body,
+        body=body,
     )
+
+
+@csrf_exempt
+def scim_endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
     try:
-        response = _serve(request, scim_request)
+        response = _serve(request, _scim_request(request, path))
     except SCIMException as exception:
         response = SERVICE.error_response(exception)
     except Exception as exception:  # a bug: answered as SCIM, not Django's page
