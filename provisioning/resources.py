@@ -48,7 +48,9 @@ class Name(ComplexAttribute):
 
 
 class Email(ComplexAttribute):
-    """The one address the person is reached at: their work email."""
+    """The one address the person is reached at: their work email. It is the
+    primary one by construction, so `primary` (sent by Okta and Entra) is not
+    stored and not echoed."""
 
     class Type(ExtensibleStringEnum):
         work = "work"
@@ -56,7 +58,6 @@ class Email(ComplexAttribute):
     model_config = IGNORE_OTHERS
     value: Annotated[str | None, Required.true] = None
     type: Type | None = None
-    primary: bool | None = None
 
 
 class User(Resource):

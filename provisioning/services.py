@@ -206,10 +206,15 @@ def _members(*, organization: Organization, member_ids: list[str]) -> list[Membe
 def _set_members(*, team: Team, member_ids: list[str]) -> None:
     wanted = _members(organization=team.organization, member_ids=member_ids)
     wanted_ids = {m.user_id for m in wanted}
+    current = set()
     for profile in RepProfile.objects.filter(team=team).select_related("user"):
-        if profile.user_id not in wanted_ids:
+        if profile.user_id in wanted_ids:
+            current.add(profile.user_id)
+        else:
             person_leave_team(user=profile.user, team=team)
     for membership in wanted:
+        if membership.user_id in current:
+            continue
         user = membership.user
         # A rep is in one team: joining this one moves them from another.
         person_upsert(

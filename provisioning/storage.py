@@ -74,9 +74,7 @@ def user_resource(membership: Membership) -> User:
         external_id=membership.external_id or None,
         user_name=user.get_username(),
         name=names if names.given_name or names.family_name else None,
-        emails=[Email(value=user.email, type="work", primary=True)]
-        if user.email
-        else None,
+        emails=[Email(value=user.email, type="work")] if user.email else None,
         active=membership.deactivated_at is None,
     )
     return _meta(resource, "User", membership)
@@ -105,8 +103,10 @@ def group_resource(team: Team) -> Group:
 
 def _person(resource: User) -> services.ScimPerson:
     emails = resource.emails or []
-    primary = next((e for e in emails if e.primary), emails[0] if emails else None)
-    email = (primary.value if primary else None) or resource.user_name or ""
+    chosen = next(
+        (e for e in emails if e.type == "work"), emails[0] if emails else None
+    )
+    email = (chosen.value if chosen else None) or resource.user_name or ""
     name = resource.name or Name()
     return services.ScimPerson(
         user_name=(resource.user_name or "").strip(),
