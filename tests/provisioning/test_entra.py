@@ -67,6 +67,24 @@ def test_entra_creates_finds_by_external_id_updates_and_disables(
     assert membership.user.last_name == "Renamed"
     assert membership.user.username == "Test_User@contoso.com"
 
+    # Entra's default mappings PATCH attributes this service does not store.
+    response = patch(
+        scim,
+        f"/Users/{user_id}",
+        {"op": "Add", "path": "displayName", "value": "Test User"},
+        {"op": "Replace", "path": "title", "value": "AE"},
+        {"op": "Add", "path": 'phoneNumbers[type eq "work"].value', "value": "+1"},
+        {"op": "Replace", "path": "name.formatted", "value": "Test User"},
+        {
+            "op": "Add",
+            "value": {"preferredLanguage": "en-US", "name.givenName": "Tess"},
+        },
+    )
+    assert response.status_code == 200, response.text
+    assert "displayName" not in response.json()
+    membership.user.refresh_from_db()
+    assert membership.user.first_name == "Tess"
+
     response = patch(
         scim, f"/Users/{user_id}", {"op": "Replace", "path": "active", "value": "False"}
     )
