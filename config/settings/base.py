@@ -92,6 +92,7 @@ LOCAL_APPS = [
     "reinforcement",
     "ops",
     "sso",
+    "provisioning",  # SCIM 2.0 at /scim/v2/ (docs/people.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -33,6 +33,8 @@ ADMIN_EXTRA = (
     # Single sign-on settings of their organization (sso/).
     ("sso", "identityprovider", ALL),
     ("sso", "alloweddomain", ALL),
+    # The SCIM bearer token of their organization (provisioning/).
+    ("provisioning", "provisioningtoken", ALL),
 )
 
 

@@ -11,6 +11,8 @@ from rest_framework_simplejwt.token_blacklist.models import (
 )
 
 from enablement.models import Membership
+from provisioning.models import ProvisioningToken
+from provisioning.services import token_rotate
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -124,7 +126,9 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         default_team=team,
     )
     AllowedDomain.objects.create(provider=provider, domain=f"{prefix}.example")
+    token_rotate(organization=organization)
     return {
+        ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
         IdentityProvider: provider,
         type(team): team,
