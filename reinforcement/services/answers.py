@@ -216,9 +216,8 @@ def prompt_withdrawn_refusal() -> AnswerRejected:
     return AnswerRejected(
         "prompt_withdrawn",
         _(
-            "This question was withdrawn after it was shown to you: it was "
-            "retired or rewritten. Nothing was recorded; your other questions "
-            "are waiting."
+            "This question was retired or rewritten after it was shown to "
+            "you, so your answer was not recorded."
         ),
     )
 

@@ -157,7 +157,7 @@ def test_a_retired_question_leaves_the_api_and_a_stale_answer_is_told_why(
     html = page.content.decode()
     assert page.status_code == 409
     assert "This question was withdrawn" in html and "That didn&#x27;t work" not in html
-    assert "retired or rewritten. Nothing was recorded" in html
+    assert "so your answer was not recorded" in html
     assert not Answer.objects.filter(prompt=prompt).exists()
 
 
