@@ -89,8 +89,8 @@ def question_diff(
     fields = [
         FieldChange(
             str(Question._meta.get_field(name).verbose_name),
-            str(getattr(stored, name)),
-            str(getattr(edited, name)),
+            _shown(stored, name),
+            _shown(edited, name),
         )
         for name in CONTENT_FIELDS
         if getattr(stored, name) != getattr(edited, name)
@@ -101,6 +101,13 @@ def question_diff(
         choices_after=list(choices),
         correct_set_changed=stored.kind != edited.kind
         or _correct_set_changed(stored_choices, choices),
+    )
+
+
+def _shown(question: Question, name: str) -> str:
+    # A kind reads as its label ("True / false"), not its stored value.
+    return str(
+        question.get_kind_display() if name == "kind" else getattr(question, name)
     )
 
 
