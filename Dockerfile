@@ -21,7 +21,8 @@ COPY --from=build /venv /venv
 WORKDIR /app
 COPY . .
 # collectstatic needs settings, not services: placeholder values, used only here.
-RUN DJANGO_SECRET_KEY=collectstatic-only DJANGO_ALLOWED_HOSTS=localhost \
+RUN DJANGO_SECRET_KEY=collectstatic-only JWT_SIGNING_KEY=collectstatic-only \
+    DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=sqlite:////tmp/unused.sqlite3 REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput --verbosity 0
 USER 10001:10001

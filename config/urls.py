@@ -25,6 +25,8 @@ urlpatterns = [
     path("metrics", ops_views.metrics_exposition, name="metrics"),
     path("api/v1/", include("config.api_router")),
     path("sso/", include("sso.urls")),
+    # SCIM 2.0 provisioning for Okta and Entra ID (docs/people.md).
+    path("scim/v2/", include("provisioning.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]

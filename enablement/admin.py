@@ -11,7 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from enablement import admin_auth  # noqa: F401  (registers the scoped User and Group admins)
+from enablement import (
+    admin_auth,  # noqa: F401  (registers the scoped User and Group admins)
+    admin_people,  # noqa: F401  (registers People, on Membership)
+)
 from enablement.admin_inlines import (
     ChoiceInline,
     ChoiceInlineFormSet,
@@ -50,9 +53,9 @@ class OrganizationAdmin(TenantScopedAdmin):
     )
     search_fields = ("name",)
     ordering = ("name",)
-    filter_horizontal = ("admins",)
+    filter_horizontal = ("admins", "authors")
     fieldsets = (
-        (None, {"fields": ("name", "admins")}),
+        (None, {"fields": ("name", "admins", "authors")}),
         (
             _("Reinforcement settings"),
             {
@@ -66,6 +69,14 @@ class OrganizationAdmin(TenantScopedAdmin):
         ),
         (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
     )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.is_superuser:
+            return fields
+        # Roles are given in People (person_upsert), which also sets the
+        # group and staff status a role needs.
+        return (*fields, "admins", "authors")
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

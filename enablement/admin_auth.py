@@ -24,6 +24,9 @@ User = get_user_model()
 # Who cannot grant themselves more than their organization: these stay with
 # superusers.
 PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
+# Staff status follows the role and deactivation goes through the people
+# service (enablement/services/people.py), so a tenant does not set them here.
+ROLE_FIELDS = ("is_staff", "is_active")
 
 for model in (User, Group, OutstandingToken, BlacklistedToken):
     admin.site.unregister(model)
@@ -41,11 +44,24 @@ class ScopedUserAdmin(TenantScopedAdmin, UserAdmin):
         "membership__organization",
     )
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        # A superuser who is also one of an organization's people stays out of
+        # reach: changing their password or email would hand over the site.
+        return queryset.filter(is_superuser=False)
+
+    def has_add_permission(self, request):
+        # A tenant adds people through the People admin (person_upsert), which
+        # ties them to the organization; a bare User would belong to no one.
+        return request.user.is_superuser and super().has_add_permission(request)
+
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
         if request.user.is_superuser:
             return fields
-        return (*fields, *PRIVILEGE_FIELDS)
+        return (*fields, *PRIVILEGE_FIELDS, *ROLE_FIELDS)
 
 
 @admin.register(Group)

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError
+from enablement.models import Membership
 from enablement.services.invitations import invitation_send
+from enablement.services.people import person_deactivate, person_reactivate
 from enablement.services.person_data import (
     person_data_export,
     person_data_zip,
@@ -110,4 +112,53 @@ def person_erase_selected(modeladmin, request, queryset) -> TemplateResponse | N
     return None
 
 
-PEOPLE_ACTIONS = (invitation_resend, person_data_download, person_erase_selected)
+def _memberships(queryset) -> list[Membership]:
+    return list(
+        Membership.objects.filter(
+            user__in=[user.pk for user in _users(queryset)]
+        ).select_related("user")
+    )
+
+
+@admin.action(
+    description=gettext_lazy("Deactivate: they left (history stays)"),
+    permissions=["change"],
+)
+def people_deactivate(modeladmin, request, queryset) -> None:
+    changed = [m for m in _memberships(queryset) if m.deactivated_at is None]
+    for membership in changed:
+        person_deactivate(membership=membership)
+    modeladmin.message_user(
+        request,
+        _(
+            "%(n)d people deactivated: no more questions; their open prompts "
+            "are withdrawn."
+        )
+        % {"n": len(changed)},
+        messages.SUCCESS,
+    )
+
+
+@admin.action(
+    description=gettext_lazy("Reactivate: they are back (memory kept)"),
+    permissions=["change"],
+)
+def people_reactivate(modeladmin, request, queryset) -> None:
+    changed = [m for m in _memberships(queryset) if m.deactivated_at is not None]
+    for membership in changed:
+        person_reactivate(membership=membership)
+    modeladmin.message_user(
+        request,
+        _("%(n)d people reactivated; they are planned from the next run.")
+        % {"n": len(changed)},
+        messages.SUCCESS,
+    )
+
+
+PEOPLE_ACTIONS = (
+    invitation_resend,
+    people_deactivate,
+    people_reactivate,
+    person_data_download,
+    person_erase_selected,
+)

@@ -1,11 +1,19 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+# The apps whose permissions the role groups grant (auth's exist before these).
+# The apps whose permissions the role groups list (services/groups.py).
+GROUP_PERMISSION_APPS = frozenset(
+    {"enablement", "reinforcement", "sso", "provisioning"}
+)
+
 
 def _sync_groups(sender, **kwargs) -> None:
-    from enablement.services.groups import author_group_sync
+    if sender.label not in GROUP_PERMISSION_APPS:
+        return
+    from enablement.services.groups import groups_sync
 
-    author_group_sync()
+    groups_sync()
 
 
 class EnablementConfig(AppConfig):
@@ -14,5 +22,7 @@ class EnablementConfig(AppConfig):
     verbose_name = "Enablement content and people"
 
     def ready(self) -> None:
-        # Permissions exist only after post_migrate, so the group is synced then.
-        post_migrate.connect(_sync_groups, sender=self)
+        # Permissions exist only after post_migrate, so the groups are synced
+        # then (every deploy runs migrate), once the permissions of each app
+        # they draw on exist.
+        post_migrate.connect(_sync_groups, dispatch_uid="enablement-groups-sync")

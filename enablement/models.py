@@ -238,6 +238,9 @@ class Membership(TimestampedModel):
 
     class Meta:
         ordering = ["organization__name", "user__username"]
+        # Admin lists memberships as the organization's people.
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "external_id"],

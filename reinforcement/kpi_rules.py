@@ -44,6 +44,20 @@ FLAG_TOO_HARD = 0.35
 FLAG_TOO_EASY = 0.95
 # With 8 to 15 reps a correlation of -0.3 is rarely chance alone.
 FLAG_NEGATIVE_DISCRIMINATION = -0.3
+# A retention figure rests on at least this many answers (predicted recall)
+# or spaced reviews (observed, and the model's prediction for those reviews);
+# with fewer it reads "not enough answers yet" with the count. Right after a
+# first answer predicted recall is near 100% by construction (the rep has just
+# seen the answer), and one review's corrected score is 100% or below zero.
+MIN_ANSWERS = 5
+# A wrong choice one rep picked this often is a misconception of theirs (once
+# can be a slip).
+MISCONCEPTION_MIN_PICKS = 2
+
+
+def has_enough_answers(count: int | None) -> bool:
+    """Whether a figure resting on ``count`` answers (or reviews) is shown."""
+    return (count or 0) >= MIN_ANSWERS
 
 
 def is_mastered(stability: float | None) -> bool:

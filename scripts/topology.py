@@ -107,6 +107,7 @@ class Topology:
         self.variables = {
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            "JWT_SIGNING_KEY": secrets.token_urlsafe(40),
             "POSTGRES_PASSWORD": secrets.token_urlsafe(12),
             "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
             "POSTGRES_HOST": "127.0.0.1",
@@ -205,6 +206,7 @@ class Topology:
         env = image_environment() | {
             "DJANGO_SECRET_KEY": "collectstatic-only",
             "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(bytes(32)).decode(),
+            "JWT_SIGNING_KEY": "collectstatic-only",
             "DJANGO_ALLOWED_HOSTS": "localhost",
             "DATABASE_URL": f"sqlite:///{self.dir}/unused.sqlite3",
             "REDIS_URL": "redis://localhost:6379/0",

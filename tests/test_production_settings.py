@@ -20,6 +20,7 @@ def run_check(**env_overrides):
         DJANGO_ALLOWED_HOSTS="reinforce.example.com",
         DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
         REDIS_URL="redis://redis.example.com:6379/0",
+        JWT_SIGNING_KEY=secrets.token_urlsafe(64),
     )
     env.update(env_overrides)
     return subprocess.run(
@@ -48,6 +49,33 @@ def test_missing_secret_key_fails_at_startup():
     )  # fmt: skip
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_missing_jwt_signing_key_fails_at_startup():
+    """The JWT signing key is its own required secret, not SECRET_KEY."""
+    env = {k: v for k, v in os.environ.items() if k != "JWT_SIGNING_KEY"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        # Every other required secret is set, so the JWT key is what is missing.
+        FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        DJANGO_ALLOWED_HOSTS="reinforce.example.com",
+        DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
+        REDIS_URL="redis://redis.example.com:6379/0",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY" in result.stderr
+
+
+def test_jwt_signing_key_defaults_apart_from_the_secret_key():
+    """In development too, a token is not signed with SECRET_KEY."""
+    from config.settings import base
+
+    assert base.SIMPLE_JWT["SIGNING_KEY"] != base.SECRET_KEY
 
 
 def test_postgresql_prepares_hot_statements_unless_told_not_to(monkeypatch):

@@ -1,6 +1,5 @@
 """Settings shared by every profile; everything from outside comes through env."""
 
-import datetime as dt
 from pathlib import Path
 
 import environ
@@ -93,6 +92,7 @@ LOCAL_APPS = [
     "reinforcement",
     "ops",
     "sso",
+    "provisioning",  # SCIM 2.0 at /scim/v2/ (docs/people.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -133,7 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "rep:login"
-LOGIN_REDIRECT_URL = "rep:today"
+# Routes by role: reps to Today, managers and enablement admins to /manager/.
+LOGIN_REDIRECT_URL = "rep:home"
 LOGOUT_REDIRECT_URL = "rep:login"
 
 # STATIC
@@ -347,16 +348,13 @@ REST_FRAMEWORK = {
         "refresh": env("API_REFRESH_THROTTLE", default="30/minute"),
     },
 }
-# https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html
-SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": dt.timedelta(minutes=15),
-    "REFRESH_TOKEN_LIFETIME": dt.timedelta(days=30),
-    # A refresh hands out a new refresh token and revokes the old one.
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
-    "AUTH_HEADER_TYPES": ("Bearer",),
-}
+
+# AUTHENTICATION: API tokens (SIMPLE_JWT) and the sign-in throttle of /login/
+# and /admin/login/ (django-axes), in config/settings/auth.py.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+from .auth import *  # noqa: E402, F403
+
 # https://drf-spectacular.readthedocs.io/en/latest/settings.html
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sales reinforcement API",

@@ -10,6 +10,8 @@ DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Encrypts stored client secrets and tokens; never derived from SECRET_KEY here.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
+# The JWT signing key is its own secret (no development default).
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env("JWT_SIGNING_KEY")}  # noqa: F405
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": database_settings(env.db("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

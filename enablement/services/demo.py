@@ -5,18 +5,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from enablement.models import Enrollment, Module, Organization, RepProfile, Team
+from enablement.models import Enrollment, Module, Organization, Team
 from enablement.services.content_import import content_import_path
-from enablement.services.groups import author_group_sync
-from enablement.services.people import membership_join
+from enablement.services.people import PersonData, Role, person_upsert
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 DEMO_ORGANIZATION = "Acme Cloud"
 DEMO_PASSWORD = "reinforce-demo"
+# The enablement admin (people, teams, content; not a superuser) and an
+# author (content only). Managers use /manager/, reps the rep pages.
 ADMIN_USERNAME = "enablement"
+AUTHOR_USERNAME = "author"
 
 # team name, manager username, rep time zones, enrolled module keys
 DEMO_TEAMS = [
@@ -91,29 +94,46 @@ class DemoSummary:
     questions_imported: int = 0
 
 
+def _demo_person(
+    organization: Organization, username: str, *, role: str, **data
+) -> AbstractBaseUser:
+    """A demo login through the people service, with the demo password.
+
+    A person already there keeps their profile (a second run changes nothing)
+    and gets the links of their role again.
+    """
+    User = get_user_model()
+    email = f"{username}@acme.example"
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        person = PersonData(email=existing.email, role=role, team=data.get("team"))
+        person_upsert(organization=organization, data=person)
+        return existing
+    result = person_upsert(
+        organization=organization, data=PersonData(email=email, role=role, **data)
+    )
+    account = result.user
+    account.username = username
+    account.set_password(DEMO_PASSWORD)
+    account.save(update_fields=["username", "password"])
+    return account
+
+
 @transaction.atomic
 def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
     """Create (or bring up to date) the demo organization; safe to run again."""
     today = today or timezone.localdate()
-    User = get_user_model()
     organization, _ = Organization.objects.get_or_create(name=DEMO_ORGANIZATION)
     summary = DemoSummary(organization=organization)
 
-    def user(username: str, **extra) -> "User":
-        account, created = User.objects.get_or_create(username=username, defaults=extra)
-        if created:
-            account.set_password(DEMO_PASSWORD)
-            account.save()
-        return account
-
-    author_group = author_group_sync()
-    admin = user(
-        ADMIN_USERNAME, is_staff=True, first_name="Erin", last_name="Enablement",
-        email="enablement@acme.example",
+    admin = _demo_person(
+        organization, ADMIN_USERNAME, role=Role.ADMIN, first_name="Erin",
+        last_name="Enablement",
     )  # fmt: skip
-    admin.groups.add(author_group)
-    organization.admins.add(admin)
-    membership_join(user=admin, organization=organization)
+    _demo_person(
+        organization, AUTHOR_USERNAME, role=Role.AUTHOR, first_name="Ari",
+        last_name="Author",
+    )  # fmt: skip
     for path in sorted(CONTENT_DIR.glob("*.yaml")):
         content_import_path(organization=organization, path=path, author=admin)
 
@@ -123,12 +143,10 @@ def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
     rep_number = 0
     for team_name, manager_name, zones, module_keys in DEMO_TEAMS:
         team, _ = Team.objects.get_or_create(organization=organization, name=team_name)
-        manager = user(
-            manager_name, is_staff=True, first_name="Manager",
-            last_name=team_name.split()[0], email=f"{manager_name}@acme.example",
+        _demo_person(
+            organization, manager_name, role=Role.MANAGER, team=team,
+            first_name="Manager", last_name=team_name.split()[0],
         )  # fmt: skip
-        team.managers.add(manager)
-        membership_join(user=manager, organization=organization)
         summary.managers.append(manager_name)
         for key in module_keys:
             if key in modules:
@@ -140,24 +158,16 @@ def demo_seed(*, today: dt.date | None = None) -> DemoSummary:
             rep_number += 1
             first = FIRST_NAMES[(rep_number - 1) % len(FIRST_NAMES)]
             username = f"rep{rep_number:02d}"
-            account = user(
-                username, first_name=first, last_name=LAST_NAMES[rep_number % len(LAST_NAMES)],
-                email=f"{username}@acme.example",
-            )  # fmt: skip
             # The last rep of each team is a recent hire, for the ramp KPI.
             hired = today - dt.timedelta(
                 days=30 if i == REPS_PER_TEAM - 1 else 400 + 17 * i
             )
-            RepProfile.objects.get_or_create(
-                user=account,
-                defaults={
-                    "team": team,
-                    "time_zone": zones[i % len(zones)],
-                    "delivery_hour": (8, 9, 10, 13)[i % 4],
-                    "hired_on": hired,
-                },
-            )
-            membership_join(user=account, organization=organization)
+            _demo_person(
+                organization, username, role=Role.REP, team=team, first_name=first,
+                last_name=LAST_NAMES[rep_number % len(LAST_NAMES)],
+                time_zone=zones[i % len(zones)], delivery_hour=(8, 9, 10, 13)[i % 4],
+                hired_on=hired,
+            )  # fmt: skip
             summary.reps.append(username)
     summary.questions_imported = sum(m.questions.count() for m in modules.values())
     return summary

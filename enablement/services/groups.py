@@ -1,22 +1,82 @@
-"""The staff groups the product relies on."""
+"""The staff groups the product relies on: what each role may do in admin.
+
+Permissions say what kind of row a role may touch; admin tenancy
+(enablement/admin_tenancy.py) says which rows: only their organization's.
+Both groups are synced after every migrate (enablement/apps.py), so a
+deployment picks up a changed list on its next release.
+"""
 
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
+ADMIN_GROUP = "Enablement admin"
 AUTHOR_GROUP = "Enablement author"
-# Content an author edits; users, teams and organizations stay with admins.
-AUTHOR_MODELS = ("methodology", "module", "topic", "question", "choice", "enrollment")
+
+# Content: what both roles edit.
+CONTENT_MODELS = ("methodology", "module", "topic", "question", "choice")
+# (app label, model, actions) an enablement admin has beyond content. People
+# are added and changed through the People admin (Membership, person_upsert);
+# a User row is only viewed and changed (names, email), never added or
+# deleted from the User admin by a tenant. Organizations are changed, never
+# added or deleted. Deliveries and plans are read to answer "did it go out?".
+ALL = ("add", "change", "delete", "view")
+ADMIN_EXTRA = (
+    ("enablement", "membership", ("add", "change", "view")),
+    ("enablement", "repprofile", ALL),
+    ("enablement", "team", ALL),
+    ("enablement", "enrollment", ALL),
+    ("enablement", "organization", ("change", "view")),
+    ("auth", "user", ("change", "view")),
+    ("reinforcement", "delivery", ("view",)),
+    ("reinforcement", "dailyplan", ("view",)),
+    ("reinforcement", "prompt", ("view",)),
+    # Single sign-on settings of their organization (sso/).
+    ("sso", "identityprovider", ALL),
+    ("sso", "alloweddomain", ALL),
+    # The SCIM bearer token of their organization (provisioning/).
+    ("provisioning", "provisioningtoken", ALL),
+)
+
+
+def _permissions(entries) -> list[Permission]:
+    condition = Q(pk__in=[])
+    for app_label, model, actions in entries:
+        condition |= Q(
+            content_type__app_label=app_label,
+            content_type__model=model,
+            codename__in=[f"{action}_{model}" for action in actions],
+        )
+    return list(Permission.objects.filter(condition))
+
+
+def _content_entries():
+    return [("enablement", model, ALL) for model in CONTENT_MODELS]
 
 
 def author_group_sync() -> Group:
-    """Create or refresh the "Enablement author" group's permissions."""
+    """Create or refresh the "Enablement author" group: content only, no people."""
     group, _ = Group.objects.get_or_create(name=AUTHOR_GROUP)
-    permissions = Permission.objects.filter(
-        content_type__app_label="enablement", content_type__model__in=AUTHOR_MODELS
-    )
-    view_only = Permission.objects.filter(
-        content_type__app_label="enablement",
-        content_type__model__in=("team", "organization", "repprofile"),
-        codename__startswith="view_",
-    )
-    group.permissions.set([*permissions, *view_only])
+    group.permissions.set(_permissions(_content_entries()))
+    return group
+
+
+def admin_group_sync() -> Group:
+    """Create or refresh the "Enablement admin" group: people, teams, managers,
+    enrollments, organization settings, content, and deliveries to read."""
+    group, _ = Group.objects.get_or_create(name=ADMIN_GROUP)
+    group.permissions.set(_permissions([*_content_entries(), *ADMIN_EXTRA]))
+    return group
+
+
+def groups_sync() -> dict[str, Group]:
+    """Both role groups, refreshed; keyed by the role they grant."""
+    return {"admin": admin_group_sync(), "author": author_group_sync()}
+
+
+def role_group(*, role: str) -> Group:
+    """The group of an admin-working role ("admin" or "author"), synced if missing."""
+    name = ADMIN_GROUP if role == "admin" else AUTHOR_GROUP
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        group = admin_group_sync() if role == "admin" else author_group_sync()
     return group

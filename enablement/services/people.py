@@ -9,20 +9,25 @@ author one of Organization.authors.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Membership, Organization, RepProfile, Team
+from enablement.services.groups import role_group
 from enablement.services.invitations import invitation_send
+
+# Re-exported: callers find and batch people through the people service.
+from enablement.services.people_index import (  # noqa: F401
+    PeopleIndex,
+    people_index,
+    person_find,
+)
 from enablement.signals import person_deactivated, person_reactivated
 
 logger = logging.getLogger(__name__)
@@ -36,7 +41,8 @@ class Role(models.TextChoices):
 
 
 # Roles that work in Django admin (content, people) and so need is_staff.
-STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR, Role.MANAGER})
+# Frontline managers work in /manager/ only: not staff.
+STAFF_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ class PersonData:
     delivery_hour: int | None = None
     working_days: str | None = None
     hired_on: dt.date | None = None
+    # The login name; a new person's is their email. SCIM's userName.
+    username: str | None = None
 
 
 @dataclass
@@ -61,122 +69,6 @@ class PersonResult:
     created: bool = False
     changed: list[str] = field(default_factory=list)
     membership: Membership | None = None
-
-
-@dataclass
-class PeopleIndex:
-    """An organization's people read in a few queries, for a batch of upserts
-    (a roster): person_find and person_upsert look people up here instead of
-    querying once per person, and keep it current as they write.
-    """
-
-    organization: Organization
-    by_external_id: dict[str, AbstractBaseUser] = field(default_factory=dict)
-    by_email: dict[str, AbstractBaseUser] = field(default_factory=dict)
-    by_username: dict[str, AbstractBaseUser] = field(default_factory=dict)
-    memberships: dict[int, Membership] = field(default_factory=dict)  # by user id
-    profiles: dict[int, RepProfile] = field(default_factory=dict)  # by user id
-    managed: set[tuple[int, int]] = field(default_factory=set)  # (team, user)
-
-    def add_user(self, user: AbstractBaseUser) -> None:
-        self.by_email.setdefault(user.email.lower(), user)
-        self.by_username.setdefault(user.get_username().lower(), user)
-
-    def add_membership(self, membership: Membership) -> None:
-        self.memberships[membership.user_id] = membership
-        if (
-            membership.external_id
-            and membership.organization_id == self.organization.pk
-        ):
-            self.by_external_id[membership.external_id] = membership.user
-
-
-def people_index(*, organization: Organization, emails: Iterable[str]) -> PeopleIndex:
-    """Index the organization's people and whoever else has one of these emails."""
-    User = get_user_model()
-    index = PeopleIndex(organization=organization)
-    emails = sorted({e.strip().lower() for e in emails})
-    users = {
-        m.user_id: m.user
-        for m in Membership.objects.filter(organization=organization).select_related(
-            "user"
-        )
-    }
-    for start in range(0, len(emails), 2000):  # SQLite caps bound parameters
-        chunk = emails[start : start + 2000]
-        found = User.objects.annotate(e=Lower("email"), u=Lower("username")).filter(
-            Q(e__in=chunk) | Q(u__in=chunk)
-        )
-        users.update((u.pk, u) for u in found)
-    for user in sorted(users.values(), key=lambda u: u.pk):
-        index.add_user(user)
-    for membership in Membership.objects.filter(user_id__in=users):
-        membership.user = users[membership.user_id]
-        index.add_membership(membership)
-    profiles = RepProfile.objects.filter(
-        Q(user_id__in=users) | Q(team__organization=organization)
-    ).select_related("team")  # person_upsert compares the team
-    index.profiles = {p.user_id: p for p in profiles}
-    index.managed = set(
-        Team.managers.through.objects.filter(
-            team__organization=organization
-        ).values_list("team_id", "user_id")
-    )
-    return index
-
-
-def _index_find(
-    index: PeopleIndex, email: str, external_id: str | None
-) -> AbstractBaseUser | None:
-    """person_find's rules on the index."""
-    if external_id and external_id in index.by_external_id:
-        return index.by_external_id[external_id]
-    key = email.strip().lower()
-    return index.by_email.get(key) or index.by_username.get(key)
-
-
-def person_find(
-    *,
-    organization: Organization,
-    email: str,
-    external_id: str | None = None,
-    index: PeopleIndex | None = None,
-) -> AbstractBaseUser | None:
-    """The organization's person with this external id, else with this email.
-
-    Raises ApplicationError("conflict") if the email belongs to a person of
-    another organization: one login is one organization's.
-    """
-    User = get_user_model()
-    if index is not None:
-        user = _index_find(index, email, external_id)
-        membership = index.memberships.get(user.pk) if user else None
-        if membership is not None and membership.organization_id != organization.pk:
-            raise ApplicationError(
-                "conflict",
-                _("%(email)s belongs to another organization.") % {"email": email},
-            )
-        return user
-    if external_id:
-        membership = (
-            Membership.objects.select_related("user")
-            .filter(organization=organization, external_id=external_id)
-            .first()
-        )
-        if membership is not None:
-            return membership.user
-    user = User.objects.filter(email__iexact=email.strip()).order_by("pk").first()
-    if user is None:
-        user = User.objects.filter(username__iexact=email.strip()).first()
-    if user is None:
-        return None
-    membership = Membership.objects.filter(user=user).first()
-    if membership is not None and membership.organization_id != organization.pk:
-        raise ApplicationError(
-            "conflict",
-            _("%(email)s belongs to another organization.") % {"email": email},
-        )
-    return user
 
 
 def membership_join(
@@ -280,7 +172,19 @@ def _role_links(
     elif data.role == Role.AUTHOR and not organization.authors.filter(pk=user.pk):
         organization.authors.add(user)
         changed.append("author")
-    return changed
+    return changed + _role_group_join(user=user, role=data.role)
+
+
+def _role_group_join(*, user: AbstractBaseUser, role: str) -> list[str]:
+    """Admins and authors join their role's group: it grants the role's admin
+    permissions, which tenancy limits to their organization."""
+    if role not in STAFF_ROLES:
+        return []
+    group = role_group(role=role)
+    if user.groups.filter(pk=group.pk).exists():
+        return []
+    user.groups.add(group)
+    return ["groups"]
 
 
 def _manages(user, team: Team, index: PeopleIndex | None) -> bool:
@@ -296,11 +200,13 @@ def person_upsert(
     data: PersonData,
     index: PeopleIndex | None = None,
     invite: bool = False,
+    user: AbstractBaseUser | None = None,
 ) -> PersonResult:
     """Create or update one person of organization from data.
 
-    Matched by external id, else by email. A new person gets an unusable
-    password: they set one from their invitation (or sign in with SSO).
+    Matched by external id, else by email, unless the caller names the person
+    (SCIM knows them by id, and may change their email). A new person gets an
+    unusable password: they set one from their invitation (or sign in with SSO).
     ``index`` (people_index) spares a batch the per-person lookups.
     ``invite``: a person created here is sent an invitation email (queued
     in this transaction, sent once it commits; ``invitation_send``).
@@ -309,18 +215,19 @@ def person_upsert(
     if not email or "@" not in email:
         raise ApplicationError("invalid", _("A person needs an email address."))
     User = get_user_model()
-    user = person_find(
-        organization=organization,
-        email=email,
-        external_id=data.external_id,
-        index=index,
-    )
+    if user is None:
+        user = person_find(
+            organization=organization,
+            email=email,
+            external_id=data.external_id,
+            index=index,
+        )
     result = PersonResult(user=user)
     if user is None:
-        user = User(username=email, email=email)
+        user = User(username=data.username or email, email=email)
         user.set_unusable_password()
         result = PersonResult(user=user, created=True)
-    for name in ("first_name", "last_name"):
+    for name in ("first_name", "last_name", "username"):
         _set(user, name, getattr(data, name), result.changed)
     _set(user, "email", email, result.changed)
     if data.role in STAFF_ROLES:
@@ -391,3 +298,14 @@ def person_reactivate(*, membership: Membership) -> Membership:
         membership.organization_id,
     )
     return membership
+
+
+@transaction.atomic
+def person_leave_team(*, user: AbstractBaseUser, team: Team) -> bool:
+    """The rep is no longer in team (an identity provider group lost them).
+
+    They stay a member of the organization, with no team until one takes them
+    back; their answers and memory stay. False if they were not its rep.
+    """
+    deleted, _rows = RepProfile.objects.filter(user=user, team=team).delete()
+    return bool(deleted)

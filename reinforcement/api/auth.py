@@ -13,6 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from enablement.login_security import lockout_message, login_paused
 from reinforcement.api.errors import ApiError
 from reinforcement.api.schema import WITH_BODY, error_responses
 from reinforcement.api.serializers import (
@@ -42,6 +43,16 @@ class AuthTokenObtainApi(TokenObtainPairView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
     throttle_scope = "login"
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        # django-axes paused this account's or address's sign-in: say so,
+        # rather than "wrong password" to the right one.
+        username = (
+            request.data.get("username") if hasattr(request.data, "get") else None
+        )
+        if login_paused(request=request, username=username):
+            raise ApiError("throttled", lockout_message(), 429)
+        return super().post(request, *args, **kwargs)
 
 
 @extend_schema(

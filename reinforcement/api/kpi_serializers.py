@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from reinforcement.api.serializers import QueryParamsSerializer
+from reinforcement.kpi_rules import MIN_ANSWERS
 from reinforcement.selectors.scoping import MAX_ID
 
 
@@ -22,11 +23,45 @@ class KpiTopicInputSerializer(KpiScopeInputSerializer):
     topic = _id_param("Topic id (default: the weakest topic).")
 
 
+_NOT_ENOUGH_ANSWERS = (
+    f" Null when fewer than {MIN_ANSWERS} answers stand behind it"
+    " (not enough answers yet, docs/kpis.md)."
+)
+_NOT_ENOUGH_REVIEWS = (
+    f" Null when fewer than {MIN_ANSWERS} spaced reviews stand behind it"
+    " (not enough answers yet, docs/kpis.md)."
+)
+
+
 class RetentionOutputSerializer(serializers.Serializer):
-    predicted_retention = serializers.FloatField(source="predicted", allow_null=True)
-    observed_retention = serializers.FloatField(source="observed", allow_null=True)
-    raw_review_accuracy = serializers.FloatField(source="raw_accuracy", allow_null=True)
-    predicted_at_review = serializers.FloatField(allow_null=True)
+    answers = serializers.IntegerField(help_text="Answers of all time.")
+    enough_answers = serializers.BooleanField(
+        help_text=f"Whether there are {MIN_ANSWERS} answers, so predicted_retention "
+        "is given."
+    )
+    enough_reviews = serializers.BooleanField(
+        help_text=f"Whether there are {MIN_ANSWERS} spaced reviews, so the observed "
+        "figures and predicted_at_review are given."
+    )
+    predicted_retention = serializers.FloatField(
+        source="predicted",
+        allow_null=True,
+        help_text="Mean predicted recall if asked today." + _NOT_ENOUGH_ANSWERS,
+    )
+    observed_retention = serializers.FloatField(
+        source="observed",
+        allow_null=True,
+        help_text="Guessing-corrected accuracy on spaced reviews (90 days)."
+        + _NOT_ENOUGH_REVIEWS,
+    )
+    raw_review_accuracy = serializers.FloatField(
+        source="raw_accuracy", allow_null=True, help_text=_NOT_ENOUGH_REVIEWS.strip()
+    )
+    predicted_at_review = serializers.FloatField(
+        allow_null=True,
+        help_text="The model's mean predicted recall at answer time of the reviews "
+        "in observed_retention (the calibration pair)." + _NOT_ENOUGH_REVIEWS,
+    )
     reviews = serializers.IntegerField()
     mastery = serializers.FloatField(allow_null=True)
     enrolled = serializers.IntegerField()
@@ -110,8 +145,15 @@ class ParticipationOutputSerializer(serializers.Serializer):
 
 class TrendPointOutputSerializer(serializers.Serializer):
     week = serializers.DateField()
-    predicted_retention = serializers.FloatField(source="predicted", allow_null=True)
-    observed_retention = serializers.FloatField(source="observed", allow_null=True)
+    answers = serializers.IntegerField(help_text="Answers up to the week's end.")
+    predicted_retention = serializers.FloatField(
+        source="predicted", allow_null=True, help_text=_NOT_ENOUGH_ANSWERS.strip()
+    )
+    observed_retention = serializers.FloatField(
+        source="observed",
+        allow_null=True,
+        help_text="Of the week's spaced reviews." + _NOT_ENOUGH_REVIEWS,
+    )
     reviews = serializers.IntegerField()
     participation = serializers.FloatField(allow_null=True)
     delivered = serializers.IntegerField()
@@ -122,8 +164,12 @@ class CurvePointOutputSerializer(serializers.Serializer):
     days_from = serializers.IntegerField(source="bin_start")
     days_to = serializers.IntegerField(source="bin_end", allow_null=True)
     reviews = serializers.IntegerField()
-    observed_recall = serializers.FloatField(source="observed", allow_null=True)
-    model_recall = serializers.FloatField(source="predicted", allow_null=True)
+    observed_recall = serializers.FloatField(
+        source="observed", allow_null=True, help_text=_NOT_ENOUGH_REVIEWS.strip()
+    )
+    model_recall = serializers.FloatField(
+        source="predicted", allow_null=True, help_text=_NOT_ENOUGH_REVIEWS.strip()
+    )
 
 
 class ForgettingCurveOutputSerializer(serializers.Serializer):

@@ -281,8 +281,12 @@ class TopicProgressSerializer(serializers.Serializer):
     )
     retention = serializers.FloatField(
         allow_null=True,
-        help_text=_("Mean predicted recall now over introduced questions."),
+        help_text=_(
+            "Mean predicted recall now over introduced questions; null until "
+            "the rep has answered 5 questions of the topic (docs/kpis.md)."
+        ),
     )
+    answers = serializers.IntegerField(help_text=_("The rep's answers in the topic."))
 
 
 class TrendPointSerializer(serializers.Serializer):
@@ -291,7 +295,12 @@ class TrendPointSerializer(serializers.Serializer):
 
 
 class ProgressOutputSerializer(serializers.Serializer):
-    retention = serializers.FloatField(allow_null=True)
+    retention = serializers.FloatField(
+        allow_null=True,
+        help_text=_("Null until the rep has 5 answers (not enough answers yet)."),
+    )
+    enough_answers = serializers.BooleanField()
+    answers_correct = serializers.IntegerField()
     mastery = serializers.FloatField()
     mastery_stability_days = serializers.FloatField()
     enrolled = serializers.IntegerField()

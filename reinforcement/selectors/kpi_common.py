@@ -9,6 +9,7 @@ The exact definitions are in docs/kpis.md; the rules in kpi_rules.
 import datetime as dt
 from dataclasses import dataclass
 
+from reinforcement.kpi_rules import MIN_ANSWERS, has_enough_answers
 from reinforcement.selectors.scoping import KpiScope
 
 
@@ -24,8 +25,15 @@ def clip_unit(value: float | None) -> float | None:
 
 @dataclass
 class Retention:
-    """Predicted and observed retention, and mastery, of one cell or group."""
+    """Predicted and observed retention, and mastery, of one cell or group.
 
+    ``answers`` counts every answer of the cell or group (all time). Predicted
+    retention needs MIN_ANSWERS of them, and observed retention (with the
+    model's prediction for the same reviews) MIN_ANSWERS spaced reviews: with
+    fewer they are None, and the pages say "not enough answers yet".
+    """
+
+    answers: int = 0
     enrolled: int = 0
     introduced: int = 0
     predicted_sum: float = 0.0
@@ -40,23 +48,44 @@ class Retention:
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    min_answers = MIN_ANSWERS
+
+    @property
+    def enough_answers(self) -> bool:
+        """Enough answers for predicted retention."""
+        return has_enough_answers(self.answers)
+
+    @property
+    def enough_reviews(self) -> bool:
+        """Enough spaced reviews for observed retention and its calibration pair."""
+        return has_enough_answers(self.reviews)
+
     @property
     def predicted(self) -> float | None:
         """Mean predicted recall now over introduced questions."""
+        if not self.enough_answers:
+            return None
         return ratio(self.predicted_sum, self.introduced)
 
     @property
     def observed(self) -> float | None:
         """Guessing-corrected first-try accuracy on spaced reviews, in [0, 1]."""
+        if not self.enough_reviews:
+            return None
         return clip_unit(ratio(self.reviews_corrected, self.reviews))
 
     @property
     def raw_accuracy(self) -> float | None:
+        if not self.enough_reviews:
+            return None
         return ratio(self.reviews_correct, self.reviews)
 
     @property
     def predicted_at_review(self) -> float | None:
-        """What the model predicted for the same reviews, for calibration."""
+        """What the model predicted for the same reviews, for calibration: the
+        mean recall probability at answer time of the reviews in ``observed``."""
+        if not self.enough_reviews:
+            return None
         return ratio(self.reviews_predicted, self.reviews)
 
     @property
@@ -79,10 +108,13 @@ class TrendPoint:
 
     ``week`` is the day the point is taken: the Monday of each week for the
     KPI trends, today and the same weekday of each week back for a rep's
-    progress. A rep's trend fills only ``predicted``.
+    progress. A rep's trend fills only ``predicted``. ``answers`` counts the
+    answers up to the point; a point with fewer than MIN_ANSWERS (observed:
+    spaced reviews of the week) has no value.
     """
 
     week: dt.date
+    answers: int = 0
     predicted: float | None = None
     observed: float | None = None
     reviews: int = 0

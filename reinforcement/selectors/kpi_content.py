@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from enablement.models import Question
 from reinforcement.kpi_rules import (
@@ -14,9 +14,26 @@ from reinforcement.kpi_rules import (
     FLAG_TOO_EASY,
     FLAG_TOO_HARD,
 )
-from reinforcement.models import RepChoiceStat, RepQuestionStat
+from reinforcement.models import Prompt, RepChoiceStat, RepQuestionStat
 from reinforcement.selectors.kpi_common import ratio
+from reinforcement.selectors.prompts import OPEN_STATUSES
 from reinforcement.selectors.scoping import KpiScope
+
+
+def _choice_stats(scope: KpiScope) -> QuerySet:
+    """The choice-level statistics the scope may read.
+
+    A rep who sees their own KPIs never sees them for a question open for them
+    right now: which choice they got wrong, on a true/false question, is the
+    answer. Managers and admins see every question's.
+    """
+    stats = RepChoiceStat.objects.filter(rep_id__in=scope.rep_ids())
+    if scope.rep_id is None:
+        return stats
+    open_questions = Prompt.objects.filter(
+        rep_id=scope.rep_id, status__in=OPEN_STATUSES
+    ).values("question_id")
+    return stats.exclude(question_id__in=open_questions)
 
 
 @dataclass
@@ -128,9 +145,8 @@ def _wrong_choices_add(
 ) -> None:
     """Attach each question's wrong-choice picks, most picked first. One query."""
     for row in (
-        RepChoiceStat.objects.filter(
-            rep_id__in=scope.rep_ids(), question_id__in=list(perf)
-        )
+        _choice_stats(scope)
+        .filter(question_id__in=list(perf))
         .values("question_id", "choice_id", "choice__text")
         .annotate(n=Sum("picks"), c=Sum("certain_picks"))
         .order_by("question_id", "-n")
@@ -184,8 +200,8 @@ class Misconception:
 def kpi_misconception_list(*, scope: KpiScope, limit: int = 25) -> list[Misconception]:
     """Wrong choices picked with certainty, most often first. One query."""
     rows = (
-        RepChoiceStat.objects.filter(
-            rep_id__in=scope.rep_ids(),
+        _choice_stats(scope)
+        .filter(
             certain_picks__gt=0,
             question__module__methodology__organization=scope.organization,
         )

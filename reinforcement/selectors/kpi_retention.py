@@ -8,11 +8,17 @@ from django.db.models import Model, Sum
 from django.db.models.functions import TruncWeek
 
 from enablement.models import Topic
-from reinforcement.kpi_rules import OBSERVED_WINDOW_DAYS, RECALL_BINS, week_start
+from reinforcement.kpi_rules import (
+    OBSERVED_WINDOW_DAYS,
+    RECALL_BINS,
+    has_enough_answers,
+    week_start,
+)
 from reinforcement.models import (
     SNAPSHOT_WINDOW_FIELDS,
     RepAnswerDay,
     RepDay,
+    RepQuestionStat,
     RepTopicDay,
     RepTopicRecallBin,
     RepTopicSnapshot,
@@ -66,6 +72,17 @@ def _snapshot_cells(
     return cells, as_of
 
 
+def _answer_counts(*, scope: KpiScope) -> dict[tuple[int, int], int]:
+    """(rep, topic) -> answers of all time, from the per-question totals."""
+    rows = (
+        RepQuestionStat.objects.filter(rep_id__in=scope.rep_ids())
+        .values_list("rep_id", "topic_id")
+        .annotate(n=Sum("answers"))
+        .order_by()
+    )
+    return {(rep_id, topic_id): n for rep_id, topic_id, n in rows}
+
+
 def _observed_cells(
     *, scope: KpiScope, now: dt.datetime, window_days: int
 ) -> dict[tuple[int, int], dict]:
@@ -108,11 +125,15 @@ def kpi_retention_heatmap(
 ) -> HeatMap:
     """Retention of every rep x topic cell in scope, with rep, topic and total rows.
 
-    Three queries: reps, the snapshots (predicted retention, mastery and the
-    default window's reviews), topics; a fourth for another window.
+    Four queries: reps, the snapshots (predicted retention, mastery and the
+    default window's reviews), the answer counts, topics; a fifth for another
+    window.
     """
     reps = kpi_scope_reps(scope=scope)
     cells, as_of = _snapshot_cells(scope=scope, now=now)
+    for key, answers in _answer_counts(scope=scope).items():
+        if key in cells:
+            cells[key].answers = answers or 0
     if window_days != OBSERVED_WINDOW_DAYS:
         # Another window than the snapshot's: sum the daily rollups instead.
         _replace_window(cells, scope=scope, now=now, window_days=window_days)
@@ -155,12 +176,13 @@ class CoachingItem:
 
 
 def kpi_coaching_list(
-    *, heatmap: HeatMap, target: float, limit: int = 25
+    *, heatmap: HeatMap, target: float, limit: int | None = 25
 ) -> list[CoachingItem]:
     """Reps and rep x topic cells under the target, ranked by how far under.
 
     Reads nothing: it ranks a heat map already read. A rep's own row comes
-    first when the rep as a whole is under target.
+    first when the rep as a whole is under target. Cells with too few
+    answers for a predicted retention are not ranked. ``limit=None``: all.
     """
     reps = {r.rep_id: r for r in heatmap.reps}
     topics = {t.pk: t for t in heatmap.topics}
@@ -180,7 +202,16 @@ def kpi_coaching_list(
         and retention.predicted < target
     ]
     items.sort(key=lambda i: (-i.gap, i.rep.username, i.topic is not None))
-    return items[:limit]
+    return items if limit is None else items[:limit]
+
+
+def kpi_unranked_reps(*, heatmap: HeatMap) -> list[RepRow]:
+    """Reps in the heat map without enough answers for a predicted retention."""
+    return [
+        rep
+        for rep in heatmap.reps
+        if (row := heatmap.by_rep.get(rep.rep_id)) is None or row.predicted is None
+    ]
 
 
 def _weekly_sums(
@@ -207,7 +238,10 @@ def kpi_trend_list(
 ) -> list[TrendPoint]:
     """Weekly predicted and observed retention, participation and mastery.
 
-    Three grouped queries, one per rollup table; weeks start on Monday.
+    Four grouped queries, one per rollup table and the answers before the
+    first week; weeks start on Monday. A week's predicted retention needs
+    MIN_ANSWERS answers up to its end, its observed MIN_ANSWERS spaced
+    reviews in it (kpi_rules.has_enough_answers).
     """
     first = week_start(now.date()) - dt.timedelta(weeks=weeks - 1)
     reps = scope.rep_ids()
@@ -223,20 +257,30 @@ def kpi_trend_list(
     }  # fmt: skip
     reviews = _weekly_sums(
         RepAnswerDay, rep_ids=reps, first=first,
-        n=Sum("reviews"), c=Sum("reviews_corrected"),
+        n=Sum("reviews"), c=Sum("reviews_corrected"), a=Sum("answers"),
     )  # fmt: skip
+    answers = (
+        RepAnswerDay.objects.filter(rep_id__in=reps, day__lt=first).aggregate(
+            a=Sum("answers")
+        )["a"]
+        or 0
+    )
     plans = _weekly_sums(
         RepDay, rep_ids=reps, first=first,
         d=Sum("delivered"), a=Sum("answered_on_time"),
     )  # fmt: skip
     points = []
     for week in (first + dt.timedelta(weeks=i) for i in range(weeks)):
-        point = TrendPoint(week)
+        answers += (reviews.get(week) or {}).get("a") or 0
+        point = TrendPoint(week, answers=answers)
         if (r := snapshots.get(week)) is not None:
-            point.predicted = ratio(r["p"], r["i"])
+            if has_enough_answers(answers):
+                point.predicted = ratio(r["p"], r["i"])
             point.mastery = ratio(r["m"], r["e"])
         if (r := reviews.get(week)) is not None:
-            point.reviews, point.observed = r["n"], clip_unit(ratio(r["c"], r["n"]))
+            point.reviews = r["n"]
+            if has_enough_answers(r["n"]):
+                point.observed = clip_unit(ratio(r["c"], r["n"]))
         if (r := plans.get(week)) is not None:
             point.delivered, point.participation = r["d"], ratio(r["a"], r["d"])
         points.append(point)
@@ -256,7 +300,8 @@ def kpi_forgetting_curve(*, scope: KpiScope, topic_id: int) -> list[CurvePoint]:
     """Observed recall of a topic by days since the last review, beside the model.
 
     ``observed`` is the guessing-corrected share right; ``predicted`` is the
-    model's mean predicted recall for the same reviews. One query.
+    model's mean predicted recall for the same reviews; both None in a bin of
+    fewer than MIN_ANSWERS reviews. One query.
     """
     rows = {
         r["bin_start"]: r
@@ -272,13 +317,14 @@ def kpi_forgetting_curve(*, scope: KpiScope, topic_id: int) -> list[CurvePoint]:
     points = []
     for i, start in enumerate(RECALL_BINS):
         r = rows.get(start, {"n": 0, "c": 0.0, "p": 0.0})
+        enough = has_enough_answers(r["n"])
         points.append(
             CurvePoint(
                 bin_start=start,
                 bin_end=RECALL_BINS[i + 1] if i + 1 < len(RECALL_BINS) else None,
                 reviews=r["n"] or 0,
-                observed=clip_unit(ratio(r["c"], r["n"])),
-                predicted=ratio(r["p"], r["n"]),
+                observed=clip_unit(ratio(r["c"], r["n"])) if enough else None,
+                predicted=ratio(r["p"], r["n"]) if enough else None,
             )
         )
     return points

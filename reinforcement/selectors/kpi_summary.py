@@ -12,7 +12,12 @@ from reinforcement.kpi_rules import (
     PARTICIPATION_WINDOW_DAYS,
     week_start,
 )
-from reinforcement.models import RepAnswerDay, RepDay, RepTopicSnapshot
+from reinforcement.models import (
+    RepAnswerDay,
+    RepDay,
+    RepQuestionStat,
+    RepTopicSnapshot,
+)
 from reinforcement.selectors.kpi_common import Retention, ratio
 from reinforcement.selectors.scoping import KpiScope
 
@@ -92,6 +97,17 @@ def _review_sums_add(
         ret.certain_wrong = r["w"]
 
 
+def _answer_counts_add(summaries: dict[int, TeamSummary], *, rep_ids) -> None:
+    """Each team's answers of all time (predicted retention needs enough)."""
+    for team_id, n in (
+        RepQuestionStat.objects.filter(rep_id__in=rep_ids)
+        .values_list(_TEAM_KEY)
+        .annotate(n=Sum("answers"))
+        .order_by()
+    ):
+        summaries[team_id].retention.answers = n or 0
+
+
 def _participation_sums_add(
     summaries: dict[int, TeamSummary], *, rep_ids, today: dt.date
 ) -> None:
@@ -125,7 +141,7 @@ def kpi_scope_summary(
 ) -> ScopeSummary:
     """Retention, mastery and participation per team and for the whole scope.
 
-    Aggregated in the database by team: five queries whatever the size, for
+    Aggregated in the database by team: six queries whatever the size, for
     an organization-wide summary from the rollups.
     """
     teams = list(scope.teams.order_by("name").values_list("pk", "name"))
@@ -145,6 +161,7 @@ def kpi_scope_summary(
     _snapshot_sums_add(summaries, rep_ids=rep_ids, now=now)
     since = now.date() - dt.timedelta(days=window_days)
     _review_sums_add(summaries, rep_ids=rep_ids, since=since)
+    _answer_counts_add(summaries, rep_ids=rep_ids)
     _participation_sums_add(summaries, rep_ids=rep_ids, today=now.date())
     total = TeamSummary(0, scope.label, 0, Retention(), 0, 0, 0, 0)
     for s in summaries.values():

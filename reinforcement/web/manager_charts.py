@@ -5,10 +5,13 @@ mark carries a <title> (shown on hover) and cells are focusable, so the number
 behind a colour is reachable by keyboard too.
 """
 
+from collections.abc import Callable
+
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from reinforcement.selectors.kpi_common import TrendPoint
+from reinforcement.kpi_rules import MIN_ANSWERS
+from reinforcement.selectors.kpi_common import Retention, TrendPoint
 from reinforcement.selectors.kpi_participation import Participation
 from reinforcement.selectors.kpi_retention import CurvePoint, HeatMap
 
@@ -49,8 +52,34 @@ def _text_colour(value: float | None) -> str:
     return "#fff" if value is not None and (value < 0.6 or value >= 0.9) else "#222"
 
 
-def heatmap_svg(heatmap: HeatMap) -> SafeString:
-    """Reps as rows, topics as columns, coloured by predicted retention."""
+def _cell_label(rep_name: str, topic_name: str, cell: Retention | None) -> str:
+    """What a heat-map cell says: its figures, or that it has too few answers."""
+    where = f"{rep_name} × {topic_name}"
+    if cell is None:
+        return f"{where}: no answers yet"
+    if cell.predicted is None:
+        return (
+            f"{where}: not enough answers yet ({cell.answers} answers, "
+            f"{MIN_ANSWERS} needed)"
+        )
+    observed = (
+        f"observed {pct(cell.observed)} on {cell.reviews} reviews"
+        if cell.observed is not None
+        else f"observed: not enough spaced reviews yet ({cell.reviews})"
+    )
+    return (
+        f"{where}: predicted recall if asked today {pct(cell.predicted)}, "
+        f"{observed}, mastery {pct(cell.mastery)}"
+    )
+
+
+def heatmap_svg(
+    heatmap: HeatMap, rep_url: Callable[[int], str] | None = None
+) -> SafeString:
+    """Reps as rows, topics as columns, coloured by predicted retention.
+
+    With ``rep_url``, each row label links to that rep's page.
+    """
     cell_w, cell_h, left, top = 44, 24, 170, 150
     width = left + cell_w * max(len(heatmap.topics), 1) + 20
     height = top + cell_h * max(len(heatmap.reps), 1) + 70
@@ -67,20 +96,17 @@ def heatmap_svg(heatmap: HeatMap) -> SafeString:
         )
     for i, rep in enumerate(heatmap.reps):
         y = top + i * cell_h
-        out.append(
+        label = (
             f'<text class="row-label" x="{left - 8}" y="{y + cell_h * 0.68}" '
             f'text-anchor="end">{escape(rep.name)}</text>'
         )
+        if rep_url is not None:
+            label = f'<a href="{escape(rep_url(rep.rep_id))}">{label}</a>'
+        out.append(label)
         for j, topic in enumerate(heatmap.topics):
             cell = heatmap.cells.get((rep.rep_id, topic.pk))
             value = cell.predicted if cell else None
-            observed = cell.observed if cell else None
-            reviews = cell.reviews if cell else 0
-            mastery = cell.mastery if cell else None
-            label = (
-                f"{rep.name} × {topic.name}: predicted {pct(value)}, observed "
-                f"{pct(observed)} on {reviews} reviews, mastery {pct(mastery)}"
-            )
+            label = _cell_label(rep.name, topic.name, cell)
             x = left + j * cell_w
             out.append(
                 f'<g class="cell" tabindex="0" role="img" aria-label="{escape(label)}">'
@@ -93,7 +119,7 @@ def heatmap_svg(heatmap: HeatMap) -> SafeString:
             )
     legend_y = top + cell_h * max(len(heatmap.reps), 1) + 20
     x = left
-    for _lower, colour, label in [*BANDS, (None, NO_DATA, "no data")]:
+    for _lower, colour, label in [*BANDS, (None, NO_DATA, "too few answers")]:
         out.append(
             f'<rect x="{x}" y="{legend_y}" width="14" height="14" fill="{colour}"/>'
             f'<text class="legend" x="{x + 18}" y="{legend_y + 11}">{escape(label)}</text>'
@@ -101,8 +127,8 @@ def heatmap_svg(heatmap: HeatMap) -> SafeString:
         x += 78
     out.append(
         f'<text class="legend" x="{left}" y="{legend_y + 34}">Colour and number: '
-        f"predicted retention now. Hover or focus a cell for observed recall, "
-        f"reviews and mastery.</text></svg>"
+        f"predicted recall if asked today (grey: under {MIN_ANSWERS} answers). "
+        f"Hover or focus a cell for observed recall, reviews and mastery.</text></svg>"
     )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

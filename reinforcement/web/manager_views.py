@@ -6,11 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from core.csv_safe import csv_safe_writer
 from core.errors import ApplicationError
 from enablement.models import Topic
+from reinforcement.kpi_rules import MIN_ANSWERS
 from reinforcement.selectors.kpi_content import (
     kpi_content_performance,
     kpi_misconception_list,
@@ -23,6 +25,7 @@ from reinforcement.selectors.kpi_retention import (
     kpi_forgetting_curve,
     kpi_retention_heatmap,
     kpi_trend_list,
+    kpi_unranked_reps,
     kpi_weakest_topic,
 )
 from reinforcement.selectors.kpi_summary import kpi_scope_summary
@@ -34,6 +37,10 @@ from reinforcement.selectors.scoping import (
     visible_teams,
 )
 from reinforcement.web import manager_charts as charts
+from reinforcement.web.manager_definitions import kpi_definition_html
+
+# Coaching rows on the dashboard; the rest are one click away (manager:coaching).
+COACHING_ON_DASHBOARD = 25
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -43,7 +50,7 @@ def _int_param(request: HttpRequest, name: str) -> int | None:
         raise BadRequest(exc.message) from exc
 
 
-def _scope(request: HttpRequest) -> KpiScope:
+def scope_for_request(request: HttpRequest) -> KpiScope:
     try:
         return kpi_scope_get(
             user=request.user,
@@ -70,10 +77,14 @@ def _topic(request: HttpRequest, scope: KpiScope, heatmap: HeatMap | None = None
     )
 
 
+def _rep_url(rep_id: int) -> str:
+    return reverse("manager:rep", args=[rep_id])
+
+
 @login_required
 def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
     """Heat map, coaching list, participation, trends, forgetting curve, content."""
-    scope = _scope(request)
+    scope = scope_for_request(request)
     now = timezone.now()
     heatmap = kpi_retention_heatmap(scope=scope, now=now)
     participation = kpi_participation_summary(scope=scope, now=now, reps=heatmap.reps)
@@ -82,6 +93,10 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
     curve = kpi_forgetting_curve(scope=scope, topic_id=topic.pk) if topic else []
     content = kpi_content_performance(scope=scope)
     ramp = kpi_ramp_summary(scope=scope, now=now, reps=heatmap.reps)
+    coaching = kpi_coaching_list(
+        heatmap=heatmap, target=scope.organization.target_retention, limit=None
+    )
+    unranked = kpi_unranked_reps(heatmap=heatmap)
     context = {
         "scope": scope,
         "now": now,
@@ -91,10 +106,14 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         ),
         "query": request.GET.urlencode(),
         "heatmap": heatmap,
-        "heatmap_svg": charts.heatmap_svg(heatmap),
-        "coaching": kpi_coaching_list(
-            heatmap=heatmap, target=scope.organization.target_retention
-        ),
+        "heatmap_svg": charts.heatmap_svg(heatmap, rep_url=_rep_url),
+        "coaching": coaching[:COACHING_ON_DASHBOARD],
+        "coaching_total": len(coaching),
+        "unranked": unranked,
+        # "Nobody is under target" only when somebody had enough answers to rank.
+        "ranked_any": len(unranked) < len(heatmap.reps),
+        "min_answers": MIN_ANSWERS,
+        "definitions": kpi_definition_html(),
         "participation": participation,
         "participation_svg": charts.participation_svg(participation),
         "trend_svg": charts.trend_svg(trend),
@@ -120,18 +139,21 @@ def _num(value: float | None, digits: int = 4) -> str:
 def _heatmap_table(request, scope, now) -> Table:
     heatmap = kpi_retention_heatmap(scope=scope, now=now)
     header = [
-        "rep", "team", "topic", "predicted_retention", "observed_retention",
-        "raw_review_accuracy", "reviews", "mastery", "enrolled", "introduced",
-        "certain_wrong",
+        "rep", "username", "team", "topic", "answers", "predicted_retention",
+        "observed_retention", "raw_review_accuracy", "model_predicted_at_review",
+        "reviews", "mastery", "enrolled", "introduced", "certain_wrong",
     ]  # fmt: skip
     return header, (
         [
+            rep.name,
             rep.username,
             rep.team,
             topic.name,
+            cell.answers,
             _num(cell.predicted),
             _num(cell.observed),
             _num(cell.raw_accuracy),
+            _num(cell.predicted_at_review),
             cell.reviews,
             _num(cell.mastery),
             cell.enrolled,
@@ -149,11 +171,12 @@ def _coaching_table(request, scope, now) -> Table:
     items = kpi_coaching_list(
         heatmap=heatmap, target=scope.organization.target_retention, limit=10_000
     )
-    header = ["rank", "rep", "team", "topic", "predicted_retention", "gap_to_target",
+    header = ["rank", "rep", "username", "team", "topic", "predicted_retention", "gap_to_target",
               "observed_retention", "reviews", "certain_wrong"]  # fmt: skip
     return header, (
         [
             rank,
+            i.rep.name,
             i.rep.username,
             i.rep.team,
             i.topic.name if i.topic else "(all topics)",
@@ -169,10 +192,11 @@ def _coaching_table(request, scope, now) -> Table:
 
 def _participation_table(request, scope, now) -> Table:
     p = kpi_participation_summary(scope=scope, now=now)
-    header = ["rep", "team", "delivered_30d", "answered_on_time_30d", "participation",
+    header = ["rep", "username", "team", "delivered_30d", "answered_on_time_30d", "participation",
               "active_7d", "active_30d", "current_streak", "longest_streak"]  # fmt: skip
     return header, (
         [
+            r.rep.name,
             r.rep.username,
             r.rep.team,
             r.delivered,
@@ -252,10 +276,11 @@ def _misconceptions_table(request, scope, now) -> Table:
 
 def _ramp_table(request, scope, now) -> Table:
     ramp = kpi_ramp_summary(scope=scope, now=now)
-    header = ["rep", "team", "module", "new_hire", "started_on", "mastered_on",
+    header = ["rep", "username", "team", "module", "new_hire", "started_on", "mastered_on",
               "days", "team_median_days", "new_hire_median_days"]  # fmt: skip
     return header, (
         [
+            r.rep.name,
             r.rep.username,
             r.rep.team,
             r.module,
@@ -272,22 +297,30 @@ def _ramp_table(request, scope, now) -> Table:
 
 def _summary_table(request, scope, now) -> Table:
     summary = kpi_scope_summary(scope=scope, now=now)
-    header = ["team", "reps", "predicted_retention", "observed_retention", "reviews",
+    header = ["team", "reps", "answers", "predicted_retention", "observed_retention",
+              "model_predicted_at_review", "reviews",
               "mastery", "participation", "active_7d", "active_30d"]  # fmt: skip
     return header, (
         [
             s.name,
             s.reps,
+            s.retention.answers,
             _num(s.retention.predicted),
             _num(s.retention.observed),
+            _num(s.retention.predicted_at_review),
             s.retention.reviews,
             _num(s.retention.mastery),
             _num(s.participation),
             s.active_7,
             s.active_30,
         ]  # fmt: skip
-        for s in [*summary.teams, summary.total]
+        for s in _summary_rows(summary)
     )
+
+
+def _summary_rows(summary) -> list:
+    # One team is its own total: its row is not repeated as the scope's.
+    return summary.teams if len(summary.teams) == 1 else [*summary.teams, summary.total]
 
 
 CSV_TABLES: dict[str, Callable[..., Table]] = {
@@ -309,7 +342,7 @@ def manager_export_view(request: HttpRequest, table: str) -> HttpResponse:
     builder = CSV_TABLES.get(table)
     if builder is None:
         raise Http404("no such table")
-    scope = _scope(request)
+    scope = scope_for_request(request)
     header, rows = builder(request, scope, timezone.now())
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")

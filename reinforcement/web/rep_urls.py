@@ -15,6 +15,7 @@ urlpatterns = [
         name="answer",
     ),
     path("progress/", rep_views.rep_progress, name="progress"),
+    path("home/", rep_views.rep_home, name="home"),
     path("refresher/", rep_views.rep_refresher, name="refresher"),
     path("login/", rep_views.RepLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),

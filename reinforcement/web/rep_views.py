@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from reinforcement.api.throttles import throttle_cache
 from reinforcement.models import Prompt
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
@@ -24,14 +23,13 @@ from reinforcement.selectors.prompts import (
     prompts_open_for_rep,
 )
 from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
+from reinforcement.selectors.scoping import visible_teams
 from reinforcement.services.answers import answer_submit, prompt_withdrawn_refusal
 from reinforcement.services.refresher import refresher_create
 from reinforcement.web.errors import error_page
 from reinforcement.web.forms import AnswerForm, RefresherForm
 
 TEMPLATES = "reinforcement/rep/"
-# Failed web logins allowed per client address per minute.
-WEB_LOGIN_ATTEMPTS = 10
 MS_PER_DAY = 86_400_000
 
 
@@ -45,7 +43,20 @@ def _source(request: HttpRequest) -> str | None:
 
 
 def _not_a_rep(request: HttpRequest) -> HttpResponse:
+    # A manager or enablement admin who is not a rep has a dashboard instead.
+    if visible_teams(user=request.user).exists():
+        return redirect("manager:dashboard")
     return render(request, TEMPLATES + "not_a_rep.html", status=403)
+
+
+@login_required
+def rep_home(request: HttpRequest) -> HttpResponse:
+    """Where a login lands (LOGIN_REDIRECT_URL): reps on Today, managers and
+    enablement admins who are not reps on the manager dashboard."""
+    is_rep = rep_situation_get(rep_id=request.user.pk, now=timezone.now()) is not None
+    if not is_rep and visible_teams(user=request.user).exists():
+        return redirect("manager:dashboard")
+    return redirect("rep:today")
 
 
 @login_required
@@ -218,27 +229,8 @@ def rep_refresher(request: HttpRequest) -> HttpResponse:
 
 
 class RepLoginView(LoginView):
-    """Django's login, refusing more than a few failures a minute per address."""
+    """Django's login; failures are throttled per account and address by
+    django-axes (enablement/login_security.py)."""
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
-
-    def _key(self) -> str:
-        return f"web-login-failures:{self.request.META.get('REMOTE_ADDR', '')}"
-
-    def post(self, request, *args, **kwargs):
-        # The API throttles' cache: this process's memory while Redis is down.
-        if throttle_cache.get(self._key(), 0) >= WEB_LOGIN_ATTEMPTS:
-            form = self.get_form_class()(request=request)
-            return self.render_to_response(
-                self.get_context_data(form=form, throttled=True), status=429
-            )
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        throttle_cache.add(self._key(), 0, timeout=60)
-        try:
-            throttle_cache.incr(self._key())
-        except ValueError:  # the cache switched between add and incr
-            throttle_cache.set(self._key(), 1, timeout=60)
-        return super().form_invalid(form)

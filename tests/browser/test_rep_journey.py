@@ -93,7 +93,9 @@ def test_demo_rep_answers_and_sees_progress(browser, live_server, device):
     page.get_by_role("link", name="Progress").click()
     expect(page.locator("#week")).to_have_text("2")
     expect(page.locator("#streak")).to_have_text("1")
-    expect(page.locator("svg.trend")).to_have_count(1)
+    # two answers: what is known (1 of 2 right), no retention figure or trend yet
+    expect(page.locator("#retention .stat-value")).to_have_text("1/2")
+    expect(page.locator("svg.trend")).to_have_count(0)
     shot("progress")
 
     # keyboard: the main message has focus after navigation

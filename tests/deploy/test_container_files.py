@@ -47,13 +47,19 @@ def test_compose_has_the_five_services_and_the_migration():
 def test_app_services_get_every_variable_production_settings_require():
     settings = (ROOT / "config/settings/production.py").read_text()
     required = set(re.findall(r'env(?:\.\w+)?\("([A-Z_]+)"\)', settings))
-    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= required
+    assert {
+        "DJANGO_SECRET_KEY",
+        "JWT_SIGNING_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+    } <= required
     for name in APP_SERVICES:
         env = SERVICES[name]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert required <= set(env), (name, required - set(env))
         # Secrets have no default: compose refuses to start without them.
         assert ":?" in env["DJANGO_SECRET_KEY"]
+        assert ":?" in env["JWT_SIGNING_KEY"]
         assert ":?" in env["DATABASE_URL"]
 
 

@@ -26,6 +26,7 @@ def test_production_log_lines_are_json_objects():
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(
             secrets.token_bytes(32)
         ).decode(),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "reinforce.example.com",
         "DATABASE_URL": "postgres://user:pw@db.example.com:5432/reinforcement",
         "REDIS_URL": "redis://redis.example.com:6379/0",

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from enablement.admin_tenancy import TenantScopedAdmin, TenantScopedMixin
 from enablement.models import Choice, Methodology, Organization, Question
-from enablement.services.groups import author_group_sync
+from enablement.services.groups import admin_group_sync
 from tests.factories.enablement import UserFactory
 from tests.factories.tenancy import organization_world
 
@@ -57,8 +57,8 @@ def organization_b_client(client, worlds, permissions: str):
     user = UserFactory(username=f"{B}-author", is_staff=True)
     worlds[1][Organization].admins.add(user)
     if permissions == "demo":
-        # What the demo's enablement user has: the author group.
-        user.groups.add(author_group_sync())
+        # What the demo's enablement user has: the enablement admin group.
+        user.groups.add(admin_group_sync())
     else:
         types = [ContentType.objects.get_for_model(m) for m in (*MODELS, Choice)]
         user.user_permissions.set(Permission.objects.filter(content_type__in=types))

@@ -10,6 +10,9 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
+from enablement.models import Membership
+from provisioning.models import ProvisioningToken
+from provisioning.services import token_rotate
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -51,6 +54,10 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         team=team, user=UserFactory(username=f"{prefix}-rep", email=f"{prefix}@x.io")
     )
     rep = profile.user
+    memberships = [
+        Membership.objects.create(user=user, organization=organization)
+        for user in (rep, admin, manager)
+    ]
     methodology = MethodologyFactory(
         organization=organization, key=f"{prefix}-m", name=f"{prefix} methodology"
     )
@@ -119,12 +126,15 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         default_team=team,
     )
     AllowedDomain.objects.create(provider=provider, domain=f"{prefix}.example")
+    token_rotate(organization=organization)
     return {
+        ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
         IdentityProvider: provider,
         type(team): team,
         type(profile): profile,
         type(rep): rep,
+        Membership: memberships[0],
         type(methodology): methodology,
         type(topic): topic,
         type(module): module,

@@ -85,6 +85,7 @@ def gunicorn_server(log_path: Path, *, workers: int = 2, **extra_env):
         DJANGO_SETTINGS_MODULE="tests.integration.fault_settings",
         DJANGO_SECRET_KEY="fault-test-secret-key-long-enough-for-hs256-signing",
         FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(bytes(range(32))).decode(),
+        JWT_SIGNING_KEY="fault-test-jwt-key-long-enough-for-hs256-signing-000",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=tests_database_url(),

@@ -7,9 +7,16 @@ from django.contrib.auth.models import User
 
 from enablement.models import Organization, Team, Topic
 from reinforcement.kpi_rules import week_start
-from reinforcement.models import RepAnswerDay, RepTopicDay, RepTopicSnapshot
+from reinforcement.models import (
+    RepAnswerDay,
+    RepQuestionStat,
+    RepTopicDay,
+    RepTopicSnapshot,
+)
 from tests.factories.enablement import (
+    ModuleFactory,
     OrganizationFactory,
+    QuestionFactory,
     RepProfileFactory,
     TeamFactory,
     TopicFactory,
@@ -41,6 +48,16 @@ def _cell(rep, topic, *, week, now, **sums):
     )
 
 
+def _answered(rep, topic, answers: int, correct: int) -> None:
+    """A question of the topic the rep answered ``answers`` times (all time)."""
+    module = ModuleFactory(methodology__organization=topic.organization)
+    question = QuestionFactory(module=module, topic=topic)
+    RepQuestionStat.objects.create(
+        rep=rep, question=question, topic=topic, answers=answers, correct=correct,
+        first_correct=True,
+    )  # fmt: skip
+
+
 def _day(**fields) -> None:
     """An answer rollup on a topic, and the same sums in the all-topics row."""
     RepTopicDay.objects.create(**fields)
@@ -58,6 +75,9 @@ def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
     rep_a1, topic_2: 2 introduced summing to 1.4 (70%), 1 of 2 mastered.
     rep_b1 (team B) and rep_x1 (other organization): 50%, never visible to
     manager_a.
+    Answers of all time (RepQuestionStat, one question per cell): alice_a1 15
+    on topic and 5 on topic_2, arthur_a2 6, bella_b1 6, xavier_x1 6: each
+    cell has the MIN_ANSWERS its predicted retention needs.
     """
     organization = OrganizationFactory(name="Hand Org", target_retention=0.85)
     other = OrganizationFactory(name="Other Org")
@@ -109,8 +129,32 @@ def kpi_world(now: dt.datetime = NOW) -> KpiWorld:
         rep=reps["bella_b1"], topic=topic, day=now.date() - dt.timedelta(days=3),
         answers=4, reviews=4, reviews_correct=4, reviews_corrected=4.0,
     )  # fmt: skip
+    for rep, cell_topic, answers, correct in [
+        (reps["alice_a1"], topic, 15, 7), (reps["alice_a1"], topic_2, 5, 3),
+        (reps["arthur_a2"], topic, 6, 3), (reps["bella_b1"], topic, 6, 4),
+        (reps["xavier_x1"], topic_x, 6, 3),
+    ]:  # fmt: skip
+        _answered(rep, cell_topic, answers, correct)
     return KpiWorld(
         organization, team_a, team_b, manager_a, admin, outsider,
         reps["alice_a1"], reps["arthur_a2"], reps["bella_b1"], reps["xavier_x1"],
         topic, topic_2,
     )  # fmt: skip
+
+
+def new_team(now: dt.datetime, *, reps: int = 3):
+    """A team taught a module today: memory states predict ~99%, nobody answered."""
+    organization = OrganizationFactory(name="Day One Org", target_retention=0.85)
+    team = TeamFactory(organization=organization, name="New Team")
+    manager = UserFactory(username="new_manager")
+    team.managers.add(manager)
+    topic = TopicFactory(organization=organization, name="Discovery")
+    members = []
+    for i in range(reps):
+        rep = RepProfileFactory(team=team, user__username=f"new_rep{i}").user
+        RepTopicSnapshot.objects.create(
+            rep=rep, topic=topic, week=week_start(now.date()), computed_at=now,
+            enrolled=3, introduced=3, predicted_sum=2.97, mastered=0,
+        )  # fmt: skip
+        members.append(rep)
+    return organization, team, manager, members

@@ -27,11 +27,11 @@ def signed_in_user(client):
     return client.session.get("_auth_user_id")
 
 
-def test_a_known_rep_signs_in_and_lands_on_today(client, acme, known_rep):
+def test_a_known_rep_signs_in_and_lands_on_their_home(client, acme, known_rep):
     """Matched by email on the first sign-in, then by the token's subject."""
     response = sso_round_trip(client, email="known@acme.test")
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/home/"  # routes by role: a rep to Today
     assert signed_in_user(client) == str(known_rep.pk)
     identity = SsoIdentity.objects.get(provider=acme)
     assert identity.user == known_rep
@@ -56,7 +56,7 @@ def test_the_page_asked_for_before_login_is_where_sso_lands(client, acme, known_
     response = sso_round_trip(
         client, email="known@acme.test", next="https://evil.example/"
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/home/"  # routes by role: a rep to Today
 
 
 def test_an_unknown_user_is_created_as_a_rep_of_the_default_team(client, acme):

@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from enablement.services.demo import ADMIN_USERNAME, DEMO_PASSWORD, demo_seed
+from enablement.services.demo import (
+    ADMIN_USERNAME,
+    AUTHOR_USERNAME,
+    DEMO_PASSWORD,
+    demo_seed,
+)
 
 
 class Command(BaseCommand):
@@ -13,8 +18,12 @@ class Command(BaseCommand):
             f"{summary.questions_imported} questions, {len(summary.reps)} reps."
         )
         self.stdout.write(f"Demo password for every login: {DEMO_PASSWORD}")
-        self.stdout.write(f"  enablement admin (authors content): {ADMIN_USERNAME}")
-        self.stdout.write(f"  managers: {', '.join(summary.managers)}")
+        self.stdout.write(
+            f"  enablement admin (people, teams, settings, content in /admin/): "
+            f"{ADMIN_USERNAME}"
+        )
+        self.stdout.write(f"  author (content only, /admin/): {AUTHOR_USERNAME}")
+        self.stdout.write(f"  managers (/manager/): {', '.join(summary.managers)}")
         self.stdout.write(
             f"  reps: {', '.join(summary.reps[:3])} ... {summary.reps[-1]}"
         )

@@ -74,7 +74,9 @@ def test_roles_are_the_links_that_grant_them():
     author = person_upsert(
         organization=organization, data=PersonData(email="w@x.io", role=Role.AUTHOR)
     ).user
-    assert list(team.managers.all()) == [manager] and manager.is_staff
+    # A frontline manager works in /manager/, not Django admin.
+    assert list(team.managers.all()) == [manager] and not manager.is_staff
+    assert admin.is_staff and author.is_staff
     assert list(organization.admins.all()) == [admin]
     assert list(organization.authors.all()) == [author]
     with pytest.raises(ApplicationError):

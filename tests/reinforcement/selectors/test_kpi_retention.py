@@ -149,7 +149,8 @@ def test_observed_retention_is_corrected_for_guessing(
     rep_profile, kind, choices, pattern, expected
 ):
     """Spaced reviews through the answer service give the hand-computed figure."""
-    # given: a first answer (not a review), then four reviews two days apart
+    # given: a first answer (not a review), then eight reviews two days apart
+    # (the pattern twice: a figure needs MIN_ANSWERS spaced reviews)
     rep = rep_profile.user
     team = rep_profile.team
     question = QuestionFactory(module__methodology__organization=team.organization,
@@ -157,7 +158,7 @@ def test_observed_retention_is_corrected_for_guessing(
     right = list(question.choices.filter(is_correct=True))
     wrong = list(question.choices.filter(is_correct=False))[:1]
     at = NOW - dt.timedelta(days=20)
-    for i, ok in enumerate([1, *pattern]):
+    for i, ok in enumerate([1, *pattern, *pattern]):
         prompt = make_prompt(rep=rep, question=question, local_date=at.date())
         answer_submit(rep_id=rep.pk, prompt_id=prompt.pk,
                       choice_ids=[c.pk for c in (right if ok else wrong)],
@@ -170,5 +171,5 @@ def test_observed_retention_is_corrected_for_guessing(
     heatmap = kpi_retention_heatmap(scope=kpi_scope_get(user=manager), now=NOW)
     # then
     cell = heatmap.cells[(rep.pk, question.topic_id)]
-    assert cell.reviews == 4
+    assert cell.reviews == 8
     assert cell.observed == pytest.approx(expected)

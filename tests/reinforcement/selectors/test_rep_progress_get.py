@@ -60,9 +60,11 @@ def test_nothing_answered_has_no_retention_and_no_mastery(rep, enrolled):
 
 
 def test_retention_is_mean_predicted_recall_over_introduced_questions(rep, enrolled):
-    # given two questions answered ten days ago
+    # given two questions answered on five days, the last ten days ago (five
+    # answers per topic: the minimum a retention figure needs)
     for q in enrolled[:2]:
-        answer(rep, q, NOW - dt.timedelta(days=10))
+        for days in range(14, 9, -1):
+            answer(rep, q, NOW - dt.timedelta(days=days))
     # when
     result = progress(rep)
     # then recall has decayed below 1, and only the two introduced count

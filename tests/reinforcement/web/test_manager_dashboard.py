@@ -63,7 +63,7 @@ def test_every_csv_stays_in_scope(client, world, table):
 def test_heatmap_csv_has_the_hand_known_cells(client, world):
     client.force_login(world.manager_a)
     rows = _csv(client.get(reverse("manager:export", args=["heatmap"])))
-    cells = {(r["rep"], r["topic"]): r for r in rows}
+    cells = {(r["username"], r["topic"]): r for r in rows}
     assert set(cells) == {
         ("alice_a1", "Economic buyer"), ("alice_a1", "Metrics"),
         ("arthur_a2", "Economic buyer"),
@@ -76,22 +76,22 @@ def test_heatmap_csv_has_the_hand_known_cells(client, world):
 def test_admin_sees_the_whole_organization_and_can_pick_a_team(client, world):
     client.force_login(world.admin)
     rows = _csv(client.get(reverse("manager:export", args=["heatmap"])))
-    assert {r["rep"] for r in rows} == {"alice_a1", "arthur_a2", "bella_b1"}
+    assert {r["username"] for r in rows} == {"alice_a1", "arthur_a2", "bella_b1"}
     rows = _csv(
         client.get(
             reverse("manager:export", args=["heatmap"]), {"team": world.team_b.pk}
         )
     )
-    assert {r["rep"] for r in rows} == {"bella_b1"}
+    assert {r["username"] for r in rows} == {"bella_b1"}
 
 
 def test_outsider_and_rep_see_only_their_own(client, world):
     client.force_login(world.outsider)
     rows = _csv(client.get(reverse("manager:export", args=["heatmap"])))
-    assert {r["rep"] for r in rows} == {"xavier_x1"}
+    assert {r["username"] for r in rows} == {"xavier_x1"}
     client.force_login(world.rep_a2)
     rows = _csv(client.get(reverse("manager:export", args=["heatmap"])))
-    assert {r["rep"] for r in rows} == {"arthur_a2"}
+    assert {r["username"] for r in rows} == {"arthur_a2"}
     assert client.get(DASHBOARD, {"team": world.team_b.pk}).status_code == 403
 
 

@@ -64,7 +64,9 @@ def test_login_page_logs_a_rep_in(client, rep):
     response = client.post(
         reverse("rep:login"), {"username": rep.username, "password": "pw"}
     )
-    assert response.status_code == 302 and response.url == reverse("rep:today")
+    # Login lands on the role router, which sends a rep to Today.
+    assert response.status_code == 302 and response.url == reverse("rep:home")
+    assert client.get(response.url).url == reverse("rep:today")
 
 
 def test_web_login_is_throttled(client, rep):
@@ -196,7 +198,8 @@ def test_progress_page_shows_topics_and_streak(web, prompts):
     html = web.get(reverse("rep:progress")).content.decode()
     assert prompts[0].question.topic.name in html
     assert re.search(r'id="streak">1<', html) and re.search(r'id="week">1<', html)
-    assert "<svg" in html and "<polyline" in html
+    # One answer is not enough for a retention trend yet.
+    assert "Answer a few questions and your trend appears here." in html
 
 
 def test_refresher_creates_a_set_and_shows_it(web, questions):
