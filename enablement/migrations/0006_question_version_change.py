@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enablement', '0004_account_email'),
+        ('enablement', '0005_roles'),
     ]
 
     operations = [
