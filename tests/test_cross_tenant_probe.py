@@ -58,6 +58,9 @@ PUBLIC = {
     "credential of one person (tests/enablement/test_invitations.py)",
     "invitation/<uidb64>/<token>/": "the signed single-use token is the "
     "credential of one person (tests/enablement/test_invitations.py)",
+    "scim/v2/^(?P<path>.*)$": "SCIM 2.0: a per-organization bearer token, not a "
+    "session or JWT, decides the organization; probed across organizations in "
+    "tests/provisioning/test_tenancy_and_tokens.py",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",
