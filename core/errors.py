@@ -16,6 +16,7 @@ ERROR_STATUS: dict[str, int] = {
     "not_found": 404,
     "prompt_not_found": 404,
     "already_answered": 409,
+    "prompt_withdrawn": 409,  # taken back after it was shown (question retired or changed)
     "idempotency_key_reused": 409,
     "conflict": 409,
     "request_too_large": 413,

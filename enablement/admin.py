@@ -21,6 +21,7 @@ from enablement.admin_inlines import (
     QuestionInlineForModule,
 )
 from enablement.admin_people_actions import PEOPLE_ACTIONS
+from enablement.admin_question_lifecycle import QuestionLifecycleMixin
 from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
     Enrollment,
@@ -35,11 +36,7 @@ from enablement.models import (
 from enablement.services.content_export import content_dump, content_export
 from enablement.services.content_format import ContentImportError, file_size_errors
 from enablement.services.content_import import content_import_file
-from enablement.services.questions import (
-    question_retire,
-    question_save,
-    questions_publish,
-)
+from enablement.services.questions import question_retire, questions_publish
 
 # Authors paste playbook links without a scheme; those are https.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
@@ -253,7 +250,7 @@ class ModuleAdmin(TenantScopedAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(TenantScopedAdmin):
+class QuestionAdmin(QuestionLifecycleMixin, TenantScopedAdmin):
     organization_path = "module__methodology__organization"
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = (
@@ -272,7 +269,7 @@ class QuestionAdmin(TenantScopedAdmin):
     ordering = ("module__methodology__name", "module__position", "key")
     autocomplete_fields = ("topic", "module")
     inlines = (ChoiceInline,)
-    actions = ("publish_selected", "retire_selected")
+    actions = ("publish_selected", "retire_selected", "copy_selected")
     fieldsets = (
         (None, {"fields": ("module", "topic", "key", "kind")}),
         (_("Content"), {"fields": ("stem", "explanation", "reference_url")}),
@@ -358,10 +355,12 @@ class QuestionAdmin(TenantScopedAdmin):
 
     def save_related(self, request, form, formsets, change):
         choice_formsets = [fs for fs in formsets if isinstance(fs, ChoiceInlineFormSet)]
-        question_save(
-            question=form.instance,
+        # An edit of a published question asks minor or major first (the mixin).
+        self.question_save_confirmed(
+            form=form,
             # Without the inline (no permission on choices) the stored ones stay.
             choices=choice_formsets[0].drafts() if choice_formsets else None,
+            change=change,
         )
         for formset in formsets:
             self.save_formset(request, form, formset, change)
@@ -380,10 +379,12 @@ class QuestionAdmin(TenantScopedAdmin):
 
     @admin.action(description=_("Retire selected questions"), permissions=["change"])
     def retire_selected(self, request, queryset):
-        for question in queryset:
+        for question in queryset:  # each withdraws its open prompts from reps
             question_retire(question=question)
         self.message_user(
-            request, _("%(n)d question(s) retired.") % {"n": queryset.count()}
+            request,
+            _("%(n)d question(s) retired; their open prompts were withdrawn.")
+            % {"n": queryset.count()},
         )
 
 

@@ -337,6 +337,11 @@ class Question(TimestampedModel):
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
+    class Change(models.TextChoices):
+        # The kind of edit that made a published question's current version.
+        MINOR = "minor", _("Minor: wording; reps' memory of it still holds")
+        MAJOR = "major", _("Major: meaning or correct answer; reps are re-taught")
+
     module = models.ForeignKey(
         Module, on_delete=models.PROTECT, related_name="questions"
     )
@@ -352,6 +357,15 @@ class Question(TimestampedModel):
         max_length=12, choices=Status.choices, default=Status.DRAFT
     )
     version = models.PositiveIntegerField(default=1)
+    version_change = models.CharField(
+        max_length=5,
+        choices=Change.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "How the current version differs from the one before; empty for version 1."
+        ),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

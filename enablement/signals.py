@@ -1,4 +1,4 @@
-"""What other apps hear about a person's lifecycle, without enablement importing them.
+"""What other apps hear about people and content, without enablement importing them.
 
 Sent inside the people service's transaction, so what a receiver writes
 (reinforcement withdraws the open prompts of a person who left) commits or
@@ -13,3 +13,11 @@ person_deactivated = Signal()
 person_reactivated = Signal()
 # kwargs: user (their identity is being removed: forget what links to it)
 person_erased = Signal()
+
+# Content lifecycle, sent inside question_save's and question_retire's
+# transaction (reinforcement withdraws prompts and resets memory in the same
+# commit). kwargs: question_id, at (datetime)
+question_retired = Signal()
+# A published question's content changed; kwargs: question_id, version (the
+# new one), change (Question.Change: "minor" keeps memory, "major" resets it), at
+question_revised = Signal()

@@ -164,6 +164,10 @@ class Answer(models.Model):
         Question, on_delete=models.PROTECT, related_name="answers"
     )
     question_version = models.PositiveIntegerField()
+    # The kind of edit that made that version (Question.version_change).
+    question_change = models.CharField(
+        max_length=5, choices=Question.Change.choices, blank=True, default=""
+    )
     idempotency_key = models.CharField(max_length=64)
     chosen_choice_ids = models.JSONField()
     choice_count = models.PositiveSmallIntegerField(

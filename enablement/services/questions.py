@@ -1,7 +1,15 @@
-"""Writes on questions: the choice rules, saving, publishing, retiring, versioning."""
+"""Writes on questions: the choice rules, saving, publishing, retiring, versioning.
 
+The lifecycle is announced through ``enablement.signals`` inside the write's
+transaction: a retirement (reinforcement withdraws the question's open
+prompts) and a new version of a published question with its kind of change
+(a major one resets every rep's memory of it). See docs/memory.md, "Edits and
+retirement".
+"""
+
+import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,26 +17,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from enablement.models import MAX_CHOICES, MIN_CHOICES, Choice, Question
-
-# What a rep reads besides the choices. Changing it, or the choices, on a
-# published question makes a new version: answers record the version they saw.
-CONTENT_FIELDS = ("kind", "stem", "explanation")
+from enablement.services.question_diff import (
+    ChoiceDraft,
+    QuestionDiff,
+    question_diff,
+)
+from enablement.signals import question_retired, question_revised
 
 # Written by the system, never compared or copied from an edit.
-_SYSTEM_FIELDS = {"id", "version", "created_at", "updated_at"}
-
-
-@dataclass(frozen=True)
-class ChoiceDraft:
-    """A choice as authored; equal drafts read the same to a rep."""
-
-    text: str
-    is_correct: bool
-    feedback: str = ""
-    # Where the choice is stored, not what it says: an edit that keeps the row
-    # keeps the answer statistics attached to it.
-    id: int | None = field(default=None, compare=False)
-    position: int | None = field(default=None, compare=False)
+_SYSTEM_FIELDS = {"id", "version", "version_change", "created_at", "updated_at"}
+# What a copy takes over besides its choices (it starts as a draft, version 1).
+_COPIED_FIELDS = (
+    "module_id",
+    "topic_id",
+    "kind",
+    "stem",
+    "explanation",
+    "reference_url",
+)
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,8 @@ def question_publish(*, question: Question) -> Question:
     if question.status == Question.Status.RETIRED:
         raise ValidationError(
             _(
-                "%(key)s is retired; copy it into a new question instead of republishing."
+                '%(key)s is retired and cannot be republished; use "Copy as new '
+                'draft" to start a new question from it.'
             )
             % {"key": question.key}
         )
@@ -108,13 +115,54 @@ def question_publish(*, question: Question) -> Question:
 
 
 @transaction.atomic
-def question_retire(*, question: Question) -> Question:
-    """Retire a question: it is never planned again (reps keep their history)."""
+def question_retire(*, question: Question, now: dt.datetime | None = None) -> Question:
+    """Retire a question: never planned again, its open prompts withdrawn at once.
+
+    Reps keep their history (answers, memory states); retiring again does nothing.
+    """
     question = Question.objects.select_for_update().get(pk=question.pk)
     if question.status != Question.Status.RETIRED:
         question.status = Question.Status.RETIRED
         question.save(update_fields=["status", "updated_at"])
+        question_retired.send(
+            sender=Question, question_id=question.pk, at=now or timezone.now()
+        )
     return question
+
+
+def _copy_key(question: Question) -> str:
+    """The question's key with the first free ``-copy``, ``-copy-2``... suffix."""
+    taken = set(
+        Question.objects.filter(
+            module_id=question.module_id, key__startswith=question.key[:50]
+        ).values_list("key", flat=True)
+    )
+    for number in range(1, len(taken) + 2):
+        suffix = "-copy" if number == 1 else f"-copy-{number}"
+        key = question.key[: 64 - len(suffix)] + suffix
+        if key not in taken:
+            return key
+    raise AssertionError("unreachable: one of len(taken) + 1 keys is free")
+
+
+@transaction.atomic
+def question_copy(*, question: Question, author=None) -> Question:
+    """Copy a question (retired ones too) into a new draft with a suffixed key.
+
+    Same module, topic, kind, stem, explanation, link and choices; version 1,
+    no history: it is a new question to reps, taught as new once published.
+    """
+    copy = Question(
+        **{name: getattr(question, name) for name in _COPIED_FIELDS},
+        key=_copy_key(question),
+        status=Question.Status.DRAFT,
+        author=author,
+    )
+    choices = [
+        ChoiceDraft(c.text, c.is_correct, c.feedback, position=c.position)
+        for c in _stored_choices(question)
+    ]
+    return question_save(question=copy, choices=choices).question
 
 
 def questions_publish(*, questions: Iterable[Question]) -> tuple[int, list[str]]:
@@ -129,32 +177,44 @@ def questions_publish(*, questions: Iterable[Question]) -> tuple[int, list[str]]
     return published, errors
 
 
-def question_content_changed(
-    *,
-    stored: Question,
-    edited: Question,
-    stored_choices: Sequence[ChoiceDraft],
-    choices: Sequence[ChoiceDraft],
-) -> bool:
-    """Say whether an edit changes what a rep reads (the rule for a new version)."""
-    return list(stored_choices) != list(choices) or any(
-        getattr(stored, name) != getattr(edited, name) for name in CONTENT_FIELDS
+def question_edit_diff(
+    *, question: Question, choices: Sequence[ChoiceDraft] | None
+) -> QuestionDiff | None:
+    """The diff ``question_save`` would make live for this edit (read only)."""
+    if question.pk is None:
+        return None
+    stored = Question.objects.get(pk=question.pk)
+    stored_choices = _stored_choices(stored)
+    edited = stored_choices if choices is None else _in_position_order(choices)
+    # What question_save would refuse is refused before any question is asked.
+    question_choices_validate(kind=question.kind, choices=edited)
+    return question_diff(
+        stored=stored, edited=question, stored_choices=stored_choices, choices=edited
     )
 
 
 @transaction.atomic
 def question_save(
-    *, question: Question, choices: Sequence[ChoiceDraft] | None
+    *,
+    question: Question,
+    choices: Sequence[ChoiceDraft] | None,
+    change: str | None = None,
+    now: dt.datetime | None = None,
 ) -> QuestionSaved:
     """Validate and write a question and its choices: the one way both are written.
 
     ``question`` is a new instance, or a stored one carrying the edited values.
     Nothing is written when nothing differs, and an edit that changes the
-    content of a published question raises its version by one. A draft with an
-    ``id`` updates that choice, one without is created, and stored choices left
-    out are deleted; ``None`` keeps the stored choices (still checked against
-    the kind).
+    content of a published question raises its version by one, recording
+    ``change`` (``Question.Change``; by default major when the correct set
+    changed, else minor) and announcing it (``question_revised``: a major
+    change resets reps' memory of it). A draft with an ``id`` updates that
+    choice, one without is created, and stored choices left out are deleted;
+    ``None`` keeps the stored choices (still checked against the kind). A
+    status set to retired is a retirement (``question_retired``).
     """
+    if change not in (None, *Question.Change.values):
+        raise ValidationError(_("The kind of change is minor or major."))
     if choices is None:
         choices = _stored_choices(question) if question.pk else []
     question_choices_validate(kind=question.kind, choices=choices)
@@ -173,13 +233,38 @@ def question_save(
     choices_written = _choices_write(
         question=question, stored=stored_choices, choices=choices
     )
-    if question.status == Question.Status.PUBLISHED and question_content_changed(
+    diff = question_diff(
         stored=stored, edited=question, stored_choices=stored_choices, choices=choices
-    ):
-        question.version = stored.version + 1
-        Question.objects.filter(pk=question.pk).update(version=question.version)
+    )
+    now = now or timezone.now()
+    if diff is not None and question.status == Question.Status.PUBLISHED:
+        _version_raise(
+            question=question,
+            stored=stored,
+            change=change or diff.default_change,
+            now=now,
+        )
+    retiring = stored.status != Question.Status.RETIRED
+    if retiring and question.status == Question.Status.RETIRED:
+        question_retired.send(sender=Question, question_id=question.pk, at=now)
     return QuestionSaved(
         question=question, created=False, changed=fields_changed or choices_written
+    )
+
+
+def _version_raise(
+    *, question: Question, stored: Question, change: str, now: dt.datetime
+) -> None:
+    question.version, question.version_change = stored.version + 1, change
+    Question.objects.filter(pk=question.pk).update(
+        version=question.version, version_change=change
+    )
+    question_revised.send(
+        sender=Question,
+        question_id=question.pk,
+        version=question.version,
+        change=change,
+        at=now,
     )
 
 

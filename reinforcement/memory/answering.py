@@ -80,6 +80,8 @@ class AnswerContext:
     memory: StoredMemory | None
     key_seen: bool  # an answer of the rep's already has this idempotency key
     peer_answers: int  # peers' answers before this one
+    # The kind of edit that made question_version ("" for version 1).
+    question_change: str = ""
 
 
 @dataclass(frozen=True)
@@ -267,6 +269,7 @@ def _answer_values(
         "rep_id": request.rep_id,
         "question_id": context.question_id,
         "question_version": context.question_version,
+        "question_change": context.question_change,
         "idempotency_key": request.idempotency_key,
         "chosen_choice_ids": chosen,
         "choice_count": len(context.choices),

@@ -47,6 +47,13 @@ def prompt_get_for_rep(*, rep_id: int, prompt_id) -> Prompt | None:
     ).first()
 
 
+def prompt_is_withdrawn_for_rep(*, rep_id: int, prompt_id) -> bool:
+    """Whether this is one of the rep's prompts, withdrawn (a stale page's answer)."""
+    return Prompt.objects.filter(
+        rep_id=rep_id, pk=prompt_id, status=Prompt.Status.WITHDRAWN
+    ).exists()
+
+
 def answer_get_for_rep(*, rep_id: int, prompt_id) -> Answer | None:
     """The rep's answer to one of their own prompts, or None."""
     return (

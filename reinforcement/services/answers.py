@@ -204,6 +204,24 @@ def _refuse_missing_prompt(*, rep_id: int) -> AnswerRejected:
     return AnswerRejected("prompt_not_found", _("No such prompt."))
 
 
+def _refuse_withdrawn_prompt(*, rep_id: int) -> AnswerRejected:
+    # Taken back after a page or client showed it: say so, not "no such prompt".
+    if rep_organization_id_get(rep_id=rep_id) is None:  # the rep left
+        return AnswerRejected("not_a_rep", _("This account has no rep profile."))
+    return prompt_withdrawn_refusal()
+
+
+def prompt_withdrawn_refusal() -> AnswerRejected:
+    """The refusal of an answer to a prompt taken back after it was shown."""
+    return AnswerRejected(
+        "prompt_withdrawn",
+        _(
+            "This question was retired or rewritten after it was shown to "
+            "you, so your answer was not recorded."
+        ),
+    )
+
+
 def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOutcome:
     """Read the context, compute the answer (pure), write it, build the feedback."""
     context = answer_context_get(
@@ -211,9 +229,10 @@ def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOut
         prompt_id=request.prompt_id,
         idempotency_key=request.idempotency_key,
     )
-    if context is None or context.prompt_status == Prompt.Status.WITHDRAWN:
-        # A withdrawn prompt (the rep left, the question was retired) is gone.
+    if context is None:
         raise _refuse_missing_prompt(rep_id=request.rep_id)
+    if context.prompt_status == Prompt.Status.WITHDRAWN:
+        raise _refuse_withdrawn_prompt(rep_id=request.rep_id)
     if context.key_seen or context.prompt_status == Prompt.Status.ANSWERED:
         replay = _replay(request=request)
         if replay is not None:

@@ -19,11 +19,12 @@ from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.prompts import (
     answer_get_for_rep,
     prompt_get_for_rep,
+    prompt_is_withdrawn_for_rep,
     prompts_open_for_rep,
 )
 from reinforcement.selectors.reps import rep_situation_get, topics_enrolled_for_rep
 from reinforcement.selectors.scoping import visible_teams
-from reinforcement.services.answers import answer_submit
+from reinforcement.services.answers import answer_submit, prompt_withdrawn_refusal
 from reinforcement.services.refresher import refresher_create
 from reinforcement.web.errors import error_page
 from reinforcement.web.forms import AnswerForm, RefresherForm
@@ -100,9 +101,12 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
     if situation is None:
         return _not_a_rep(request)
     prompt = prompt_get_for_rep(rep_id=request.user.pk, prompt_id=prompt_id)
-    if prompt is None:
-        raise Http404(_("No such question."))
     source = _source(request)
+    if prompt is None:
+        if prompt_is_withdrawn_for_rep(rep_id=request.user.pk, prompt_id=prompt_id):
+            # A page shown before the question was retired or rewritten.
+            return _withdrawn_page(request, source=source)
+        raise Http404(_("No such question."))
     form = AnswerForm(request.POST, question=prompt.question)
     if not form.is_valid():
         return render(
@@ -132,6 +136,8 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
             if exc.code == "already_answered"
             else None
         )
+        if exc.code == "prompt_withdrawn":  # withdrawn while the answer was sent
+            return _withdrawn_page(request, source=source)
         if answer is None:
             return error_page(request, exc, source=source)
         feedback = answer_feedback_get(answer=answer, next_due=None, replayed=True)
@@ -139,6 +145,15 @@ def rep_answer_submit(request: HttpRequest, prompt_id) -> HttpResponse:
         request,
         TEMPLATES + "feedback.html",
         {"prompt": prompt, "feedback": feedback, "source": source},
+    )
+
+
+def _withdrawn_page(request: HttpRequest, *, source: str | None) -> HttpResponse:
+    return error_page(
+        request,
+        prompt_withdrawn_refusal(),
+        source=source,
+        heading=_("This question was withdrawn"),
     )
 
 

@@ -107,6 +107,7 @@ def test_editing_a_published_question_bumps_its_version(author_client):
         "choices-INITIAL_FORMS": str(len(choices)),
         "choices-MIN_NUM_FORMS": "0",
         "choices-MAX_NUM_FORMS": "6",
+        "change_kind": "minor",  # as confirmed on the diff page
     }
     for i, c in enumerate(choices):
         form[f"choices-{i}-id"] = str(c.pk)

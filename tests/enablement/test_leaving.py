@@ -206,7 +206,7 @@ def test_reactivation_resumes_from_the_memory_states(world):
 
 
 def test_a_withdrawn_prompt_cannot_be_answered(world):
-    """Withdrawn for an active rep (a retired question): the prompt is gone."""
+    """Withdrawn for an active rep (a retired question): refused as withdrawn."""
     rep = world["rep"]
     prompt = Prompt.objects.filter(rep=rep, status="delivered").first()
     # The peer was asked the same question on Monday: one prompt each.
@@ -220,7 +220,7 @@ def test_a_withdrawn_prompt_cannot_be_answered(world):
             idempotency_key="leaving-2",
             now=TUESDAY,
         )
-    assert refused.value.code == "prompt_not_found"
+    assert refused.value.code == "prompt_withdrawn"
 
 
 def test_withdrawing_part_of_a_plan_keeps_its_deliveries(world):

@@ -64,8 +64,13 @@ def content_file(question: dict) -> str:
     )
 
 
-def admin_change_form(question: Question, edited: dict) -> dict:
-    """The admin change form posting ``edited``, row i kept as stored choice i."""
+def admin_change_form(
+    question: Question, edited: dict, change_kind: str | None = "minor"
+) -> dict:
+    """The admin change form posting ``edited``, row i kept as stored choice i.
+
+    ``change_kind`` is what the diff page confirms; None: not confirmed yet.
+    """
     stored = list(question.choices.order_by("position", "id"))
     form = {
         "module": question.module_id,
@@ -80,6 +85,8 @@ def admin_change_form(question: Question, edited: dict) -> dict:
         "choices-MIN_NUM_FORMS": "0",
         "choices-MAX_NUM_FORMS": "6",
     }
+    if change_kind:
+        form["change_kind"] = change_kind
     for i, (choice, row) in enumerate(zip(stored, edited["rows"], strict=True)):
         form[f"choices-{i}-id"] = str(choice.pk)
         form[f"choices-{i}-question"] = str(question.pk)
@@ -145,10 +152,15 @@ def test_admin_and_import_judge_an_edit_alike(author_client, edit, version):
         )
     in_admin = Question.objects.get(module__methodology__organization=through_admin)
     # when
-    response = author_client.post(
-        reverse("admin:enablement_question_change", args=[in_admin.pk]),
-        admin_change_form(in_admin, edited),
-    )
+    url = reverse("admin:enablement_question_change", args=[in_admin.pk])
+    form = admin_change_form(in_admin, edited, change_kind=None)
+    response = author_client.post(url, form)
+    if version == 2:
+        # A new version is confirmed first, with the kind import would choose.
+        html = response.content.decode()
+        assert response.status_code == 200 and "What kind of change" in html
+        kind = "major" if 'id="correct-set-changed"' in html else "minor"
+        response = author_client.post(url, {**form, "change_kind": kind})
     content_import(
         organization=through_import, name="c.yaml", text=content_file(edited)
     )
@@ -157,6 +169,7 @@ def test_admin_and_import_judge_an_edit_alike(author_client, edit, version):
     in_admin.refresh_from_db()
     in_import = Question.objects.get(module__methodology__organization=through_import)
     assert (in_admin.version, in_import.version) == (version, version)
+    assert in_admin.version_change == in_import.version_change
 
 
 def test_admin_edit_keeps_the_choice_rows(author_client):
