@@ -13,3 +13,13 @@ person_deactivated = Signal()
 person_reactivated = Signal()
 # kwargs: user (their identity is being removed: forget what links to it)
 person_erased = Signal()
+
+# Plans follow changes (docs/planning.md, "Re-planning"). Saves and deletes of
+# enrollments, rep profiles, questions and organizations are heard by
+# reinforcement from Django's own model signals; a write that bypasses save()
+# (a queryset update) sends this instead. kwargs: scope ("rep", "team",
+# "module" or "organization"), ids (of that scope).
+plans_affected = Signal()
+# "Plan today now" from admin. kwargs: rep_ids. Its receiver returns
+# (reps with a plan, questions planned).
+plan_today_requested = Signal()

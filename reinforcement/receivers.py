@@ -1,14 +1,93 @@
-"""Receivers of enablement's people signals: the interface that calls one service each."""
+"""Receivers of enablement's signals: the interface that calls one service each."""
 
 import datetime as dt
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
-from enablement.signals import person_deactivated
+from enablement.models import Enrollment, Organization, Question, RepProfile
+from enablement.signals import person_deactivated, plan_today_requested, plans_affected
+from reinforcement.models import ReplanRequest
 from reinforcement.services.prompts import rep_departure_apply
+from reinforcement.services.replan import plans_replan, replan_request
+
+Scope = ReplanRequest.Scope
 
 
 @receiver(person_deactivated, dispatch_uid="reinforcement.rep_departure")
 def rep_departure_receive(sender, *, membership, at: dt.datetime, **kwargs) -> None:
     """A person left: withdraw their open prompts and cancel their deliveries."""
     rep_departure_apply(rep_id=membership.user_id, now=at)
+
+
+@receiver(plans_affected, dispatch_uid="reinforcement.plans_affected")
+def plans_affected_receive(sender, *, scope: str, ids, **kwargs) -> None:
+    """Something today's plans depend on changed without a save: re-plan its reps."""
+    replan_request(scope=scope, scope_ids=ids, now=timezone.now())
+
+
+@receiver(post_save, sender=Enrollment, dispatch_uid="reinforcement.replan_enrollment")
+@receiver(
+    post_delete, sender=Enrollment, dispatch_uid="reinforcement.replan_enrollment_d"
+)
+def enrollment_changed_receive(
+    sender, *, instance, raw: bool = False, **kwargs
+) -> None:
+    """An enrollment changed: its team's or rep's plans are re-planned within the minute."""
+    if raw:
+        return
+    if instance.team_id:
+        replan_request(
+            scope=Scope.TEAM, scope_ids=[instance.team_id], now=timezone.now()
+        )
+    else:
+        replan_request(scope=Scope.REP, scope_ids=[instance.rep_id], now=timezone.now())
+
+
+@receiver(post_save, sender=RepProfile, dispatch_uid="reinforcement.replan_profile")
+def rep_profile_changed_receive(
+    sender, *, instance, raw: bool = False, **kwargs
+) -> None:
+    """Dose, time zone, hour, working days, pause or team may have changed."""
+    if not raw:
+        replan_request(
+            scope=Scope.REP, scope_ids=[instance.user_id], now=timezone.now()
+        )
+
+
+@receiver(post_save, sender=Question, dispatch_uid="reinforcement.replan_question")
+@receiver(post_delete, sender=Question, dispatch_uid="reinforcement.replan_question_d")
+def question_changed_receive(sender, *, instance, raw: bool = False, **kwargs) -> None:
+    """A question was published, retired or removed: its module's reps are re-planned."""
+    if not raw:
+        replan_request(
+            scope=Scope.MODULE, scope_ids=[instance.module_id], now=timezone.now()
+        )
+
+
+@receiver(
+    post_save, sender=Organization, dispatch_uid="reinforcement.replan_organization"
+)
+def organization_changed_receive(
+    sender, *, instance, raw: bool = False, **kwargs
+) -> None:
+    """Default dose, introduction rate or target may have changed: re-plan everyone."""
+    if not raw and not kwargs.get("created"):
+        replan_request(
+            scope=Scope.ORGANIZATION, scope_ids=[instance.pk], now=timezone.now()
+        )
+
+
+@receiver(plan_today_requested, dispatch_uid="reinforcement.plan_today")
+def plan_today_receive(sender, *, rep_ids: list[int], **kwargs) -> tuple[int, int]:
+    """Plan (or re-plan) today now for these reps, ignoring the delivery hour."""
+    from reinforcement.tasks import deliveries_enqueue
+
+    result = plans_replan(
+        rep_ids=list(rep_ids), now=timezone.now(), ignore_delivery_hour=True
+    )
+    plan_ids = result.deliver_plan_ids
+    transaction.on_commit(lambda: deliveries_enqueue(plan_ids))
+    return result.reps_with_plan, result.questions

@@ -278,7 +278,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-} | PEOPLE_BEAT_SCHEDULE  # noqa: F405
+} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE)  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
