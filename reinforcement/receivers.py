@@ -46,15 +46,25 @@ def enrollment_changed_receive(
         replan_request(scope=Scope.REP, scope_ids=[instance.rep_id], now=timezone.now())
 
 
+# The profile fields a plan is chosen from.
+PLAN_FIELDS = {
+    "team", "team_id", "time_zone", "delivery_hour", "working_days", "daily_dose",
+    "paused_until",
+}  # fmt: skip
+
+
 @receiver(post_save, sender=RepProfile, dispatch_uid="reinforcement.replan_profile")
 def rep_profile_changed_receive(
-    sender, *, instance, raw: bool = False, **kwargs
+    sender, *, instance, created: bool, update_fields=None, raw: bool = False, **kwargs
 ) -> None:
-    """Dose, time zone, hour, working days, pause or team may have changed."""
-    if not raw:
-        replan_request(
-            scope=Scope.REP, scope_ids=[instance.user_id], now=timezone.now()
-        )
+    """Dose, time zone, hour, working days, pause or team may have changed.
+
+    A new profile has no plan yet (the dispatcher plans it), and a save of
+    other fields only changes nothing a plan depends on.
+    """
+    if raw or created or (update_fields and not PLAN_FIELDS & set(update_fields)):
+        return
+    replan_request(scope=Scope.REP, scope_ids=[instance.user_id], now=timezone.now())
 
 
 @receiver(post_save, sender=Question, dispatch_uid="reinforcement.replan_question")

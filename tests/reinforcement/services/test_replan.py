@@ -266,3 +266,28 @@ def test_two_replans_racing_leave_one_dose_and_one_set_of_deliveries():
     assert delivered == sorted(
         DailyPlan.objects.filter(rep__in=reps).values_list("pk", flat=True)
     )
+
+
+def test_only_changes_a_plan_depends_on_ask_for_a_replan():
+    """A new profile (the dispatcher plans it) and a save of other fields ask nothing."""
+    team = new_team()
+    profile = RepProfileFactory(team=team)
+    assert not ReplanRequest.objects.filter(scope="rep").exists()
+    profile.hired_on = dt.date(2026, 1, 5)
+    profile.save(update_fields=["hired_on"])
+    assert not ReplanRequest.objects.filter(scope="rep").exists()
+    profile.delivery_hour = 7
+    profile.save(update_fields=["delivery_hour"])
+    assert ReplanRequest.objects.filter(scope="rep", scope_id=profile.user_id).exists()
+
+
+def test_a_change_that_rolls_back_asks_for_nothing():
+    from django.db import transaction
+
+    rep, _ = enrolled_and_planned()
+    profile = rep.rep_profile
+    with pytest.raises(RuntimeError), transaction.atomic():
+        profile.daily_dose = 9
+        profile.save()
+        raise RuntimeError
+    assert not ReplanRequest.objects.exists()
