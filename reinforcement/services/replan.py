@@ -33,7 +33,6 @@ from django.db import transaction
 
 from reinforcement.models import DailyPlan, Delivery, Prompt, ReplanRequest
 from reinforcement.selectors.replan import replan_requests_reps
-from reinforcement.services.delivery import deliveries_create
 from reinforcement.services.plan_rows import plan_prompts
 from reinforcement.services.planning import (
     PlanOutcome,
@@ -189,29 +188,35 @@ def _plan_replace(
         participation_refresh(rep_ids={rep_id}, days={draft.local_date})
     plan.prompt_count = len(draft.question_ids)
     plan.save(update_fields=["prompt_count", "updated_at"])
-    deliver = (
-        bool(draft.question_ids)
-        and may_deliver
-        and _deliveries_reopen(plan, draft, now)
+    deliver = bool(draft.question_ids) and _deliveries_reopen(
+        plan, draft, now, may_deliver=may_deliver
     )
     return outcome("replanned", draft.keys), deliver
 
 
-def _deliveries_reopen(plan: DailyPlan, draft: _Draft, now: dt.datetime) -> bool:
-    """Give a plan of which nothing was sent pending rows again; whether to enqueue it."""
-    statuses = dict(plan.deliveries.values_list("channel", "status"))
-    if (
-        Delivery.Status.SENT in statuses.values()
-        or Delivery.Status.PENDING in statuses.values()
-    ):
-        return False  # delivered already, or its rows will send the new prompts
+def _deliveries_reopen(
+    plan: DailyPlan, draft: _Draft, now: dt.datetime, *, may_deliver: bool
+) -> bool:
+    """Give a plan of which nothing was sent pending rows again; whether to enqueue it.
+
+    Before the rep's delivery hour the rows are due at that hour: the sweeper
+    sends them then (the dispatcher skips a rep who has a plan).
+    """
+    statuses = set(plan.deliveries.values_list("channel", "status"))
+    if {s for _, s in statuses} & {Delivery.Status.SENT, Delivery.Status.PENDING}:
+        return False  # delivered already, or its pending rows will send the new prompts
     due = now + dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_GRACE_SECONDS)
+    if not may_deliver:
+        due = max(due, draft.ctx.schedule.delivery_time(draft.local_date))
     revived = plan.deliveries.filter(status=Delivery.Status.CANCELED).update(
         status=Delivery.Status.PENDING, attempts=0, next_attempt_at=due, last_error="", updated_at=now
     )  # fmt: skip
-    missing = [c for c in draft.ctx.channels if c not in statuses]
-    deliveries_create(plan_channels=[(plan, missing)], now=now)
-    return bool(revived or missing)
+    known = {c for c, _ in statuses}
+    missing = [c for c in draft.ctx.channels if c not in known]
+    Delivery.objects.bulk_create(
+        [Delivery(plan=plan, channel=c, next_attempt_at=due) for c in missing]
+    )
+    return may_deliver and bool(revived or missing)
 
 
 def replan_requests_apply(

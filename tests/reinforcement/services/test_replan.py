@@ -291,3 +291,23 @@ def test_a_change_that_rolls_back_asks_for_nothing():
         profile.save()
         raise RuntimeError
     assert not ReplanRequest.objects.exists()
+
+
+def test_before_the_delivery_hour_the_new_dose_waits_for_it():
+    """An empty plan made early (Plan today now) then an enrollment at 07:00: the
+    rows are written due at the 09:00 delivery hour, for the sweeper, not sent now."""
+    team = new_team()
+    rep = RepProfileFactory(team=team).user
+    early = TUESDAY.replace(hour=7)
+    plans_replan(rep_ids=[rep.id], now=early, ignore_delivery_hour=True)
+    assert DailyPlan.objects.filter(rep=rep).exists() and deliveries(rep) == []
+    module, _ = module_with(team, 6)
+    EnrollmentFactory(module=module, team=team, starts_on=TUESDAY.date())
+    result = replan_requests_apply(now=early + dt.timedelta(minutes=1))
+    assert result.deliver_plan_ids == []
+    assert len(open_prompts(rep)) == 3
+    due = set(
+        Delivery.objects.filter(plan__rep=rep).values_list("next_attempt_at", flat=True)
+    )
+    assert due == {TUESDAY.replace(hour=9)}
+    assert deliveries(rep) == [("email", "pending"), ("inbox", "pending")]
