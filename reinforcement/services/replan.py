@@ -44,9 +44,11 @@ from reinforcement.services.planning import (
 from reinforcement.services.prompts import OPEN, prompts_withdraw
 from reinforcement.services.rollups.participation import participation_refresh
 
-# Reps one beat run re-plans; the rest wait for the next minute. About a
-# second per 1,000 reps (docs/benchmarks.md), inside the task's 45 s limit.
-REPLAN_BATCH = 5000
+# Reps one beat run re-plans; the rest wait for the next minute. Re-planning
+# costs about 1.75 ms per rep per process on a loaded 2-core machine (20,000
+# reps in 35 s with two, docs/benchmarks.md), so a run stays well inside the
+# task's 45 s limit; an organization-wide change of 20,000 reps drains in ten.
+REPLAN_BATCH = 2000
 REPLAN_CHUNK = 200
 REPLANNED = ("planned", "replanned", "unchanged")
 
