@@ -32,7 +32,11 @@ from django.conf import settings
 from django.db import transaction
 
 from reinforcement.models import DailyPlan, Delivery, Prompt, ReplanRequest
-from reinforcement.selectors.replan import replan_requests_reps
+from reinforcement.selectors.replan import (
+    REQUESTS_READ,
+    replan_requests_reps,
+    replan_scope_reps,
+)
 from reinforcement.services.plan_rows import plan_prompts
 from reinforcement.services.planning import (
     PlanOutcome,
@@ -227,13 +231,27 @@ def replan_requests_apply(
     """Re-plan the reps of pending requests (at most `limit`); clear what was done.
 
     A request is cleared only if it is unchanged since it was read, so a change
-    committed while this runs is re-planned on the next run.
+    committed while this runs is re-planned on the next run. A scope with more
+    reps than `limit` (an organization) is first split into one request per rep.
     """
+    _scopes_split(limit=limit, now=now)
     requests, rep_ids = replan_requests_reps(limit=limit)
     result = plans_replan(rep_ids=rep_ids, now=now)
     for pk, requested_at in requests:
         ReplanRequest.objects.filter(pk=pk, requested_at=requested_at).delete()
     return result
+
+
+def _scopes_split(*, limit: int, now: dt.datetime) -> None:
+    wide = ReplanRequest.objects.exclude(scope=ReplanRequest.Scope.REP).values_list(
+        "pk", "scope", "scope_id", "requested_at"
+    )
+    for pk, scope, scope_id, requested_at in wide[:REQUESTS_READ]:
+        reps = replan_scope_reps(scope=scope, scope_id=scope_id)
+        if len(reps) > limit:
+            with transaction.atomic():
+                replan_request(scope=ReplanRequest.Scope.REP, scope_ids=reps, now=now)
+                ReplanRequest.objects.filter(pk=pk, requested_at=requested_at).delete()
 
 
 def replan_request(*, scope: str, scope_ids: Iterable[int], now: dt.datetime) -> int:

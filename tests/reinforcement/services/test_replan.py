@@ -311,3 +311,24 @@ def test_before_the_delivery_hour_the_new_dose_waits_for_it():
     )
     assert due == {TUESDAY.replace(hour=9)}
     assert deliveries(rep) == [("email", "pending"), ("inbox", "pending")]
+
+
+def test_an_organization_wider_than_a_run_is_split_into_reps_and_drained():
+    """An organization of 3 reps with a run of 2: two runs re-plan everyone once."""
+    team = new_team(dose=3)
+    module, _ = module_with(team, 4)
+    EnrollmentFactory(module=module, team=team, starts_on=dt.date(2026, 1, 1))
+    reps = [RepProfileFactory(team=team).user for _ in range(3)]
+    plans_create(rep_ids=[r.id for r in reps], now=TUESDAY)
+    ReplanRequest.objects.all().delete()
+    organization = team.organization
+    organization.default_daily_dose = 4
+    organization.save()
+    first = replan_requests_apply(now=LATER, limit=2)
+    assert len(first.outcomes) == 2
+    assert set(ReplanRequest.objects.values_list("scope", flat=True)) == {"rep"}
+    second = replan_requests_apply(now=LATER, limit=2)
+    assert len(second.outcomes) == 1
+    assert not ReplanRequest.objects.exists()
+    for rep in reps:
+        assert len(open_prompts(rep)) == 4
