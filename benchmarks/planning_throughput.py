@@ -155,6 +155,22 @@ def plan_all(ids: list[int], processes: int) -> tuple[float, int]:
     return time.perf_counter() - start, prompts
 
 
+def _replan_chunk(chunk: list[int]) -> int:
+    from reinforcement.services.replan import plans_replan
+
+    return len(plans_replan(rep_ids=chunk, now=NOW).outcomes)
+
+
+def replan_all(ids: list[int], processes: int) -> float:
+    """Re-plan every rep whose plan exists (an organization-wide settings change)."""
+    chunks = [ids[i : i + PLAN_CHUNK_SIZE] for i in range(0, len(ids), PLAN_CHUNK_SIZE)]
+    connections.close_all()
+    start = time.perf_counter()
+    with mp.get_context("fork").Pool(processes, initializer=_init_worker) as pool:
+        assert sum(pool.imap_unordered(_replan_chunk, chunks)) == len(ids)
+    return time.perf_counter() - start
+
+
 def raw_insert(n_prompts: int, ids: list[int]) -> float:
     """Insert n Prompt rows with bulk_create, no reads and no scoring: the floor."""
     from enablement.models import Question
@@ -213,6 +229,8 @@ def main() -> None:
             f"plan, {processes} process(es): {seconds:.1f} s, {len(ids) / seconds:.0f} reps/s, "
             f"{prompts} prompts"
         )
+    replan = replan_all(ids, 2)
+    print(f"re-plan of every planned rep, 2 process(es): {replan:.1f} s")
     floor = raw_insert(results[2][1], ids)
     prompts = results[2][1]
     print(

@@ -21,6 +21,7 @@ from enablement.admin_inlines import (
     QuestionInlineForModule,
 )
 from enablement.admin_people_actions import PEOPLE_ACTIONS
+from enablement.admin_planning import PlanTodayAdminMixin
 from enablement.admin_question_lifecycle import QuestionLifecycleMixin
 from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
@@ -87,7 +88,7 @@ class OrganizationAdmin(TenantScopedAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(TenantScopedAdmin):
+class TeamAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
     organization_path = "organization"
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ("name", "organization")
@@ -99,7 +100,7 @@ class TeamAdmin(TenantScopedAdmin):
 
 
 @admin.register(RepProfile)
-class RepProfileAdmin(TenantScopedAdmin):
+class RepProfileAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
     organization_path = "team__organization"
     list_display = (
         "user",
@@ -389,7 +390,7 @@ class QuestionAdmin(QuestionLifecycleMixin, TenantScopedAdmin):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(TenantScopedAdmin):
+class EnrollmentAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
     organization_path = "module__methodology__organization"
     list_display = ("module", "team", "rep", "starts_on", "taught_on")
     list_filter = ("module__methodology", "team")

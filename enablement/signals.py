@@ -21,3 +21,12 @@ question_retired = Signal()
 # A published question's content changed; kwargs: question_id, version (the
 # new one), change (Question.Change: "minor" keeps memory, "major" resets it), at
 question_revised = Signal()
+# Plans follow changes (docs/planning.md, "Re-planning"). Saves and deletes of
+# enrollments, rep profiles, questions and organizations are heard by
+# reinforcement from Django's own model signals; a write that bypasses save()
+# (a queryset update) sends this instead. kwargs: scope ("rep", "team",
+# "module" or "organization"), ids (of that scope).
+plans_affected = Signal()
+# "Plan today now" from admin. kwargs: rep_ids. Its receiver returns
+# (reps with a plan, questions planned).
+plan_today_requested = Signal()

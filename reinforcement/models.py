@@ -581,3 +581,33 @@ class KpiFillState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.state} {self.end_time}"
+
+
+class ReplanRequest(models.Model):
+    """Something a plan depends on changed: re-plan these reps' unanswered today.
+
+    Written in the transaction of the change (reinforcement/receivers.py hears
+    enablement's saves), one row per scope and id, so a change costs one
+    upsert whatever the scope's size; `plans_replan_task` (beat, every minute)
+    expands scopes into reps and re-plans them (docs/planning.md).
+    """
+
+    class Scope(models.TextChoices):
+        REP = "rep", _("Rep")
+        TEAM = "team", _("Team")
+        MODULE = "module", _("Module")
+        ORGANIZATION = "organization", _("Organization")
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_id = models.BigIntegerField()
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "scope_id"], name="replan_request_unique_scope"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.scope_id} at {self.requested_at}"

@@ -279,13 +279,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-} | PEOPLE_BEAT_SCHEDULE  # noqa: F405
+} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE)  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
 # as JSON with the keys "wrong", "guess", "fairly_sure" and "certain".
-# Unset: the simulator-tuned default in reinforcement/memory/scheduling.py
-# (docs/memory.md).
+# Unset: the simulator-tuned default in memory/scheduling.py (docs/memory.md).
 REINFORCEMENT_RATING_MAP = env.json("REINFORCEMENT_RATING_MAP", default=None)
 
 # Delivery outbox (docs/reliability.md). A plan's Delivery rows wait GRACE

@@ -9,11 +9,14 @@ enqueued at commit before the minutely sweeper sends them instead.
 import environ
 from celery.schedules import crontab
 
+from .replan import REPLAN_BEAT_SCHEDULE  # re-planning: docs/planning.md
+
 __all__ = [
     "PASSWORD_RESET_TIMEOUT",
     "INVITATION_TIMEOUT",
     "ACCOUNT_EMAIL_GRACE_SECONDS",
     "PEOPLE_BEAT_SCHEDULE",
+    "REPLAN_BEAT_SCHEDULE",
 ]
 env = environ.Env()
 

@@ -57,6 +57,10 @@ class PlanPolicy:
     horizon_days: float = DEFAULT_HORIZON_DAYS
     # None: derived from the target (value_floor); a number overrides it.
     min_gain: float | None = None
+    # New questions also fill the slots no review is worth (new_limit is then
+    # a floor): a rep's first day gets a full dose, and new material comes
+    # early, when it is cheap (docs/science.md, "Introduction rate").
+    fill_with_new: bool = True
 
     @property
     def value_floor(self) -> float:
@@ -115,8 +119,11 @@ def plan_choose(
                 scores[int(i)] = float(gain)
 
     new = np.flatnonzero(is_new)
-    if len(new) and policy.new_limit > 0:
-        new = new[np.argsort(candidates.order[new], kind="stable")][: policy.new_limit]
+    new_cap = policy.new_limit
+    if policy.fill_with_new:
+        new_cap = max(new_cap, policy.budget - len(scores))
+    if len(new) and new_cap > 0:
+        new = new[np.argsort(candidates.order[new], kind="stable")][:new_cap]
         first = model.next_memory(Memory(), 3, 0).stability
         value = float(model.mean_recall(first, 0.0, policy.horizon_days))
         for rank, i in enumerate(new):

@@ -19,6 +19,7 @@ from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.planning import reps_active
 from reinforcement.services.delivery import deliveries_create, delivery_channels
 from reinforcement.services.memory_states import memory_state_initial
+from reinforcement.services.plan_rows import plan_prompts
 
 
 @dataclass
@@ -45,7 +46,7 @@ class _RepContext:
     channels: list[str]
 
 
-def _rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
+def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
     # Reps who left are skipped: no context, reported as "no_profile".
     rows = reps_active().filter(user_id__in=rep_ids).values_list(
         "user_id", "user__username", "time_zone", "delivery_hour", "working_days",
@@ -86,7 +87,7 @@ def plans_create(
     its deliveries, and the (rep, local day) unique constraint makes a second
     planner for the same rep a no-op.
     """
-    contexts = _rep_contexts(rep_ids)
+    contexts = rep_contexts(rep_ids)
     outcomes, local_dates = _plannable_split(
         rep_ids, contexts, now, ignore_delivery_hour=ignore_delivery_hour
     )
@@ -96,7 +97,7 @@ def plans_create(
     outcomes.extend(existing)
     if not todo:
         return outcomes
-    drafts = _drafts(todo, contexts, local_dates, now)
+    drafts = plan_drafts(todo, contexts, local_dates, now)
     outcomes.extend(_write_plans(drafts, now))
     return outcomes
 
@@ -164,13 +165,17 @@ def _planned_split(
     return todo, existing
 
 
-def _drafts(
+def plan_drafts(
     rep_ids: list[int],
     contexts: dict[int, _RepContext],
     local_dates: dict[int, dt.date],
     now: dt.datetime,
+    reopen: frozenset[int] = frozenset(),
 ) -> list["_Draft"]:
-    """Choose each rep's questions, reading the chunk's states and facts in batches."""
+    """Choose each rep's questions, reading the chunk's states and facts in batches.
+
+    The open prompts of the plans in `reopen` (being re-planned) are candidates.
+    """
     on_date = max(local_dates[r] for r in rep_ids)
     wanted = enrolled_questions(rep_ids=rep_ids, on_date=on_date)
     models = {
@@ -180,7 +185,7 @@ def _drafts(
     rep_models = {r: models[contexts[r].organization_id] for r in rep_ids}
     states = _load_states(rep_ids, wanted, rep_models, now)
     questions = _question_facts(set().union(*wanted.values()))
-    busy = _questions_not_to_ask(rep_ids, local_dates)
+    busy = _questions_not_to_ask(rep_ids, local_dates, reopen)
     return [
         _choose(
             contexts[r],
@@ -264,20 +269,25 @@ def _load_states(
 
 
 def _questions_not_to_ask(
-    rep_ids: list[int], local_dates: dict[int, dt.date]
+    rep_ids: list[int], local_dates: dict[int, dt.date], reopen: frozenset[int]
 ) -> dict[int, set[int]]:
     """Questions still open from an earlier day, or already asked today (refresher)."""
     busy: dict[int, set[int]] = defaultdict(set)
+    open_ = [Prompt.Status.PLANNED, Prompt.Status.DELIVERED]
     rows = (
-        Prompt.objects.filter(rep_id__in=rep_ids)
-        .filter(status__in=[Prompt.Status.PLANNED, Prompt.Status.DELIVERED])
+        Prompt.objects.filter(rep_id__in=rep_ids, status__in=open_)
+        .exclude(plan_id__in=reopen)
         .values_list("rep_id", "question_id")
     )
     for rep_id, question_id in rows:
         busy[rep_id].add(question_id)
-    today = Prompt.objects.filter(
-        rep_id__in=rep_ids, local_date__in=set(local_dates.values())
-    ).values_list("rep_id", "question_id", "local_date")
+    today = (
+        Prompt.objects.filter(
+            rep_id__in=rep_ids, local_date__in=set(local_dates.values())
+        )
+        .exclude(plan_id__in=reopen, status__in=open_)
+        .values_list("rep_id", "question_id", "local_date")
+    )
     for rep_id, question_id, day in today:
         if local_dates[rep_id] == day:
             busy[rep_id].add(question_id)
@@ -337,23 +347,6 @@ def _kept(column: list, keep: list[int]) -> np.ndarray:
     return np.array([column[i] for i in keep], dtype=float)
 
 
-def _prompts_for(draft: _Draft, plan: DailyPlan) -> list[Prompt]:
-    return [
-        Prompt(
-            rep_id=draft.ctx.schedule.rep_id,
-            question_id=qid,
-            plan=plan,
-            local_date=draft.local_date,
-            position=position,
-            predicted_recall=recall,
-            expires_at=draft.expires_at,
-        )
-        for position, (qid, recall) in enumerate(
-            zip(draft.question_ids, draft.recalls, strict=True), start=1
-        )
-    ]
-
-
 def _outcome(draft: _Draft, status: str, plan_id: int | None = None) -> PlanOutcome:
     schedule = draft.ctx.schedule
     keys = draft.keys if status == "planned" else []
@@ -391,7 +384,7 @@ def _write(drafts: list[_Draft], now: dt.datetime) -> list[DailyPlan]:
     )
     pairs = list(zip(drafts, plans, strict=True))
     Prompt.objects.bulk_create(
-        [p for d, plan in pairs for p in _prompts_for(d, plan)], batch_size=5000
+        [p for d, plan in pairs for p in plan_prompts(d, plan)], batch_size=5000
     )
     deliveries_create(
         plan_channels=[(plan, d.ctx.channels) for d, plan in pairs if d.question_ids],

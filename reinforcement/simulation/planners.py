@@ -30,6 +30,7 @@ class Planner(Policy):
 
     name = "planner"
     kickoff_known = True
+    fill_with_new = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -41,6 +42,7 @@ class Planner(Policy):
             budget=self.budget,
             new_limit=plan_scoring.DEFAULT_NEW_QUESTIONS_PER_DAY,
             target_retention=self.setting,
+            fill_with_new=self.fill_with_new,
         )
 
     @property
@@ -56,6 +58,13 @@ class Planner(Policy):
             order=self.order,
         )
         return plan_scoring.plan_choose(self.models[r], candidates, self.plan_policy)
+
+
+class PlannerNewAtRate(Planner):
+    """The planner before 2026-12-01: new questions only at the daily rate, no fill."""
+
+    name = "planner_new_at_rate"
+    fill_with_new = False
 
 
 class PlannerTrueParams(Planner):

@@ -11,7 +11,12 @@ from reinforcement.simulation.baselines import (
     QstreamClassic,
     Sm2,
 )
-from reinforcement.simulation.planners import Planner, PlannerRefit, PlannerTrueParams
+from reinforcement.simulation.planners import (
+    Planner,
+    PlannerNewAtRate,
+    PlannerRefit,
+    PlannerTrueParams,
+)
 
 POLICIES = {
     cls.name: cls
@@ -24,5 +29,6 @@ POLICIES = {
         Planner,
         PlannerRefit,
         PlannerTrueParams,
+        PlannerNewAtRate,
     )
 }

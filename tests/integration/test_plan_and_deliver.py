@@ -29,7 +29,9 @@ def wait_for(condition, timeout=90):
 
 
 def small_organization():
-    team_a = TeamFactory(organization__new_questions_per_day=2)
+    team_a = TeamFactory(
+        organization__new_questions_per_day=2, organization__default_daily_dose=2
+    )
     team_b = TeamFactory(organization=team_a.organization)
     module = ModuleFactory(methodology__organization=team_a.organization)
     QuestionFactory.create_batch(4, module=module)

@@ -65,5 +65,31 @@ def test_new_questions_come_in_curriculum_order_whatever_the_target():
         topic=np.zeros(n, dtype=int),
         order=np.array([3, 1, 2, 0]),
     )
-    policy = PlanPolicy(budget=3, new_limit=2, target_retention=0.7)
+    policy = PlanPolicy(
+        budget=3, new_limit=2, target_retention=0.7, fill_with_new=False
+    )
     assert plan_choose(model, candidates, policy) == [3, 1]
+    # Filling (the default): slots no review needs take the next new questions.
+    filling = PlanPolicy(budget=3, new_limit=2, target_retention=0.7)
+    assert plan_choose(model, candidates, filling) == [3, 1, 2]
+
+
+def test_new_questions_fill_only_the_slots_reviews_leave():
+    """Two reviews worth asking and a dose of 3: one new question, the rate's floor."""
+    model = MemoryModel()
+    candidates = Candidates(
+        stability=np.array([2.0, 2.0, np.nan, np.nan, np.nan]),
+        difficulty=np.array([5.0, 5.0, np.nan, np.nan, np.nan]),
+        elapsed_days=np.array([20.0, 20.0, np.nan, np.nan, np.nan]),
+        topic=np.array([0, 1, 0, 1, 2]),
+        order=np.array([0, 0, 1, 2, 3]),
+    )
+    chosen = plan_choose(model, candidates, PlanPolicy(budget=3, new_limit=1))
+    assert sorted(chosen) == [0, 1, 2]
+    # With no review due, the whole dose is new material.
+    assert sorted(
+        plan_choose(model, candidates, PlanPolicy(budget=2, new_limit=0))
+    ) == [
+        0,
+        1,
+    ]

@@ -39,6 +39,7 @@ CAP = settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS
 def enrolled_rep(*, slack_webhook_url=""):
     team = TeamFactory(
         organization__new_questions_per_day=2,
+        organization__default_daily_dose=2,
         organization__slack_delivery=bool(slack_webhook_url),
         slack_webhook_url=slack_webhook_url,
     )

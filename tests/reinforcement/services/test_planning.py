@@ -62,13 +62,22 @@ def planned_keys(rep, day=None):
     return [p.question.key for p in prompts.order_by("position")]
 
 
-def test_new_rep_gets_memory_states_and_new_questions_at_the_daily_rate():
-    rep, qs = enrolled_rep(questions=6, new_per_day=2, dose=3)
+def test_new_rep_gets_memory_states_and_a_full_first_dose_of_new_questions():
+    rep, qs = enrolled_rep(questions=6, new_per_day=1, dose=3)
     [outcome] = plans_create(rep_ids=[rep.id], now=TUESDAY)
     assert outcome.status == "planned"
     assert MemoryState.objects.filter(rep=rep).count() == 6
-    # Only new questions: capped by new-questions-per-day, in curriculum order.
-    assert planned_keys(rep) == [qs[0].key, qs[1].key]
+    # Nothing to review: the dose is filled with new questions, not one a day.
+    assert sorted(planned_keys(rep)) == sorted(q.key for q in qs[:3])
+
+
+def test_new_questions_only_at_the_daily_rate_when_reviews_fill_the_dose():
+    rep, qs = enrolled_rep(questions=6, new_per_day=1, dose=3)
+    review_all(rep, qs[:4], days_ago=30, stability=2.0)
+    plans_create(rep_ids=[rep.id], now=TUESDAY)
+    keys = planned_keys(rep)
+    assert len(keys) == 3
+    assert [k for k in keys if k in {qs[4].key, qs[5].key}] == [qs[4].key]
 
 
 def test_budget_caps_the_dose_and_most_forgotten_reviews_come_first():
@@ -162,7 +171,7 @@ def test_one_plan_per_rep_per_day_when_two_workers_race():
     assert errors == []
     assert DailyPlan.objects.count() == 3
     for rep in reps:
-        assert Prompt.objects.filter(rep=rep).count() == 1
+        assert Prompt.objects.filter(rep=rep).count() == 3
 
 
 @pytest.mark.parametrize(
