@@ -48,8 +48,25 @@ def band_colour(value: float | None) -> str:
     return colour
 
 
-def _text_colour(value: float | None) -> str:
-    return "#fff" if value is not None and (value < 0.6 or value >= 0.9) else "#222"
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels
+    )
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (WCAG AA 4.5:1
+    holds for every band: tests/reinforcement/web/test_manager_charts.py)."""
+    return max(("#000000", "#ffffff"), key=lambda c: contrast(c, background))
 
 
 def _cell_label(rep_name: str, topic_name: str, cell: Retention | None) -> str:
@@ -78,22 +95,31 @@ def heatmap_svg(
 ) -> SafeString:
     """Reps as rows, topics as columns, coloured by predicted retention.
 
-    With ``rep_url``, each row label links to that rep's page.
+    An ARIA grid: one Tab stop (the first cell), arrow keys move between
+    cells (static/reinforcement/manager.js), each cell named by its figures.
+    With ``rep_url``, each row header links to that rep's page. The legend is
+    HTML beside it (``heatmap_legend``), so it wraps instead of being clipped.
     """
     cell_w, cell_h, left, top = 44, 24, 170, 150
     width = left + cell_w * max(len(heatmap.topics), 1) + 20
-    height = top + cell_h * max(len(heatmap.reps), 1) + 70
+    height = top + cell_h * max(len(heatmap.reps), 1) + 10
     out = [
         f'<svg class="heatmap" xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="group" '
-        f'aria-label="Retention heat map, reps by topic">'
+        f'height="{height}" viewBox="0 0 {width} {height}" role="grid" '
+        f'aria-label="Retention heat map, reps by topic" '
+        f'aria-rowcount="{len(heatmap.reps) + 1}" '
+        f'aria-colcount="{len(heatmap.topics) + 1}">'
+        f'<g role="row"><text role="columnheader" class="col-label" '
+        f'x="{left - 8}" y="{top - 8}" text-anchor="end">Rep</text>'
     ]
     for j, topic in enumerate(heatmap.topics):
         x = left + j * cell_w + cell_w / 2
         out.append(
-            f'<text class="col-label" x="{x}" y="{top - 8}" '
+            f'<text role="columnheader" class="col-label" x="{x}" y="{top - 8}" '
             f'transform="rotate(-50 {x} {top - 8})">{escape(topic.name)}</text>'
         )
+    out.append("</g>")
+    first = True
     for i, rep in enumerate(heatmap.reps):
         y = top + i * cell_h
         label = (
@@ -101,36 +127,54 @@ def heatmap_svg(
             f'text-anchor="end">{escape(rep.name)}</text>'
         )
         if rep_url is not None:
-            label = f'<a href="{escape(rep_url(rep.rep_id))}">{label}</a>'
-        out.append(label)
+            label = (
+                f'<a class="gridnav" tabindex="-1" '
+                f'href="{escape(rep_url(rep.rep_id))}">{label}</a>'
+            )
+        out.append(f'<g role="row"><g role="rowheader">{label}</g>')
         for j, topic in enumerate(heatmap.topics):
             cell = heatmap.cells.get((rep.rep_id, topic.pk))
             value = cell.predicted if cell else None
             label = _cell_label(rep.name, topic.name, cell)
             x = left + j * cell_w
+            fill = band_colour(value)
             out.append(
-                f'<g class="cell" tabindex="0" role="img" aria-label="{escape(label)}">'
+                f'<g class="cell gridnav" role="gridcell" '
+                f'tabindex="{0 if first else -1}" aria-label="{escape(label)}">'
                 f"<title>{escape(label)}</title>"
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{band_colour(value)}"/>'
+                f'fill="{fill}"/>'
                 f'<text class="value" x="{x + cell_w / 2 - 1}" y="{y + cell_h * 0.66}" '
-                f'text-anchor="middle" fill="{_text_colour(value)}">'
+                f'text-anchor="middle" fill="{text_colour(fill)}">'
                 f"{'' if value is None else round(value * 100)}</text></g>"
             )
-    legend_y = top + cell_h * max(len(heatmap.reps), 1) + 20
-    x = left
-    for _lower, colour, label in [*BANDS, (None, NO_DATA, "too few answers")]:
-        out.append(
-            f'<rect x="{x}" y="{legend_y}" width="14" height="14" fill="{colour}"/>'
-            f'<text class="legend" x="{x + 18}" y="{legend_y + 11}">{escape(label)}</text>'
-        )
-        x += 78
-    out.append(
-        f'<text class="legend" x="{left}" y="{legend_y + 34}">Colour and number: '
-        f"predicted recall if asked today (grey: under {MIN_ANSWERS} answers). "
-        f"Hover or focus a cell for observed recall, reviews and mastery.</text></svg>"
-    )
+            first = False
+        out.append("</g>")
+    out.append("</svg>")
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+def _legend(items: list[tuple[str, str]], css_class: str) -> str:
+    return (
+        f'<ul class="legend {css_class}">'
+        + "".join(
+            f'<li><span class="swatch" style="background:{colour}"></span>'
+            f"{escape(label)}</li>"
+            for colour, label in items
+        )
+        + "</ul>"
+    )
+
+
+def heatmap_legend() -> SafeString:
+    """The heat map's colour bands and how to read a cell, as wrapping HTML."""
+    bands = [(colour, label) for _lower, colour, label in BANDS]
+    return mark_safe(  # noqa: S308 - labels escaped, colours are constants
+        _legend([*bands, (NO_DATA, "too few answers")], "heatmap-legend")
+        + '<p class="muted legend-note">Colour and number: predicted recall if '
+        f"asked today (grey: under {MIN_ANSWERS} answers). Focus a cell, then use "
+        "the arrow keys, for observed recall, reviews and mastery.</p>"
+    )
 
 
 def _axes(out, left, top, plot_w, plot_h, y_label):
@@ -146,7 +190,7 @@ def _axes(out, left, top, plot_w, plot_h, y_label):
 
 def trend_svg(points: list[TrendPoint]) -> SafeString:
     """Weekly lines of predicted and observed retention, participation, mastery."""
-    width, height, left, top, plot_h = 640, 260, 46, 24, 170
+    width, height, left, top, plot_h = 640, 220, 46, 24, 170
     plot_w = width - left - 20
     out = [
         f'<svg class="trend" xmlns="http://www.w3.org/2000/svg" width="{width}" '
@@ -179,14 +223,8 @@ def trend_svg(points: list[TrendPoint]) -> SafeString:
             f'<text class="tick" x="{x:.1f}" y="{top + plot_h + 16}" '
             f'text-anchor="middle">{points[i].week:%d %b}</text>'
         )
-    x = left
-    for _name, (colour, label) in SERIES.items():
-        out.append(
-            f'<rect x="{x}" y="{height - 22}" width="12" height="12" fill="{colour}"/>'
-            f'<text class="legend" x="{x + 16}" y="{height - 12}">{escape(label)}</text>'
-        )
-        x += 150
     out.append("</svg>")
+    out.append(_legend([(c, label) for c, label in SERIES.values()], "trend-legend"))
     return mark_safe("".join(out))  # noqa: S308
 
 

@@ -107,6 +107,7 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "heatmap": heatmap,
         "heatmap_svg": charts.heatmap_svg(heatmap, rep_url=_rep_url),
+        "heatmap_legend": charts.heatmap_legend(),
         "coaching": coaching[:COACHING_ON_DASHBOARD],
         "coaching_total": len(coaching),
         "unranked": unranked,

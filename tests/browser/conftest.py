@@ -34,3 +34,26 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+# axe-core (MPL-2.0, vendored: see README's dependency notes), injected into the
+# page under test so the check runs offline in the real browser.
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+AXE_BLOCKING = {"serious", "critical"}
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"][:5]],
+            "summary": v["nodes"][0].get("failureSummary", "") if v["nodes"] else "",
+        }
+        for v in result["violations"]
+        if v["impact"] in AXE_BLOCKING
+    ]
