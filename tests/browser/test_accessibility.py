@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from enablement.services.demo import ADMIN_USERNAME, DEMO_PASSWORD, demo_seed
 from reinforcement.services.demo_history import demo_history_seed
 from reinforcement.services.planning import plans_create
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,6 +147,13 @@ def test_every_page_has_no_serious_violation(browser, live_server, device):
         check(page, name, width, found)
         if name == "dashboard":
             check_heatmap_keyboard(page, width)
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"manager-dashboard-{width}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            for part in ("summary", "heatmap", "trends"):
+                page.locator(f"#{part}").screenshot(
+                    path=str(ARTIFACTS / f"manager-{part}-{width}.png")
+                )
     context.close()
 
     # then: nothing serious or critical, and nothing scrolls sideways
