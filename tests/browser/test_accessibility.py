@@ -150,7 +150,7 @@ def test_every_page_has_no_serious_violation(browser, live_server, device):
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / f"manager-dashboard-{width}.png"
             page.screenshot(path=str(shot), full_page=True)
-            for part in ("summary", "heatmap", "trends"):
+            for part in ("summary", "heatmap", "trends", "participation"):
                 page.locator(f"#{part}").screenshot(
                     path=str(ARTIFACTS / f"manager-{part}-{width}.png")
                 )
