@@ -11,7 +11,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from enablement import admin_auth  # noqa: F401  (registers the scoped User and Group admins)
+from enablement import (
+    admin_audit,  # noqa: F401  (registers the scoped audit log)
+    admin_auth,  # noqa: F401  (registers the scoped User and Group admins)
+)
 from enablement.admin_inlines import (
     ChoiceInline,
     ChoiceInlineFormSet,

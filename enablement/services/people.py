@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from enablement.audit import audit_context, audit_organization
 from enablement.models import Membership, Organization, RepProfile, Team
 from enablement.services.invitations import invitation_send
 from enablement.signals import person_deactivated, person_reactivated
@@ -290,6 +291,7 @@ def _manages(user, team: Team, index: PeopleIndex | None) -> bool:
 
 
 @transaction.atomic
+@audit_organization
 def person_upsert(
     *,
     organization: Organization,
@@ -343,6 +345,7 @@ def person_upsert(
 
 
 @transaction.atomic
+@audit_context(cause="deactivation")
 def person_deactivate(
     *, membership: Membership, at: dt.datetime | None = None
 ) -> Membership:
@@ -371,6 +374,7 @@ def person_deactivate(
 
 
 @transaction.atomic
+@audit_context(cause="reactivation")
 def person_reactivate(*, membership: Membership) -> Membership:
     """The person is back: they sign in again and are planned from their memory.
 

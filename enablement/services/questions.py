@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enablement.audit import audit_question_write
 from enablement.models import MAX_CHOICES, MIN_CHOICES, Choice, Question
 
 # What a rep reads besides the choices. Changing it, or the choices, on a
@@ -143,6 +144,7 @@ def question_content_changed(
 
 
 @transaction.atomic
+@audit_question_write
 def question_save(
     *, question: Question, choices: Sequence[ChoiceDraft] | None
 ) -> QuestionSaved:

@@ -10,6 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
+from enablement.models import AuditEntry
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -119,6 +120,8 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         default_team=team,
     )
     AllowedDomain.objects.create(provider=provider, domain=f"{prefix}.example")
+    # The audit log recorded all of the above; its latest entry names the domain.
+    audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
     return {
         type(organization): organization,
         IdentityProvider: provider,
@@ -140,4 +143,5 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         Group: group,
         OutstandingToken: token,
         BlacklistedToken: blacklisted,
+        AuditEntry: audit_entry,
     }

@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
+from enablement.management.commands._audited import AuditedCommand
 from enablement.services.demo import ADMIN_USERNAME, DEMO_PASSWORD, demo_seed
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create the demo organization (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
