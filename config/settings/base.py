@@ -87,9 +87,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     # Readiness checks of the database and the broker (ops/views.py).
     "health_check",
-    # The audit log (enablement/audit.py); before enablement, whose admin
-    # replaces auditlog's unscoped one.
-    "auditlog",
+    "auditlog",  # the audit log, enablement/audit.py (docs/people.md)
 ]
 LOCAL_APPS = [
     "enablement",
@@ -98,8 +96,6 @@ LOCAL_APPS = [
     "sso",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
-# Audit log entries carry their organization (admin scopes them by it).
-AUDITLOG_LOGENTRY_MODEL = "enablement.AuditEntry"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -107,8 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Who acts, for the audit log (after authentication).
-    "enablement.audit.AuditMiddleware",
+    "enablement.audit.AuditMiddleware",  # who acts, for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -15,7 +15,7 @@ def author_group_sync() -> Group:
     )
     view_only = Permission.objects.filter(
         content_type__app_label="enablement",
-        content_type__model__in=("team", "organization", "repprofile"),
+        content_type__model__in=("team", "organization", "repprofile", "auditentry"),
         codename__startswith="view_",
     )
     group.permissions.set([*permissions, *view_only])

@@ -3,7 +3,7 @@
 import pytest
 from auditlog.registry import auditlog
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db.models import TextField
@@ -11,6 +11,7 @@ from django.db.models.functions import Cast
 from django.urls import reverse
 
 from enablement.models import AuditEntry, Choice, Organization, Question, Team
+from enablement.services.groups import author_group_sync
 from enablement.services.people import PersonData, person_deactivate, person_upsert
 from enablement.services.person_data import person_erase
 from enablement.services.questions import ChoiceDraft, question_save
@@ -325,3 +326,68 @@ def test_answers_and_the_rest_of_reinforcement_are_not_audited():
         "auth.User",
     }
     assert Organization in auditlog.get_models()
+
+
+def test_an_author_reads_their_organizations_content_entries_only(client, acme):
+    """Authors work on content: people and settings entries stay with admins."""
+    author = UserFactory(username="writer", is_staff=True)
+    author.groups.add(author_group_sync())
+    acme.authors.add(author)
+    team = TeamFactory(organization=acme)
+    module = ModuleFactory(methodology__organization=acme)
+    client.force_login(author)
+    response = client.get(reverse("admin:enablement_auditentry_changelist"))
+    listed = {
+        (e.content_type.model, e.object_pk) for e in response.context["cl"].result_list
+    }
+    assert ("module", str(module.pk)) in listed
+    assert ("team", str(team.pk)) not in listed
+    assert not any(model in ("organization", "user") for model, _ in listed)
+
+
+def test_an_api_user_authenticated_after_the_middleware_is_the_actor(acme):
+    """DRF authenticates a token in the view, after the middleware: still the actor."""
+    from django.test import RequestFactory
+
+    from enablement.audit import AuditMiddleware
+
+    rep = UserFactory(username="self-service")
+    team = TeamFactory(organization=acme)
+
+    def view(request):
+        request.user = rep  # what DRF does once the JWT is verified
+        team.name = "Renamed by the API"
+        team.save()
+        return None
+
+    request = RequestFactory().patch("/api/v1/me/", REMOTE_ADDR="10.0.0.7")
+    request.user = AnonymousUser()
+    AuditMiddleware(view)(request)
+    entry = entries_of(team).get(action=Action.UPDATE)
+    assert (entry.actor, entry.remote_addr) == (rep, "10.0.0.7")
+    # Outside the request nothing names that user any more.
+    team.name = "Renamed by a task"
+    team.save()
+    assert entries_of(team).last().actor is None
+
+
+def test_a_forged_forwarded_for_header_is_not_the_address(client, acme):
+    """Without trusted proxies (API_NUM_PROXIES=0) X-Forwarded-For is ignored."""
+    team = TeamFactory(organization=acme, name="East")
+    client.force_login(admin_of(acme, "enable", "change_team", "view_team"))
+    client.post(
+        reverse("admin:enablement_team_change", args=[team.pk]),
+        {"organization": acme.pk, "name": "West", "slack_webhook_url": ""},
+        HTTP_X_FORWARDED_FOR="not-an-address, 6.6.6.6",
+    )
+    assert entries_of(team).get(action=Action.UPDATE).remote_addr == "127.0.0.1"
+
+
+def test_erase_person_command_is_the_actor_of_the_erasure(acme):
+    person_upsert(organization=acme, data=PersonData(email="leaver@x.io", role="admin"))
+    call_command("erase_person", "leaver@x.io", "--yes")
+    entry = AuditEntry.objects.filter(
+        cause="erasure", content_type__model="user"
+    ).last()
+    assert entry.via == "command erase_person" and entry.actor is None
+    assert "leaver@x.io" not in everything_logged()
