@@ -89,7 +89,13 @@ def audit_register(
 
 
 def organization_of(instance: models.Model) -> int | None:
-    """The id of the organization an instance belongs to (None: none known)."""
+    """The id of the organization an instance belongs to (None: none known).
+
+    Inside a service of one organization (``audit_organization``) that one:
+    a person being created has no membership yet, and asking costs a query.
+    """
+    if _context.get().organization_id is not None:
+        return _context.get().organization_id
     path = _ORGANIZATION_PATHS.get(type(instance))
     value: Any = instance
     try:
@@ -99,8 +105,8 @@ def organization_of(instance: models.Model) -> int | None:
                 break
     except ObjectDoesNotExist:
         value = None
-    if path is None or isinstance(value, models.Model) or value is None:
-        return _context.get().organization_id
+    if path is None or isinstance(value, models.Model):
+        return None
     return value
 
 

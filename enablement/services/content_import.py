@@ -65,7 +65,10 @@ def content_import(
     if errors:
         raise ContentImportError(errors)
     summary = ImportSummary()
-    with transaction.atomic(), audit_batch(cause=f"content import {name}"):
+    with (
+        transaction.atomic(),
+        audit_batch(cause=f"content import {name}", organization_id=organization.pk),
+    ):
         _content_write(organization, name, data, author, summary)
     return summary
 

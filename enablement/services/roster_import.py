@@ -112,7 +112,12 @@ def roster_import(
     """
     rows = roster_parse(data)
     try:
-        with transaction.atomic(), audit_batch(cause="roster import", actor=by):
+        with (
+            transaction.atomic(),
+            audit_batch(
+                cause="roster import", actor=by, organization_id=organization.pk
+            ),
+        ):
             # One roster import of an organization at a time.
             Organization.objects.select_for_update().filter(pk=organization.pk).get()
             summary = _roster_write(organization, rows, deactivate_missing, by, invite)
