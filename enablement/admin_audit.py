@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from enablement.admin_tenancy import TenantScopedAdmin
-from enablement.models import AuditEntry
+from enablement.models import AuditEntry, Organization
 from enablement.services.groups import AUTHOR_MODELS
 
 # auditlog registers its own, unscoped admin for the entry model.
@@ -60,10 +60,12 @@ class AuditEntryAdmin(LogEntryAdminMixin, TenantScopedAdmin):
         content = ContentType.objects.filter(
             app_label="enablement", model__in=AUTHOR_MODELS
         )
+        administered = Organization.objects.filter(admins=user).values("pk")
+        authored = Organization.objects.filter(authors=user).values("pk")
         return queryset.filter(
-            Q(organization__admins=user)
-            | Q(organization__authors=user, content_type__in=content)
-        ).distinct()
+            Q(organization_id__in=administered)
+            | Q(organization_id__in=authored, content_type__in=content)
+        )
 
     def lookup_allowed(self, lookup, value, request=None):
         # "Entries of this object": its type and id.

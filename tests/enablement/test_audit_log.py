@@ -294,6 +294,10 @@ def test_an_admin_of_b_sees_none_of_a_even_through_filters(client, acme):
         url, {"content_type__id__exact": team_type.pk, "object_pk": team_a.pk}
     )
     assert [e.pk for e in response.context["cl"].result_list] == [theirs.pk]
+    response = client.get(
+        reverse("admin:enablement_auditentry_change", args=[theirs.pk])
+    )
+    assert response.status_code == 200 and "zq-secret-team" in response.content.decode()
 
 
 def test_erasure_scrubs_the_persons_identity_from_every_entry(acme):
