@@ -120,7 +120,7 @@ def audit_context(
 ) -> Iterator[None]:
     """Name why and through what the writes inside are made (also a decorator).
 
-    Nested causes are joined ("roster import roster.csv: deactivation").
+    Nested causes are joined ("roster import: deactivation").
     """
     outer = _context.get()
     token = _context.set(
@@ -154,9 +154,10 @@ def audit_organization(function: Callable) -> Callable:
 def audit_batch(**context) -> Iterator[None]:
     """Collect the entries written inside and insert them at once on the way out.
 
-    ``context``: as for audit_context. For bulk writers (a 10,000-person roster): one INSERT per 1,000 entries
-    instead of one per entry. Use it inside the writer's transaction, so a
-    rolled-back write (a preview) leaves no entries either.
+    ``context``: as for audit_context. For bulk writers (a 10,000-person
+    roster): one INSERT per 1,000 entries instead of one per entry. Use it
+    inside the writer's transaction, so a rolled-back write (a preview)
+    leaves no entries either.
     """
     outer = _context.get()
     if outer.buffer is not None:
