@@ -3,6 +3,7 @@
 import functools
 import zoneinfo
 
+from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -11,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
+from enablement.audit import AuditEntryManager
 
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -560,3 +562,37 @@ class AccountEmail(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.user_id}: {self.status}"
+
+
+class AuditEntry(AbstractLogEntry):
+    """An audit log entry: django-auditlog's, plus the organization it belongs to.
+
+    ``cause`` says what made the change (a content or roster import, a
+    publish, an erasure); ``via`` names a command when no person acted. The
+    organization is not a constraint: an entry outlives what it describes.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    cause = models.CharField(max_length=255, blank=True)
+    via = models.CharField(max_length=120, blank=True)
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(
+                fields=["organization", "-timestamp"], name="audit_entry_org_time"
+            ),
+            models.Index(
+                fields=["content_type", "object_id"], name="audit_entry_object"
+            ),
+        ]

@@ -50,7 +50,11 @@ def _permissions(entries) -> list[Permission]:
 
 
 def _content_entries():
-    return [("enablement", model, ALL) for model in CONTENT_MODELS]
+    # The audit log is read by both roles; its admin shows an author only
+    # content entries (enablement/admin_audit.py).
+    return [("enablement", model, ALL) for model in CONTENT_MODELS] + [
+        ("enablement", "auditentry", ("view",))
+    ]
 
 
 def author_group_sync() -> Group:
