@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -338,3 +339,21 @@ def test_the_enablement_admin_edits_organization_settings_with_their_trade_offs(
     response = client.post(url, {**form, "target_retention": "0.99"})
     assert response.status_code == 200
     assert Organization.objects.get(pk=organization.pk).target_retention == 0.9
+
+
+def test_email_test_to_a_dead_smtp_server_shows_the_error(client, settings):
+    """With SMTP unreachable the admin reads the socket error, and nothing crashes."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        port,
+        2,
+    )
+    team = TeamFactory()
+    enablement_admin(client, team.organization)
+    [message] = send_test(client, team, "email")
+    assert message.startswith("The test message was not sent: email: ")
+    assert "refused" in message.lower()
