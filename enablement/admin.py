@@ -24,6 +24,7 @@ from enablement.admin_inlines import (
 from enablement.admin_people_actions import PEOPLE_ACTIONS
 from enablement.admin_planning import PlanTodayAdminMixin
 from enablement.admin_question_lifecycle import QuestionLifecycleMixin
+from enablement.admin_team_messages import TeamTestMessageAdminMixin
 from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
     Enrollment,
@@ -76,8 +77,7 @@ class OrganizationAdmin(TenantScopedAdmin):
         fields = super().get_readonly_fields(request, obj)
         if request.user.is_superuser:
             return fields
-        # Roles are given in People (person_upsert), which also sets the
-        # group and staff status a role needs.
+        # Roles are given in People (person_upsert), with their group and staff.
         return (*fields, "admins", "authors")
 
     def save_related(self, request, form, formsets, change):
@@ -89,7 +89,7 @@ class OrganizationAdmin(TenantScopedAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
+class TeamAdmin(TeamTestMessageAdminMixin, PlanTodayAdminMixin, TenantScopedAdmin):
     organization_path = "organization"
     formfield_overrides = URL_FIELD_OVERRIDES
     list_display = ("name", "organization")

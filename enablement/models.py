@@ -80,19 +80,57 @@ class Organization(TimestampedModel):
     target_retention = models.FloatField(
         default=DEFAULT_TARGET_RETENTION,
         validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
-        help_text=_("Retention the planner aims for; higher asks more questions."),
+        help_text=_(
+            "The share of what they learned reps should recall on an average day "
+            "(0.70 to 0.97). Higher keeps more but asks more questions, steeply so "
+            "above 0.90; lower asks fewer and lets more fade between reviews."
+        ),
     )
     default_daily_dose = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "The most questions a rep gets on a working day (1 to 20; a rep's "
+            "profile may override it). A larger dose leaves room for more reviews "
+            "and new material but takes more of a rep's day; a day with nothing "
+            "worth asking asks fewer."
+        ),
     )
     new_questions_per_day = models.PositiveSmallIntegerField(
-        default=DEFAULT_NEW_QUESTIONS_PER_DAY, validators=[MaxValueValidator(20)]
+        default=DEFAULT_NEW_QUESTIONS_PER_DAY,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "The fewest new questions a rep is taught each day while any are left "
+            "(0 to 20); free slots of the dose are filled with new ones too. More "
+            "covers the curriculum sooner but crowds out reviews of what reps "
+            "already learned; at 0, new ones come only in slots no review needs."
+        ),
     )
     prompt_window_days = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "Days a rep has to answer a question before it expires and counts as "
+            "missed (1 to 30). A longer window forgives busy days but lets "
+            "questions pile up and answers come later than planned; a shorter "
+            "one keeps answers timely and counts more as missed."
+        ),
     )
-    email_delivery = models.BooleanField(default=True)
-    slack_delivery = models.BooleanField(default=False)
+    email_delivery = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Email each rep their daily questions. Reaches reps outside the app; "
+            "needs working outgoing mail (check Delivery health)."
+        ),
+    )
+    slack_delivery = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Post each rep's daily questions to their team's Slack webhook, for "
+            "teams that have one. Seen where reps already work, but in a shared "
+            'channel; use a team\'s "Send test Slack message" first.'
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
