@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('enablement', '0006_question_version_change'),
+        ('enablement', '0007_audit_entry'),
     ]
 
     operations = [
