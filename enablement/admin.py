@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -12,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from enablement import (
+    admin_audit,  # noqa: F401  (registers the scoped audit log)
     admin_auth,  # noqa: F401  (registers the scoped User and Group admins)
     admin_people,  # noqa: F401  (registers People, on Membership)
 )
@@ -20,108 +20,20 @@ from enablement.admin_inlines import (
     ChoiceInlineFormSet,
     QuestionInlineForModule,
 )
-from enablement.admin_people_actions import PEOPLE_ACTIONS
-from enablement.admin_planning import PlanTodayAdminMixin
+from enablement.admin_organization import URL_FIELD_OVERRIDES
 from enablement.admin_question_lifecycle import QuestionLifecycleMixin
 from enablement.admin_tenancy import TenantScopedAdmin
 from enablement.models import (
-    Enrollment,
     Methodology,
     Module,
     Organization,
     Question,
-    RepProfile,
-    Team,
     Topic,
 )
 from enablement.services.content_export import content_dump, content_export
 from enablement.services.content_format import ContentImportError, file_size_errors
 from enablement.services.content_import import content_import_file
 from enablement.services.questions import question_retire, questions_publish
-
-# Authors paste playbook links without a scheme; those are https.
-URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
-
-
-@admin.register(Organization)
-class OrganizationAdmin(TenantScopedAdmin):
-    organization_path = ""
-    list_display = (
-        "name",
-        "target_retention",
-        "default_daily_dose",
-        "new_questions_per_day",
-    )
-    search_fields = ("name",)
-    ordering = ("name",)
-    filter_horizontal = ("admins", "authors")
-    fieldsets = (
-        (None, {"fields": ("name", "admins", "authors")}),
-        (
-            _("Reinforcement settings"),
-            {
-                "fields": (
-                    "target_retention",
-                    "default_daily_dose",
-                    "new_questions_per_day",
-                    "prompt_window_days",
-                )
-            },
-        ),
-        (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
-    )
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
-        if request.user.is_superuser:
-            return fields
-        # Roles are given in People (person_upsert), which also sets the
-        # group and staff status a role needs.
-        return (*fields, "admins", "authors")
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change and not request.user.is_superuser:
-            # Whoever creates an organization administers it, or it would
-            # vanish from their admin.
-            form.instance.admins.add(request.user)
-
-
-@admin.register(Team)
-class TeamAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
-    organization_path = "organization"
-    formfield_overrides = URL_FIELD_OVERRIDES
-    list_display = ("name", "organization")
-    list_filter = ("organization",)
-    list_select_related = ("organization",)
-    search_fields = ("name",)
-    ordering = ("organization__name", "name")
-    filter_horizontal = ("managers",)
-
-
-@admin.register(RepProfile)
-class RepProfileAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
-    organization_path = "team__organization"
-    list_display = (
-        "user",
-        "team",
-        "time_zone",
-        "delivery_hour",
-        "working_days",
-        "paused_until",
-    )
-    list_filter = ("team__organization", "team", "time_zone")
-    list_select_related = ("user", "team")
-    search_fields = (
-        "user__username",
-        "user__email",
-        "user__first_name",
-        "user__last_name",
-    )
-    ordering = ("user__username",)
-    autocomplete_fields = ("user", "team")
-    # Invitation resend, GDPR export and erasure (move to the People admin).
-    actions = PEOPLE_ACTIONS
 
 
 @admin.register(Methodology)
@@ -387,14 +299,3 @@ class QuestionAdmin(QuestionLifecycleMixin, TenantScopedAdmin):
             _("%(n)d question(s) retired; their open prompts were withdrawn.")
             % {"n": queryset.count()},
         )
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(PlanTodayAdminMixin, TenantScopedAdmin):
-    organization_path = "module__methodology__organization"
-    list_display = ("module", "team", "rep", "starts_on", "taught_on")
-    list_filter = ("module__methodology", "team")
-    list_select_related = ("module__methodology", "team", "rep")
-    search_fields = ("module__name", "team__name", "rep__username")
-    ordering = ("-starts_on",)
-    autocomplete_fields = ("module", "team", "rep")

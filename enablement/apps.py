@@ -16,6 +16,37 @@ def _sync_groups(sender, **kwargs) -> None:
     groups_sync()
 
 
+def _audit_register() -> None:
+    """The models the audit log records (docs/people.md, "Audit log")."""
+    from django.contrib.auth import get_user_model
+
+    from enablement import models as m
+    from enablement.audit import audit_register
+
+    content = "module.methodology.organization_id"
+    audit_register(m.Organization, organization="pk", m2m=("admins", "authors"))
+    # A Slack webhook URL is a credential: its value is never logged.
+    audit_register(
+        m.Team,
+        organization="organization_id",
+        mask=("slack_webhook_url",),
+        m2m=("managers",),
+    )
+    audit_register(
+        get_user_model(),
+        organization="membership.organization_id",
+        mask=("password",),
+    )
+    audit_register(m.Membership, organization="organization_id")
+    audit_register(m.RepProfile, organization="team.organization_id")
+    audit_register(m.Methodology, organization="organization_id")
+    audit_register(m.Topic, organization="organization_id")
+    audit_register(m.Module, organization="methodology.organization_id")
+    audit_register(m.Question, organization=content)
+    audit_register(m.Choice, organization=f"question.{content}")
+    audit_register(m.Enrollment, organization=content)
+
+
 class EnablementConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "enablement"
@@ -26,3 +57,4 @@ class EnablementConfig(AppConfig):
         # then (every deploy runs migrate), once the permissions of each app
         # they draw on exist.
         post_migrate.connect(_sync_groups, dispatch_uid="enablement-groups-sync")
+        _audit_register()

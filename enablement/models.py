@@ -3,6 +3,7 @@
 import functools
 import zoneinfo
 
+from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -11,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
+from enablement.audit import AuditEntryManager
 
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -78,19 +80,57 @@ class Organization(TimestampedModel):
     target_retention = models.FloatField(
         default=DEFAULT_TARGET_RETENTION,
         validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
-        help_text=_("Retention the planner aims for; higher asks more questions."),
+        help_text=_(
+            "The share of what they learned reps should recall on an average day "
+            "(0.70 to 0.97). Higher keeps more but asks more questions, steeply so "
+            "above 0.90; lower asks fewer and lets more fade between reviews."
+        ),
     )
     default_daily_dose = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(20)]
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "The most questions a rep gets on a working day (1 to 20; a rep's "
+            "profile may override it). A larger dose leaves room for more reviews "
+            "and new material but takes more of a rep's day; a day with nothing "
+            "worth asking asks fewer."
+        ),
     )
     new_questions_per_day = models.PositiveSmallIntegerField(
-        default=DEFAULT_NEW_QUESTIONS_PER_DAY, validators=[MaxValueValidator(20)]
+        default=DEFAULT_NEW_QUESTIONS_PER_DAY,
+        validators=[MaxValueValidator(20)],
+        help_text=_(
+            "The fewest new questions a rep is taught each day while any are left "
+            "(0 to 20); free slots of the dose are filled with new ones too. More "
+            "covers the curriculum sooner but crowds out reviews of what reps "
+            "already learned; at 0, new ones come only in slots no review needs."
+        ),
     )
     prompt_window_days = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1), MaxValueValidator(30)]
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "Days a rep has to answer a question before it expires and counts as "
+            "missed (1 to 30). A longer window forgives busy days but lets "
+            "questions pile up and answers come later than planned; a shorter "
+            "one keeps answers timely and counts more as missed."
+        ),
     )
-    email_delivery = models.BooleanField(default=True)
-    slack_delivery = models.BooleanField(default=False)
+    email_delivery = models.BooleanField(
+        default=True,
+        help_text=_(
+            "Email each rep their daily questions. Reaches reps outside the app; "
+            "needs working outgoing mail (check Delivery health)."
+        ),
+    )
+    slack_delivery = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Post each rep's daily questions to their team's Slack webhook, for "
+            "teams that have one. Seen where reps already work, but in a shared "
+            'channel; use a team\'s "Send test Slack message" first.'
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -560,3 +600,37 @@ class AccountEmail(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.user_id}: {self.status}"
+
+
+class AuditEntry(AbstractLogEntry):
+    """An audit log entry: django-auditlog's, plus the organization it belongs to.
+
+    ``cause`` says what made the change (a content or roster import, a
+    publish, an erasure); ``via`` names a command when no person acted. The
+    organization is not a constraint: an entry outlives what it describes.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    cause = models.CharField(max_length=255, blank=True)
+    via = models.CharField(max_length=120, blank=True)
+
+    objects = AuditEntryManager()
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [
+            models.Index(
+                fields=["organization", "-timestamp"], name="audit_entry_org_time"
+            ),
+            models.Index(
+                fields=["content_type", "object_id"], name="audit_entry_object"
+            ),
+        ]

@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from enablement.admin_tenancy import GLOBAL, TenantScopedAdmin
+from reinforcement.admin_deliveries import DeliveryHealthAdminMixin
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -96,7 +97,8 @@ class AnswerAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(ReadOnlyAdmin):
+class DeliveryAdmin(DeliveryHealthAdminMixin, ReadOnlyAdmin):
+    # Read-only, but for "Resend failed" (change_delivery) and the health page.
     organization_path = "plan__rep__rep_profile__team__organization"
     # A failed row (given up after the attempt cap) shows its last error here.
     list_display = (

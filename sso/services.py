@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from enablement.audit import audit_context
 from enablement.models import Membership
 from enablement.services.people import PersonData, Role, person_find, person_upsert
 from sso.models import IdentityProvider, SsoIdentity
@@ -129,6 +130,7 @@ def _person_create(
 
 
 @transaction.atomic
+@audit_context(cause="single sign-on")
 def sso_sign_in(*, provider: IdentityProvider, claims: Mapping) -> AbstractBaseUser:
     """The person a validated ID token's claims name, created if the provider allows.
 

@@ -35,38 +35,37 @@ def test_check_deploy_reports_no_issues():
     assert "no issues" in result.stdout
 
 
-def test_missing_secret_key_fails_at_startup():
+def startup_without(*, missing: str, **env_overrides) -> subprocess.CompletedProcess:
+    """``manage.py check`` on production settings with one secret not set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.pop(missing, None)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_ALLOWED_HOSTS="reinforce.example.com",
         DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
         REDIS_URL="redis://redis.example.com:6379/0",
     )
-    result = subprocess.run(
+    env.update(env_overrides)
+    return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def test_missing_secret_key_fails_at_startup():
+    result = startup_without(missing="DJANGO_SECRET_KEY")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_missing_jwt_signing_key_fails_at_startup():
     """The JWT signing key is its own required secret, not SECRET_KEY."""
-    env = {k: v for k, v in os.environ.items() if k != "JWT_SIGNING_KEY"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
+    # Every other required secret is set, so the JWT key is what is missing.
+    result = startup_without(
+        missing="JWT_SIGNING_KEY",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        # Every other required secret is set, so the JWT key is what is missing.
         FIELD_ENCRYPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        DJANGO_ALLOWED_HOSTS="reinforce.example.com",
-        DATABASE_URL="postgres://user:pw@db.example.com:5432/reinforcement",
-        REDIS_URL="redis://redis.example.com:6379/0",
     )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
     assert result.returncode != 0
     assert "JWT_SIGNING_KEY" in result.stderr
 

@@ -86,6 +86,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     # Readiness checks of the database and the broker (ops/views.py).
     "health_check",
+    "auditlog",  # the audit log, enablement/audit.py (docs/people.md)
 ]
 LOCAL_APPS = [
     "enablement",
@@ -102,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "enablement.audit.AuditMiddleware",  # who acts, for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from enablement.audit import audit_batch
 from enablement.models import Methodology, Module, Organization, Question, Topic
 from enablement.services.content_format import (
     SECTIONS,
@@ -64,7 +65,10 @@ def content_import(
     if errors:
         raise ContentImportError(errors)
     summary = ImportSummary()
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        audit_batch(cause=f"content import {name}", organization_id=organization.pk),
+    ):
         _content_write(organization, name, data, author, summary)
     return summary
 

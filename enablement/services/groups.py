@@ -18,7 +18,8 @@ CONTENT_MODELS = ("methodology", "module", "topic", "question", "choice")
 # are added and changed through the People admin (Membership, person_upsert);
 # a User row is only viewed and changed (names, email), never added or
 # deleted from the User admin by a tenant. Organizations are changed, never
-# added or deleted. Deliveries and plans are read to answer "did it go out?".
+# added or deleted. Deliveries and plans are read to answer "did it go out?";
+# failed deliveries may be resent.
 ALL = ("add", "change", "delete", "view")
 ADMIN_EXTRA = (
     ("enablement", "membership", ("add", "change", "view")),
@@ -27,7 +28,8 @@ ADMIN_EXTRA = (
     ("enablement", "enrollment", ALL),
     ("enablement", "organization", ("change", "view")),
     ("auth", "user", ("change", "view")),
-    ("reinforcement", "delivery", ("view",)),
+    # change: "Resend failed" (a failed row back to pending), nothing else.
+    ("reinforcement", "delivery", ("view", "change")),
     ("reinforcement", "dailyplan", ("view",)),
     ("reinforcement", "prompt", ("view",)),
     # Single sign-on settings of their organization (sso/).
@@ -50,7 +52,11 @@ def _permissions(entries) -> list[Permission]:
 
 
 def _content_entries():
-    return [("enablement", model, ALL) for model in CONTENT_MODELS]
+    # The audit log is read by both roles; its admin shows an author only
+    # content entries (enablement/admin_audit.py).
+    return [("enablement", model, ALL) for model in CONTENT_MODELS] + [
+        ("enablement", "auditentry", ("view",))
+    ]
 
 
 def author_group_sync() -> Group:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from enablement.audit import audit_context, audit_organization
 from enablement.models import Membership, Organization, RepProfile, Team
 from enablement.services.groups import role_group
 from enablement.services.invitations import invitation_send
@@ -194,6 +195,7 @@ def _manages(user, team: Team, index: PeopleIndex | None) -> bool:
 
 
 @transaction.atomic
+@audit_organization
 def person_upsert(
     *,
     organization: Organization,
@@ -250,6 +252,7 @@ def person_upsert(
 
 
 @transaction.atomic
+@audit_context(cause="deactivation")
 def person_deactivate(
     *, membership: Membership, at: dt.datetime | None = None
 ) -> Membership:
@@ -278,6 +281,7 @@ def person_deactivate(
 
 
 @transaction.atomic
+@audit_context(cause="reactivation")
 def person_reactivate(*, membership: Membership) -> Membership:
     """The person is back: they sign in again and are planned from their memory.
 

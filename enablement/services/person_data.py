@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
+from enablement.audit import audit_access, audit_context
+from enablement.audit_scrub import audit_person_scrub
 from enablement.models import (
     AccountEmail,
     Membership,
@@ -117,6 +119,7 @@ def person_data_export(
 ) -> dict[str, list[dict]]:
     """Every table held about the person: {table: rows}. Audited in the log."""
     tables = _own_tables(user)
+    audit_access(instance=user, cause="personal data export")
     for section in _SECTIONS:
         tables.update(section(user))
     logger.info(
@@ -175,6 +178,7 @@ def _admin_history_scrub(user: AbstractBaseUser, token: str) -> None:
 
 
 @transaction.atomic
+@audit_context(cause="erasure")
 def person_erase(
     *, user: AbstractBaseUser, by: str = "", now: dt.datetime | None = None
 ) -> str:
@@ -214,6 +218,7 @@ def person_erase(
     AccountEmail.objects.filter(user=user).delete()
     person_erased.send(sender=Membership, user=user)
     _admin_history_scrub(user, token)
+    audit_person_scrub(user=user, token=token)
     logger.info(
         "person erased: user %s is now %s, by %s", user.pk, token, by or "unknown"
     )

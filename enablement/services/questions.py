@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enablement.audit import audit_question_write
 from enablement.models import MAX_CHOICES, MIN_CHOICES, Choice, Question
 from enablement.services.question_diff import (
     ChoiceDraft,
@@ -194,6 +195,7 @@ def question_edit_diff(
 
 
 @transaction.atomic
+@audit_question_write
 def question_save(
     *,
     question: Question,

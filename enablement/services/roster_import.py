@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.errors import ApplicationError
+from enablement.audit import audit_batch
 from enablement.models import Membership, Organization, Team
 from enablement.services.people import (
     PeopleIndex,
@@ -111,7 +112,12 @@ def roster_import(
     """
     rows = roster_parse(data)
     try:
-        with transaction.atomic():
+        with (
+            transaction.atomic(),
+            audit_batch(
+                cause="roster import", actor=by, organization_id=organization.pk
+            ),
+        ):
             # One roster import of an organization at a time.
             Organization.objects.select_for_update().filter(pk=organization.pk).get()
             summary = _roster_write(organization, rows, deactivate_missing, by, invite)

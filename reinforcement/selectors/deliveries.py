@@ -1,8 +1,9 @@
 """Reads of the delivery outbox: what is due for the sweeper, and what is where."""
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from reinforcement.models import Delivery
 
@@ -21,3 +22,78 @@ def delivery_status_counts() -> dict[tuple[str, str], int]:
     """The number of deliveries per (channel, status)."""
     rows = Delivery.objects.values_list("channel", "status").annotate(n=Count("id"))
     return {(channel, status): n for channel, status, n in rows}
+
+
+@dataclass(frozen=True)
+class DeliveryDayCounts:
+    """One local day and channel of an organization's deliveries."""
+
+    local_date: dt.date
+    channel: str
+    sent: int
+    pending: int
+    failed: int
+    canceled: int
+    oldest_pending_at: dt.datetime | None  # created_at of the longest-waiting row
+
+
+HEALTH_DAYS = 14
+
+
+def _organization_deliveries(organization_id: int) -> QuerySet[Delivery]:
+    return Delivery.objects.filter(
+        plan__rep__rep_profile__team__organization_id=organization_id
+    )
+
+
+def delivery_health(
+    *, organization_id: int, today: dt.date, days: int = HEALTH_DAYS
+) -> list[DeliveryDayCounts]:
+    """Per plan day (the rep's local date) and channel, the last `days` days,
+    newest first: how many deliveries are sent, pending, failed and canceled.
+
+    One grouped query over the organization's rows of those days.
+    """
+    status = Delivery.Status
+    rows = (
+        _organization_deliveries(organization_id)
+        # No upper bound: a rep east of the server may already be on tomorrow.
+        .filter(plan__local_date__gt=today - dt.timedelta(days=days))
+        .values("plan__local_date", "channel")
+        .annotate(
+            sent=Count("id", filter=Q(status=status.SENT)),
+            pending=Count("id", filter=Q(status=status.PENDING)),
+            failed=Count("id", filter=Q(status=status.FAILED)),
+            canceled=Count("id", filter=Q(status=status.CANCELED)),
+            oldest_pending_at=Min("created_at", filter=Q(status=status.PENDING)),
+        )
+        .order_by("-plan__local_date", "channel")
+    )
+    return [
+        DeliveryDayCounts(
+            local_date=row["plan__local_date"],
+            channel=row["channel"],
+            sent=row["sent"],
+            pending=row["pending"],
+            failed=row["failed"],
+            canceled=row["canceled"],
+            oldest_pending_at=row["oldest_pending_at"],
+        )
+        for row in rows
+    ]
+
+
+def deliveries_failed(
+    *, organization_id: int, today: dt.date, days: int = HEALTH_DAYS
+) -> QuerySet[Delivery]:
+    """The organization's failed deliveries of the last `days` days, newest plan first,
+    with their rep (for the health page's list and its "Resend failed")."""
+    return (
+        _organization_deliveries(organization_id)
+        .filter(
+            status=Delivery.Status.FAILED,
+            plan__local_date__gt=today - dt.timedelta(days=days),
+        )
+        .select_related("plan__rep")
+        .order_by("-plan__local_date", "channel", "pk")
+    )

@@ -7,10 +7,7 @@ enqueue, a dead task or a failed send left behind.
 """
 
 import datetime as dt
-import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -20,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import ngettext
 
+from core.slack import SlackPostError, slack_post
 from enablement.models import RepProfile
 from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt
@@ -28,7 +26,6 @@ from reinforcement.selectors.planning import reps_active
 
 logger = logging.getLogger(__name__)
 
-SLACK_TIMEOUT_SECONDS = 5
 # Deliveries one sweep claims: about 2,500 plans, a few seconds of enqueueing;
 # a larger backlog drains over the next runs.
 SWEEP_BATCH = 5000
@@ -258,17 +255,9 @@ def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
         f"({', '.join(sorted({p.question.topic.name for p in prompts}))}). "
         f"<{_today_url()}|Answer now>"
     )
-    request = urllib.request.Request(
-        profile.team.slack_webhook_url,
-        data=json.dumps({"text": text}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
     try:
-        with urllib.request.urlopen(request, timeout=SLACK_TIMEOUT_SECONDS) as response:
-            if response.status >= 300:
-                raise DeliveryTransientError(f"slack: HTTP {response.status}")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        slack_post(url=profile.team.slack_webhook_url, text=text)
+    except SlackPostError as exc:
         raise DeliveryTransientError(f"slack: {exc}") from exc
 
 
@@ -277,3 +266,19 @@ SENDERS = {
     Delivery.Channel.EMAIL: _send_email,
     Delivery.Channel.SLACK: _send_slack,
 }
+
+
+def deliveries_resend(*, delivery_ids: Iterable[int], now: dt.datetime) -> int:
+    """Put failed deliveries back to pending with attempts reset; returns how many.
+
+    Only rows still failed move (a sent or pending row is left alone), due
+    now, so the next sweep sends them with the full attempt budget again.
+    Callers pass ids already scoped to the user's organization.
+    """
+    count = Delivery.objects.filter(
+        pk__in=list(delivery_ids), status=Delivery.Status.FAILED
+    ).update(
+        status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+    )
+    logger.info("%s failed deliveries put back to pending", count)
+    return count

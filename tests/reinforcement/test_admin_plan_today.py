@@ -5,7 +5,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from enablement.services.groups import author_group_sync
+from enablement.services.groups import admin_group_sync
 from reinforcement.models import DailyPlan, Delivery, Prompt
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -33,9 +33,9 @@ def team_world(*, reps=2, questions=5):
 
 
 def enablement_admin(client, organization):
-    """What the demo's enablement user is: an organization admin in the author group."""
+    """What the demo's enablement user is: an organization admin in the admin group."""
     user = UserFactory(is_staff=True)
-    user.groups.add(author_group_sync())
+    user.groups.add(admin_group_sync())
     organization.admins.add(user)
     client.force_login(user)
     return user

@@ -1,11 +1,12 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from core.errors import ApplicationError
+from enablement.management.commands._audited import AuditedCommand
 from enablement.management.commands._person import person_from_email
 from enablement.services.person_data import person_erase
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Erase a person's identity (GDPR erasure request): they are deactivated, their "
         "username, email and names become an anonymous token; their answers stay, "

@@ -1,7 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
+from enablement.management.commands._audited import AuditedCommand
 from enablement.management.commands._person import person_from_email
 from enablement.services.person_data import (
     person_data_export,
@@ -10,7 +9,7 @@ from enablement.services.person_data import (
 )
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Export everything held about a person (GDPR access request): FILE.json, "
         "or FILE.zip with data.json and one CSV per table."

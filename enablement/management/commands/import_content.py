@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from enablement.management.commands._audited import AuditedCommand
 from enablement.management.commands._organization import organization_from_option
 from enablement.services.content_format import ContentImportError
 from enablement.services.content_import import content_import_path
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Import content files (YAML or CSV), each all-or-nothing; re-importing is a no-op."
 
     def add_arguments(self, parser):

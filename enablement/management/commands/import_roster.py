@@ -1,13 +1,14 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from enablement.management.commands._audited import AuditedCommand
 from enablement.management.commands._organization import organization_from_option
 from enablement.services.roster_format import RosterImportError
 from enablement.services.roster_import import roster_import
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = (
         "Import a roster CSV (docs/people.md), all or nothing; re-importing the "
         "same file is a no-op."

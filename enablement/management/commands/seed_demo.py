@@ -1,5 +1,4 @@
-from django.core.management.base import BaseCommand
-
+from enablement.management.commands._audited import AuditedCommand
 from enablement.services.demo import (
     ADMIN_USERNAME,
     AUTHOR_USERNAME,
@@ -8,7 +7,7 @@ from enablement.services.demo import (
 )
 
 
-class Command(BaseCommand):
+class Command(AuditedCommand):
     help = "Create the demo organization (idempotent) and print the demo logins."
 
     def handle(self, *args, **options):
