@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from enablement import (
+    admin_account_emails,  # noqa: F401  (registers invitation and reset emails)
     admin_audit,  # noqa: F401  (registers the scoped audit log)
     admin_auth,  # noqa: F401  (registers the scoped User and Group admins)
     admin_people,  # noqa: F401  (registers People, on Membership)

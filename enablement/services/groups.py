@@ -28,6 +28,8 @@ ADMIN_EXTRA = (
     ("enablement", "enrollment", ALL),
     ("enablement", "organization", ("change", "view")),
     ("auth", "user", ("change", "view")),
+    # Invitation and reset emails: read, and resend (a change).
+    ("enablement", "accountemail", ("change", "view")),
     # change: "Resend failed" (a failed row back to pending), nothing else.
     ("reinforcement", "delivery", ("view", "change")),
     ("reinforcement", "dailyplan", ("view",)),

@@ -272,3 +272,29 @@ def test_both_logins_offer_forgot_password(client):
     assert client.get(reverse("admin_password_reset")).url == reverse(
         "accounts:password_reset"
     )
+
+
+def test_the_enablement_admin_sees_a_failed_invitation_and_resends_it(client, team):
+    """Admin lists invitation emails with their last error; resend queues a new one."""
+    from enablement.services.groups import admin_group_sync
+
+    rep = person_upsert(
+        organization=team.organization,
+        data=PersonData(email="bounced@x.io", team=team),
+        invite=True,
+    ).user
+    AccountEmail.objects.filter(user=rep).update(
+        status=AccountEmail.Status.FAILED, last_error="550 mailbox unavailable"
+    )
+    admin = UserFactory(is_staff=True)
+    admin.groups.add(admin_group_sync())
+    team.organization.admins.add(admin)
+    client.force_login(admin)
+    url = reverse("admin:enablement_accountemail_changelist")
+    listed = client.get(url)
+    assert listed.status_code == 200
+    assert "550 mailbox unavailable" in listed.content.decode()
+    row = AccountEmail.objects.get(user=rep)
+    client.post(url, {"action": "invitation_resend", "_selected_action": [row.pk]})
+    pending = AccountEmail.objects.filter(user=rep, status=AccountEmail.Status.PENDING)
+    assert pending.count() == 1

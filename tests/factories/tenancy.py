@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from enablement.models import AuditEntry, Membership
+from enablement.models import AccountEmail, AuditEntry, Membership
 from provisioning.models import ProvisioningToken
 from provisioning.services import token_rotate
 from reinforcement.models import (
@@ -127,6 +127,9 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     )
     AllowedDomain.objects.create(provider=provider, domain=f"{prefix}.example")
     token_rotate(organization=organization)
+    account_email = AccountEmail.objects.create(
+        user=rep, kind=AccountEmail.Kind.INVITATION, last_error=f"{prefix} bounced"
+    )
     # The audit log recorded all of the above; its latest entry names the domain.
     audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
     return {
@@ -153,4 +156,5 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         OutstandingToken: token,
         BlacklistedToken: blacklisted,
         AuditEntry: audit_entry,
+        AccountEmail: account_email,
     }
