@@ -155,6 +155,15 @@ class Answer(models.Model):
         FAIRLY_SURE = "fairly_sure", _("Fairly sure")
         CERTAIN = "certain", _("Certain")
 
+    class Channel(models.TextChoices):
+        """Where the rep answered: every channel calls the same answer_submit."""
+
+        WEB = "web", _("Web")
+        API = "api", _("API (mobile)")
+        SLACK = "slack", _("Slack")
+        TEAMS = "teams", _("Microsoft Teams")
+        EMAIL = "email", _("Email one-tap")
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     prompt = models.OneToOneField(
         Prompt, on_delete=models.PROTECT, related_name="answer"
@@ -185,6 +194,7 @@ class Answer(models.Model):
     on_time = models.BooleanField()
     client_answered_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(db_index=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default="web")
 
     class Meta:
         ordering = ["answered_at"]

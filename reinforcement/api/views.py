@@ -120,6 +120,7 @@ class AnswerSubmitApi(APIView):
             rep_id=request.user.pk,
             prompt_id=prompt_id,
             now=timezone.now(),
+            channel="api",
             **serializer.validated_data,
         )
         return Response(

@@ -96,6 +96,7 @@ class AnswerRequest:
     now: dt.datetime
     response_ms: int | None = None
     client_answered_at: dt.datetime | None = None
+    channel: str = "web"  # Answer.Channel: web, api, slack, teams, email
 
 
 @dataclass(frozen=True)
@@ -287,6 +288,7 @@ def _answer_values(
         and request.now <= context.prompt_expires_at,
         "client_answered_at": request.client_answered_at,
         "answered_at": request.now,
+        "channel": request.channel,
     }
 
 

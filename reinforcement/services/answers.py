@@ -99,6 +99,7 @@ def answer_submit(
     response_ms: int | None = None,
     client_answered_at: dt.datetime | None = None,
     refresh_inline: bool | None = None,
+    channel: str = "web",
 ) -> AnswerOutcome:
     """Record a rep's answer to a prompt, update their memory state and the KPI
     counters, and return the feedback to show.
@@ -109,7 +110,8 @@ def answer_submit(
     (default: REINFORCEMENT_ROLLUP_REFRESH_INLINE) recomputes the
     participation, snapshot and ramp rows right after the write; otherwise
     the minutely ``recent_answers_refresh`` does (bulk loads pass False and
-    rebuild them afterwards).
+    rebuild them afterwards). ``channel`` records where the rep answered
+    (``Answer.Channel``), for participation by channel.
     """
     refusal = answer_request_refusal(
         confidence=confidence,
@@ -132,6 +134,7 @@ def answer_submit(
         now=now,
         response_ms=response_ms,
         client_answered_at=client_answered_at,
+        channel=channel,
     )
     if refresh_inline is None:
         refresh_inline = settings.REINFORCEMENT_ROLLUP_REFRESH_INLINE
