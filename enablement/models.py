@@ -602,6 +602,46 @@ class AccountEmail(TimestampedModel):
         return f"{self.get_kind_display()} to {self.user_id}: {self.status}"
 
 
+class Campaign(TimestampedModel):
+    """A push on some topics for some teams, for a while: the hand-off from
+    sales operations (who see a stage being rushed) to enablement. During it
+    the planner gives the topics more of the daily dose, within the cap."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="campaigns"
+    )
+    name = models.CharField(max_length=120)
+    topics = models.ManyToManyField(Topic, related_name="campaigns")
+    teams = models.ManyToManyField(Team, related_name="campaigns")
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    boost = models.FloatField(
+        default=2.0,
+        validators=[MinValueValidator(1.0), MaxValueValidator(5.0)],
+        help_text=_(
+            "How much more of the dose the topics get: 2 doubles their weight. "
+            "Higher pushes the campaign's topics out faster at the cost of "
+            "reviews of everything else; the daily cap never changes."
+        ),
+    )
+    note = models.TextField(blank=True, help_text=_("Why: what operations saw."))
+
+    class Meta:
+        ordering = ["organization", "-starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="campaign_unique_name"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditEntry(AbstractLogEntry):
     """An audit log entry: django-auditlog's, plus the organization it belongs to.
 

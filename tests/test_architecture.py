@@ -19,6 +19,7 @@ PACKAGES = (
     "ops",
     "provisioning",
     "reinforcement",
+    "revenue",
     "sso",
 )
 # Above this cyclomatic complexity a function is split (radon's "C" grade
@@ -91,6 +92,16 @@ def test_sso_sits_between_enablement_and_nothing_else():
         _offending(_modules("enablement"), lambda name: not name.startswith("sso"))
         == {}
     )
+
+
+def test_revenue_sits_on_top():
+    """Deals build on content, people and memory; nothing below imports deals,
+    so the engine runs for a customer without a CRM."""
+    for package in ("enablement", "reinforcement", "sso", "provisioning"):
+        assert (
+            _offending(_modules(package), lambda name: not name.startswith("revenue"))
+            == {}
+        ), package
 
 
 # Refusal messages are marked for translation; that needs no database.

@@ -94,6 +94,7 @@ LOCAL_APPS = [
     "ops",
     "sso",
     "provisioning",  # SCIM 2.0 at /scim/v2/ (docs/people.md)
+    "revenue",  # CRM deals and outcome KPIs (docs/revenue.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

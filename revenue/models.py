@@ -1,0 +1,252 @@
+"""Deals from the CRM: stages, opportunities, their stage history, leads, and
+the webhook's secrets and received events (docs/revenue.md).
+
+Sales operations owns these records in the CRM; the service keeps a copy, fed
+by the signed webhook or a file, so outcome KPIs can sit beside retention.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from enablement.encrypted_fields import EncryptedTextField
+from enablement.models import Organization, TimestampedModel, Topic
+
+
+class SalesStage(TimestampedModel):
+    """One stage of an organization's sales process, and the topics a rep
+    needs there (the stage-to-topic map)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Closed won")
+        LOST = "lost", _("Closed lost")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="sales_stages"
+    )
+    name = models.CharField(max_length=120)
+    # The CRM's own key for the stage when it differs from the name (HubSpot's
+    # internal stage id, e.g. "appointmentscheduled"); blank: match by name.
+    external_id = models.CharField(max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.OPEN)
+    topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="sales_stages",
+        help_text=_("The topics a rep needs in this stage."),
+    )
+    refresh_on_entry = models.BooleanField(
+        default=False,
+        help_text=_(
+            "When a deal enters this stage, its owner gets a short refresher "
+            "of these topics."
+        ),
+    )
+
+    class Meta:
+        ordering = ["organization", "order", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="sales_stage_unique_name"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                condition=~Q(external_id=""),
+                name="sales_stage_unique_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(TimestampedModel):
+    """A deal, as the CRM last described it."""
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="opportunities"
+    )
+    external_id = models.CharField(max_length=120)
+    # The rep the owner was matched to (by email or external id); None when
+    # the CRM's owner matches nobody: the deal is kept and reported.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="opportunities",
+    )
+    owner_email = models.CharField(max_length=254, blank=True)
+    owner_external_id = models.CharField(max_length=120, blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    pipeline = models.CharField(max_length=120, blank=True)
+    stage = models.ForeignKey(
+        SalesStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_in_crm_at = models.DateTimeField(help_text=_("Created in the CRM."))
+    expected_close_on = models.DateField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=4, choices=Outcome.choices, default=Outcome.OPEN
+    )
+
+    class Meta:
+        verbose_name_plural = "opportunities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"],
+                name="opportunity_unique_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "owner"], name="opportunity_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class StageChange(models.Model):
+    """The append-only stage history: one row per move of a deal."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    from_stage = models.ForeignKey(
+        SalesStage, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(SalesStage, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+    # The owner when the deal moved (the rep whose retention at entry counts).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["changed_at"]
+        constraints = [
+            # The same move reported twice (a webhook and a file) is one move.
+            models.UniqueConstraint(
+                fields=["opportunity", "to_stage", "changed_at"],
+                name="stage_change_unique_move",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "to_stage", "changed_at"],
+                name="stage_change_entry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+
+class Lead(TimestampedModel):
+    """A lead, when the CRM sends them: for lead-to-opportunity conversion."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="leads"
+    )
+    external_id = models.CharField(max_length=120)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    owner_email = models.CharField(max_length=254, blank=True)
+    created_in_crm_at = models.DateTimeField()
+    converted_at = models.DateTimeField(null=True, blank=True)
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "external_id"], name="lead_unique_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class CrmSettings(TimestampedModel):
+    """An organization's CRM link: refresher limits and the like."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="crm_settings"
+    )
+    refreshers_per_day = models.PositiveSmallIntegerField(
+        default=2,
+        help_text=_(
+            "At most this many stage-entry refreshers a day per rep: more "
+            "catches every deal, fewer keeps a busy rep's day light."
+        ),
+    )
+
+    class Meta:
+        verbose_name = "CRM settings"
+        verbose_name_plural = "CRM settings"
+
+    def __str__(self) -> str:
+        return f"CRM settings of {self.organization}"
+
+
+class WebhookSecret(TimestampedModel):
+    """A signing secret of the CRM webhook. Rotation adds a new one and gives
+    the old one an expiry, so both verify during the overlap."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="crm_webhook_secrets"
+    )
+    secret = EncryptedTextField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Webhook secret {self.pk} of {self.organization}"
+
+
+class CrmEvent(models.Model):
+    """An event id already received: a retried delivery changes nothing."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    event_id = models.CharField(max_length=200)
+    source = models.CharField(max_length=20)  # generic, salesforce, hubspot, csv
+    received_at = models.DateTimeField()
+    result = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "event_id"], name="crm_event_unique_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.event_id
