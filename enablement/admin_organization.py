@@ -8,11 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from enablement.admin_people_actions import PEOPLE_ACTIONS
 from enablement.admin_planning import PlanTodayAdminMixin
 from enablement.admin_team_messages import TeamTestMessageAdminMixin
-from enablement.admin_tenancy import TenantScopedAdmin
-from enablement.models import Enrollment, Organization, RepProfile, Team
+from enablement.admin_tenancy import TenantScopedAdmin, TenantScopedMixin
+from enablement.models import Enrollment, Holiday, Organization, RepProfile, Team
 
 # Authors paste playbook links without a scheme; those are https.
 URL_FIELD_OVERRIDES = {models.URLField: {"assume_scheme": "https"}}
+
+
+class HolidayInline(TenantScopedMixin, admin.TabularInline):
+    """Company holidays: days off for every rep, beside the country's."""
+
+    model = Holiday
+    organization_path = "organization"
+    fields = ("date", "name")
+    extra = 1
 
 
 @admin.register(Organization)
@@ -41,7 +50,9 @@ class OrganizationAdmin(TenantScopedAdmin):
             },
         ),
         (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
+        (_("Calendar"), {"fields": ("working_days", "holiday_country")}),
     )
+    inlines = (HolidayInline,)
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -158,7 +158,7 @@ class PersonForm(forms.ModelForm):
         choices=WEEKDAYS,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Empty: Monday to Friday."),
+        help_text=_("Empty: the organization's working days."),
     )
     hired_on = forms.DateField(
         label=_("Hired on"), required=False, widget=AdminDateWidget
@@ -237,7 +237,9 @@ class PersonForm(forms.ModelForm):
             external_id=data.get("external_id") or None,
             time_zone=data.get("time_zone") or None,
             delivery_hour=data.get("delivery_hour"),
-            working_days=days or None,
+            # The form shows the profile whole: no day ticked follows the
+            # organization's working days.
+            working_days=days,
             hired_on=data.get("hired_on"),
         )
 

@@ -37,6 +37,7 @@ def _audit_register() -> None:
         organization="membership.organization_id",
         mask=("password",),
     )
+    audit_register(m.Holiday, organization="organization_id")
     audit_register(m.Membership, organization="organization_id")
     audit_register(m.RepProfile, organization="team.organization_id")
     audit_register(m.Methodology, organization="organization_id")

@@ -3,6 +3,7 @@
 import functools
 import zoneinfo
 
+import holidays
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +27,31 @@ MAX_CHOICES = 6
 TEXT_LIMITS = {"stem": 2000, "explanation": 2000, "description": 2000, "feedback": 1000}
 # ISO weekday digits, Monday=1 .. Sunday=7.
 WEEKDAY_DIGITS = "1234567"
+
+
+def validate_working_days(value: str) -> None:
+    # Empty is never stored by forms (blank skips validators): a field that
+    # allows blank means "inherit"; one that does not is refused as required.
+    if (
+        not value
+        or any(d not in WEEKDAY_DIGITS for d in value)
+        or len(set(value)) != len(value)
+    ):
+        raise ValidationError(
+            _(
+                "Working days are ISO weekday digits without repeats, e.g. 12345 for Mon-Fri."
+            )
+        )
+
+
+def validate_holiday_country(value: str) -> None:
+    if value and value not in holidays.list_supported_countries():
+        raise ValidationError(
+            _(
+                "%(value)s is not a country code the holiday calendar knows (US, GB, DE)."
+            ),
+            params={"value": value},
+        )
 
 
 def content_texts_validate(instance: models.Model) -> None:
@@ -131,6 +157,28 @@ class Organization(TimestampedModel):
             'channel; use a team\'s "Send test Slack message" first.'
         ),
     )
+    working_days = models.CharField(
+        max_length=7,
+        default="12345",
+        validators=[validate_working_days],
+        help_text=_(
+            "The days reps get questions, as ISO weekday digits (1 is Monday, 7 "
+            "is Sunday; 12345 is Monday to Friday), for every rep whose profile "
+            "does not set its own. More days spread the same reviews thinner; "
+            "fewer make each day's dose count for more and leave gaps longer."
+        ),
+    )
+    holiday_country = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[validate_holiday_country],
+        help_text=_(
+            "A country code (US, GB, DE, ...) whose public holidays are days off "
+            "for every rep, beside the holidays listed below. Empty: only those. "
+            "A day off plans nothing, so reviews due then move to the next "
+            "working day."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -151,6 +199,27 @@ class Organization(TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Holiday(models.Model):
+    """A day off for the whole organization (a company holiday): no plans."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="holidays"
+    )
+    date = models.DateField()
+    name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "date"], name="holiday_unique_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
 class Team(TimestampedModel):
@@ -189,19 +258,6 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-def validate_working_days(value: str) -> None:
-    if (
-        not value
-        or any(d not in WEEKDAY_DIGITS for d in value)
-        or len(set(value)) != len(value)
-    ):
-        raise ValidationError(
-            _(
-                "Working days are ISO weekday digits without repeats, e.g. 12345 for Mon-Fri."
-            )
-        )
-
-
 class RepProfile(TimestampedModel):
     """A sales rep: where and when their daily dose arrives."""
 
@@ -217,9 +273,13 @@ class RepProfile(TimestampedModel):
     )
     working_days = models.CharField(
         max_length=7,
-        default="12345",
+        blank=True,
+        default="",
         validators=[validate_working_days],
-        help_text=_("ISO weekday digits: 1 is Monday, 7 is Sunday."),
+        help_text=_(
+            "ISO weekday digits: 1 is Monday, 7 is Sunday. Empty: the "
+            "organization's working days."
+        ),
     )
     daily_dose = models.PositiveSmallIntegerField(
         null=True,

@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from enablement.models import Enrollment, Organization, Question, RepProfile
+from enablement.models import Enrollment, Holiday, Organization, Question, RepProfile
 from enablement.signals import (
     person_deactivated,
     plan_today_requested,
@@ -109,6 +109,19 @@ def organization_changed_receive(
     if not raw and not kwargs.get("created"):
         replan_request(
             scope=Scope.ORGANIZATION, scope_ids=[instance.pk], now=timezone.now()
+        )
+
+
+@receiver(post_save, sender=Holiday, dispatch_uid="reinforcement.replan_holiday")
+@receiver(post_delete, sender=Holiday, dispatch_uid="reinforcement.replan_holiday_d")
+def holiday_changed_receive(sender, *, instance, raw: bool = False, **kwargs) -> None:
+    """A holiday was added, moved or removed: today may have become a day off
+    (its unanswered plans are withdrawn) or a working day (it gets a plan)."""
+    if not raw:
+        replan_request(
+            scope=Scope.ORGANIZATION,
+            scope_ids=[instance.organization_id],
+            now=timezone.now(),
         )
 
 

@@ -27,6 +27,8 @@ ADMIN_EXTRA = (
     ("enablement", "team", ALL),
     ("enablement", "enrollment", ALL),
     ("enablement", "organization", ("change", "view")),
+    # Company holidays, an inline of their organization's settings.
+    ("enablement", "holiday", ALL),
     ("auth", "user", ("change", "view")),
     # Invitation and reset emails: read, and resend (a change).
     ("enablement", "accountemail", ("change", "view")),

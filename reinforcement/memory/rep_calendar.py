@@ -20,6 +20,8 @@ class RepSchedule:
     delivery_hour: int
     working_days: str
     paused_until: dt.date | None
+    # The organization's holidays (its own and its country's public ones).
+    days_off: frozenset[dt.date] = frozenset()
 
     def local_now(self, now: dt.datetime) -> dt.datetime:
         return now.astimezone(zone(self.time_zone))
@@ -28,7 +30,7 @@ class RepSchedule:
         return self.local_now(now).date()
 
     def is_working_day(self, day: dt.date) -> bool:
-        return str(day.isoweekday()) in self.working_days
+        return str(day.isoweekday()) in self.working_days and day not in self.days_off
 
     def is_paused(self, day: dt.date) -> bool:
         return self.paused_until is not None and day <= self.paused_until

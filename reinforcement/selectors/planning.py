@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.models import DailyPlan
+from reinforcement.selectors.calendars import organization_days_off, rep_working_days
 
 
 def reps_active() -> QuerySet[RepProfile]:
@@ -27,15 +28,24 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
     (20,000 profiles in well under a second) and stays portable to SQLite.
     """
     today_utc = now.date()
-    schedules = [
-        RepSchedule(*row)
-        for row in reps_active()
+    rows = list(
+        reps_active()
         .exclude(paused_until__gte=today_utc + dt.timedelta(days=1))
+        .annotate(days=rep_working_days())
         .values_list(
-            "user_id", "time_zone", "delivery_hour", "working_days", "paused_until"
-        )
+            "user_id",
+            "time_zone",
+            "delivery_hour",
+            "days",
+            "paused_until",
+            "team__organization_id",
+        )  # fmt: skip
         .iterator(chunk_size=5000)
-    ]
+    )
+    days_off = organization_days_off(
+        organization_ids={row[5] for row in rows}, around=today_utc
+    )
+    schedules = [RepSchedule(*row[:5], days_off=days_off[row[5]]) for row in rows]
     due = {s.rep_id: s.local_date(now) for s in schedules if s.can_plan(now)}
     if not due:
         return []

@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from enablement.models import RepProfile, Topic
 from reinforcement.memory.rep_calendar import RepSchedule
+from reinforcement.selectors.calendars import organization_days_off, rep_working_days
 from reinforcement.selectors.enrollments import enrolled_question_ids
 
 
@@ -48,10 +49,11 @@ def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
     """The rep's schedule and enrolled questions today; None for a user who is no rep."""
     row = (
         RepProfile.objects.filter(user_id=rep_id)
+        .annotate(days=rep_working_days())
         .values_list(
             "time_zone",
             "delivery_hour",
-            "working_days",
+            "days",
             "paused_until",
             "team__organization_id",
         )
@@ -59,7 +61,8 @@ def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
     )
     if row is None:
         return None
-    schedule = RepSchedule(rep_id, row[0], row[1], row[2], row[3])
+    days_off = organization_days_off(organization_ids=[row[4]], around=now.date())
+    schedule = RepSchedule(rep_id, *row[:4], days_off=days_off[row[4]])
     local_date = schedule.local_date(now)
     enrolled = enrolled_question_ids(rep_ids=[rep_id], on_date=local_date)[rep_id]
     return RepSituation(

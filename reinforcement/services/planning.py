@@ -14,6 +14,7 @@ from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choos
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
+from reinforcement.selectors.calendars import organization_days_off, rep_working_days
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.planning import reps_active
@@ -46,19 +47,25 @@ class _RepContext:
     channels: list[str]
 
 
-def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
+def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepContext]:
     # Reps who left are skipped: no context, reported as "no_profile".
-    rows = reps_active().filter(user_id__in=rep_ids).values_list(
-        "user_id", "user__username", "time_zone", "delivery_hour", "working_days",
+    profiles = reps_active().filter(user_id__in=rep_ids)
+    rows = list(profiles.annotate(days=rep_working_days()).values_list(
+        "user_id", "user__username", "time_zone", "delivery_hour", "days",
         "paused_until", "daily_dose", "team__organization_id",
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
         "team__organization__target_retention", "team__organization__prompt_window_days",
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
         "team__organization__slack_delivery",
-    )  # fmt: skip
+    ))  # fmt: skip
+    days_off = organization_days_off(
+        organization_ids={r[7] for r in rows}, around=now.date()
+    )
     return {
         row[0]: _RepContext(
-            schedule=RepSchedule(row[0], row[2], row[3], row[4], row[5]),
+            schedule=RepSchedule(
+                row[0], row[2], row[3], row[4], row[5], days_off=days_off[row[7]]
+            ),
             username=row[1],
             organization_id=row[7],
             budget=row[6] or row[8],
@@ -87,7 +94,7 @@ def plans_create(
     its deliveries, and the (rep, local day) unique constraint makes a second
     planner for the same rep a no-op.
     """
-    contexts = rep_contexts(rep_ids)
+    contexts = rep_contexts(rep_ids, now=now)
     outcomes, local_dates = _plannable_split(
         rep_ids, contexts, now, ignore_delivery_hour=ignore_delivery_hour
     )

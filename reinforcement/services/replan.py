@@ -93,7 +93,7 @@ def _chunk_replan(
     ignore_delivery_hour: bool,
     result: ReplanResult,
 ) -> None:
-    contexts = rep_contexts(rep_ids)
+    contexts = rep_contexts(rep_ids, now=now)
     local_dates = {r: c.schedule.local_date(now) for r, c in contexts.items()}
     plans = _today_plans(local_dates)
     fresh = [r for r in rep_ids if r not in plans]

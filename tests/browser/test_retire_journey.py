@@ -80,3 +80,11 @@ def test_a_retired_question_disappears_from_the_reps_today(browser, live_server)
     expect(rep_page.get_by_text("Who owns the budget?")).to_be_visible()
     expect(rep_page.get_by_text("Who signs at Globex?")).to_have_count(0)
     assert Prompt.objects.get(question=retiring).status == Prompt.Status.WITHDRAWN
+
+    # and the audit log, filtered to the question, shows the retirement by the admin
+    admin_page.goto(f"{live_server.url}/admin/enablement/auditentry/?q=eb-old")
+    row = admin_page.locator("#result_list tbody tr").filter(has_text="status")
+    expect(row.first).to_contain_text("enable")
+    row.first.locator("a").first.click()
+    expect(admin_page.locator("body")).to_contain_text("retired")
+    admin_page.screenshot(path=str(ARTIFACTS / "retire-audit-entry.png"))

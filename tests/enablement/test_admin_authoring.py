@@ -3,6 +3,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from enablement.models import Question
+from tests.factories.admin_forms import question_change_form
 from tests.factories.enablement import ModuleFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,28 +95,11 @@ def test_editing_a_published_question_bumps_its_version(author_client):
     from tests.factories.enablement import QuestionFactory
 
     question = QuestionFactory()
-    choices = list(question.choices.all())
-    form = {
-        "module": question.module_id,
-        "topic": question.topic_id,
-        "key": question.key,
-        "kind": question.kind,
-        "stem": question.stem + " (revised)",
-        "explanation": question.explanation,
-        "reference_url": "",
-        "choices-TOTAL_FORMS": str(len(choices)),
-        "choices-INITIAL_FORMS": str(len(choices)),
-        "choices-MIN_NUM_FORMS": "0",
-        "choices-MAX_NUM_FORMS": "6",
-        "change_kind": "minor",  # as confirmed on the diff page
-    }
-    for i, c in enumerate(choices):
-        form[f"choices-{i}-id"] = str(c.pk)
-        form[f"choices-{i}-question"] = str(question.pk)
-        form[f"choices-{i}-position"] = str(c.position)
-        form[f"choices-{i}-text"] = c.text
-        if c.is_correct:
-            form[f"choices-{i}-is_correct"] = "on"
+    form = question_change_form(
+        question,
+        stem=question.stem + " (revised)",
+        change_kind="minor",  # as confirmed on the diff page
+    )
     response = author_client.post(
         reverse("admin:enablement_question_change", args=[question.pk]), form
     )

@@ -248,6 +248,9 @@ def test_an_organization_created_by_a_staff_user_is_administered_by_them(
             "default_daily_dose": "3",
             "new_questions_per_day": "1",
             "prompt_window_days": "3",
+            "working_days": "12345",
+            "holidays-TOTAL_FORMS": "0",
+            "holidays-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

@@ -227,6 +227,9 @@ def test_settings_deactivation_and_the_secret_of_an_identity_provider(client, ac
             "new_questions_per_day": "1",
             "prompt_window_days": "3",
             "email_delivery": "on",
+            "working_days": "12345",
+            "holidays-TOTAL_FORMS": "0",
+            "holidays-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

@@ -26,6 +26,7 @@ from reinforcement.selectors.prompts import prompts_open_for_rep
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.delivery import plan_deliver
 from reinforcement.services.planning import plans_create
+from tests.factories.admin_forms import question_change_form
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
@@ -311,35 +312,6 @@ def test_an_import_that_retires_a_question_withdraws_its_prompts(world):
 # Admin: the diff page, the choice of kind, copy and retire.
 
 
-def change_form(question, *, stem=None, correct_index=None, **extra):
-    stored = list(question.choices.order_by("position"))
-    form = {
-        "module": question.module_id,
-        "topic": question.topic_id,
-        "key": question.key,
-        "kind": question.kind,
-        "stem": question.stem if stem is None else stem,
-        "explanation": question.explanation,
-        "reference_url": "",
-        "choices-TOTAL_FORMS": str(len(stored)),
-        "choices-INITIAL_FORMS": str(len(stored)),
-        "choices-MIN_NUM_FORMS": "0",
-        "choices-MAX_NUM_FORMS": "6",
-        "_save": "Save",
-        **extra,
-    }
-    for i, c in enumerate(stored):
-        form |= {
-            f"choices-{i}-id": str(c.pk),
-            f"choices-{i}-question": str(question.pk),
-            f"choices-{i}-position": str(c.position),
-            f"choices-{i}-text": c.text,
-        }
-        if c.is_correct if correct_index is None else i == correct_index:
-            form[f"choices-{i}-is_correct"] = "on"
-    return form
-
-
 def test_admin_shows_the_diff_and_writes_nothing_until_a_kind_is_chosen(
     world, author_client
 ):
@@ -347,7 +319,7 @@ def test_admin_shows_the_diff_and_writes_nothing_until_a_kind_is_chosen(
     taught = world["taught"]
     states = memory(taught)
     url = reverse("admin:enablement_question_change", args=[taught.pk])
-    form = change_form(taught, stem="Reworded stem")
+    form = question_change_form(taught, stem="Reworded stem")
     page = author_client.post(url, form)
     html = page.content.decode()
     assert page.status_code == 200 and "What kind of change is this?" in html
@@ -375,7 +347,7 @@ def test_admin_defaults_to_major_when_the_correct_set_changes(world, author_clie
     """Another correct choice: major preselected with a warning; confirming resets memory."""
     taught = world["taught"]
     url = reverse("admin:enablement_question_change", args=[taught.pk])
-    form = change_form(taught, correct_index=2)
+    form = question_change_form(taught, correct_index=2)
     html = author_client.post(url, form).content.decode()
     assert 'id="correct-set-changed"' in html and "The correct answer changes." in html
     assert 'value="major" required checked' in html
@@ -391,10 +363,13 @@ def test_admin_saves_drafts_and_unchanged_questions_without_asking(author_client
     """Only a published question's content change is confirmed."""
     draft = QuestionFactory(status=Question.Status.DRAFT, published_at=None)
     url = reverse("admin:enablement_question_change", args=[draft.pk])
-    assert author_client.post(url, change_form(draft, stem="New")).status_code == 302
+    assert (
+        author_client.post(url, question_change_form(draft, stem="New")).status_code
+        == 302
+    )
     published = QuestionFactory()
     url = reverse("admin:enablement_question_change", args=[published.pk])
-    assert author_client.post(url, change_form(published)).status_code == 302
+    assert author_client.post(url, question_change_form(published)).status_code == 302
 
 
 def test_admin_copy_button_and_action_make_drafts(world, author_client):

@@ -27,6 +27,7 @@ from enablement.models import (
 from enablement.services.content_export import content_dump, content_export
 from enablement.services.content_format import MAX_FILE_BYTES, ContentImportError
 from enablement.services.content_import import content_import
+from tests.factories.admin_forms import question_change_form
 from tests.factories.enablement import QuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -407,29 +408,7 @@ def test_model_validation_enforces_the_same_limits_and_nul(organization):
 
 def test_admin_question_form_refuses_an_over_long_stem(author_client, organization):
     question = QuestionFactory(module__methodology__organization=organization)
-    choices = list(question.choices.all())
-    form = {
-        "module": question.module_id,
-        "topic": question.topic_id,
-        "key": question.key,
-        "kind": question.kind,
-        "stem": "x" * (TEXT_LIMITS["stem"] + 1),
-        "explanation": question.explanation,
-        "reference_url": "",
-        "choices-TOTAL_FORMS": str(len(choices)),
-        "choices-INITIAL_FORMS": str(len(choices)),
-        "choices-MIN_NUM_FORMS": "0",
-        "choices-MAX_NUM_FORMS": "6",
-    }
-    for i, c in enumerate(choices):
-        form |= {
-            f"choices-{i}-id": str(c.pk),
-            f"choices-{i}-question": str(question.pk),
-            f"choices-{i}-position": str(c.position),
-            f"choices-{i}-text": c.text,
-        }
-        if c.is_correct:
-            form[f"choices-{i}-is_correct"] = "on"
+    form = question_change_form(question, stem="x" * (TEXT_LIMITS["stem"] + 1))
     url = reverse("admin:enablement_question_change", args=[question.pk])
 
     response = author_client.post(url, form)

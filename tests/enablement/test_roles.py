@@ -189,6 +189,9 @@ def test_the_enablement_admin_runs_teams_managers_enrollments_and_settings(
             "new_questions_per_day": "2",
             "prompt_window_days": "3",
             "email_delivery": "on",
+            "working_days": "12345",
+            "holidays-TOTAL_FORMS": "0",
+            "holidays-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

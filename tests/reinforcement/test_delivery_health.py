@@ -13,7 +13,6 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from enablement.models import Organization
 from enablement.services.groups import admin_group_sync, author_group_sync
 from reinforcement.models import DailyPlan, Delivery
 from reinforcement.selectors.deliveries import DeliveryDayCounts, delivery_health
@@ -318,6 +317,8 @@ def test_the_enablement_admin_edits_organization_settings_with_their_trade_offs(
     assert "asks more questions, steeply so above 0.90" in page
     assert "crowds out reviews" in page
     assert "lets questions pile up" in page
+    assert "spread the same reviews thinner" in page
+    assert "public holidays are days off" in page
     form = {
         "name": organization.name,
         "target_retention": "0.9",
@@ -326,6 +327,12 @@ def test_the_enablement_admin_edits_organization_settings_with_their_trade_offs(
         "prompt_window_days": "5",
         "email_delivery": "on",
         "slack_delivery": "on",
+        "working_days": "1234",
+        "holiday_country": "GB",
+        "holidays-TOTAL_FORMS": "1",
+        "holidays-INITIAL_FORMS": "0",
+        "holidays-0-date": "2026-12-24",
+        "holidays-0-name": "Christmas Eve",
     }
     assert client.post(url, form).status_code == 302
     organization.refresh_from_db()
@@ -335,10 +342,22 @@ def test_the_enablement_admin_edits_organization_settings_with_their_trade_offs(
         organization.new_questions_per_day,
         organization.prompt_window_days,
         organization.slack_delivery,
-    ) == (0.9, 4, 2, 5, True)
-    response = client.post(url, {**form, "target_retention": "0.99"})
-    assert response.status_code == 200
-    assert Organization.objects.get(pk=organization.pk).target_retention == 0.9
+        organization.working_days,
+        organization.holiday_country,
+    ) == (0.9, 4, 2, 5, True, "1234", "GB")
+    assert list(organization.holidays.values_list("date", "name")) == [
+        (dt.date(2026, 12, 24), "Christmas Eve")
+    ]
+    for bad in (
+        {"target_retention": "0.99"},
+        {"working_days": "1239"},
+        {"holiday_country": "XX"},
+    ):
+        response = client.post(url, {**form, **bad, "holidays-TOTAL_FORMS": "0"})
+        assert response.status_code == 200, bad
+    organization.refresh_from_db()
+    assert (organization.target_retention, organization.working_days) == (0.9, "1234")
+    assert organization.holiday_country == "GB"
 
 
 def test_email_test_to_a_dead_smtp_server_shows_the_error(client, settings):
