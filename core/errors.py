@@ -15,6 +15,7 @@ ERROR_STATUS: dict[str, int] = {
     "scope_denied": 403,
     "not_found": 404,
     "prompt_not_found": 404,
+    "push_disabled": 404,  # no VAPID keys: this deployment offers no Web Push
     "already_answered": 409,
     "prompt_withdrawn": 409,  # taken back after it was shown (question retired or changed)
     "idempotency_key_reused": 409,

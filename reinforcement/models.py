@@ -227,6 +227,7 @@ class Delivery(TimestampedModel):
         INBOX = "inbox", _("In-app inbox")
         EMAIL = "email", _("Email")
         SLACK = "slack", _("Slack")
+        PUSH = "push", _("Web Push")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -621,3 +622,25 @@ class ReplanRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.scope_id} at {self.requested_at}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription of a rep (the PushSubscription JSON a
+    browser gives: its push service endpoint and the keys to encrypt to)."""
+
+    rep = rep_key(related_name="push_subscriptions")
+    endpoint = models.CharField(max_length=1000)
+    p256dh = models.CharField(max_length=200, help_text=_("The browser's public key."))
+    auth = models.CharField(max_length=100, help_text=_("The shared auth secret."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "endpoint"], name="push_subscription_unique_endpoint"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id}: {self.endpoint[:60]}"

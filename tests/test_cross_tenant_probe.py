@@ -61,6 +61,9 @@ PUBLIC = {
     "scim/v2/^(?P<path>.*)$": "SCIM 2.0: a per-organization bearer token, not a "
     "session or JWT, decides the organization; probed across organizations in "
     "tests/provisioning/test_tenancy_and_tokens.py",
+    "offline/": "the installed app's offline page: static, filled in the browser "
+    "from the signed-in rep's own saved questions",
+    "sw.js": "the service worker script: static code, no one's data",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",
@@ -94,6 +97,9 @@ PROBES: dict[str, list[Probe]] = {
         )
     ],
     "api/v1/me/": [Probe()],
+    # The caller's own browsers only (tests/reinforcement/services/test_web_push.py
+    # checks one rep cannot remove another's subscription).
+    "api/v1/me/push-subscriptions/": [Probe()],
     "api/v1/prompts/": [Probe()],
     "api/v1/prompts/<uuid:prompt_id>/": [Probe()],
     "api/v1/prompts/<uuid:prompt_id>/answer/": [

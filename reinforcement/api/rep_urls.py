@@ -7,6 +7,7 @@ from reinforcement.api.auth import (
     AuthTokenRefreshApi,
     AuthTokenRevokeApi,
 )
+from reinforcement.api.push_views import PushSubscriptionApi
 from reinforcement.api.views import (
     AnswerSubmitApi,
     MeApi,
@@ -24,6 +25,11 @@ urlpatterns = [
     ),
     path("auth/token/revoke/", AuthTokenRevokeApi.as_view(), name="api-token-revoke"),
     path("me/", MeApi.as_view(), name="api-me"),
+    path(
+        "me/push-subscriptions/",
+        PushSubscriptionApi.as_view(),
+        name="api-push-subscriptions",
+    ),
     path("prompts/", PromptListApi.as_view(), name="api-prompt-list"),
     path(
         "prompts/<uuid:prompt_id>/", PromptDetailApi.as_view(), name="api-prompt-detail"

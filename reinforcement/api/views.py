@@ -12,6 +12,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,7 +121,11 @@ class AnswerSubmitApi(APIView):
             rep_id=request.user.pk,
             prompt_id=prompt_id,
             now=timezone.now(),
-            channel="api",
+            # A session is the rep's web app (its offline queue posts here);
+            # a bearer token is the mobile app.
+            channel="web"
+            if isinstance(request.successful_authenticator, SessionAuthentication)
+            else "api",
             **serializer.validated_data,
         )
         return Response(

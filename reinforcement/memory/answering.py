@@ -283,9 +283,15 @@ def _answer_values(
         "stability_before": review.before.stability,
         "stability_after": review.after.stability,
         "difficulty_after": review.after.difficulty,
-        # A late answer to an expired prompt is a review all the same.
-        "on_time": context.prompt_status != PROMPT_EXPIRED
-        and request.now <= context.prompt_expires_at,
+        # A late answer to an expired prompt is a review all the same. An
+        # answer made offline counts by when the rep made it (the client's
+        # clock, refused if ahead of the server's by more than the skew).
+        "on_time": (request.client_answered_at or request.now)
+        <= context.prompt_expires_at
+        and (
+            context.prompt_status != PROMPT_EXPIRED
+            or request.client_answered_at is not None
+        ),
         "client_answered_at": request.client_answered_at,
         "answered_at": request.now,
         "channel": request.channel,

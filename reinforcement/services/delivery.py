@@ -10,19 +10,22 @@ import datetime as dt
 import logging
 from collections.abc import Iterable
 
+import requests
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import ngettext
+from pywebpush import WebPushException
 
 from core.slack import SlackPostError, slack_post
 from enablement.models import RepProfile
 from ops import metrics
-from reinforcement.models import DailyPlan, Delivery, Prompt
+from reinforcement.models import DailyPlan, Delivery, Prompt, PushSubscription
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
+from reinforcement.services.web_push import push_to_rep, web_push_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -62,13 +65,30 @@ def deliveries_create(
     if that enqueue is lost, the sweeper sends them once it has passed.
     """
     due = now + dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_GRACE_SECONDS)
+    plan_channels = list(plan_channels)
+    pushed = _reps_with_push([plan.rep_id for plan, _channels in plan_channels])
     return Delivery.objects.bulk_create(
         [
             Delivery(plan=plan, channel=channel, next_attempt_at=due)
             for plan, channels in plan_channels
-            for channel in channels
+            for channel in (
+                [*channels, Delivery.Channel.PUSH]
+                if plan.rep_id in pushed
+                else channels
+            )
         ],
         batch_size=5000,
+    )
+
+
+def _reps_with_push(rep_ids: list[int]) -> set[int]:
+    """Reps with a browser subscribed to Web Push, when this server can push."""
+    if not web_push_enabled() or not rep_ids:
+        return set()
+    return set(
+        PushSubscription.objects.filter(rep_id__in=rep_ids).values_list(
+            "rep_id", flat=True
+        )
     )
 
 
@@ -261,10 +281,22 @@ def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
         raise DeliveryTransientError(f"slack: {exc}") from exc
 
 
+def _send_push(plan: DailyPlan, prompts: list[Prompt]) -> None:
+    topics = ", ".join(sorted({p.question.topic.name for p in prompts}))
+    try:
+        push_to_rep(
+            rep_id=plan.rep_id, title=_dose_title(len(prompts)), body=topics,
+            url=_today_url(),
+        )  # fmt: skip
+    except (WebPushException, requests.RequestException) as exc:
+        raise DeliveryTransientError(f"push: {exc}") from exc
+
+
 SENDERS = {
     Delivery.Channel.INBOX: _send_inbox,
     Delivery.Channel.EMAIL: _send_email,
     Delivery.Channel.SLACK: _send_slack,
+    Delivery.Channel.PUSH: _send_push,
 }
 
 

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from reinforcement.web import rep_views
+from reinforcement.web import offline_views, rep_views
 
 app_name = "rep"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("home/", rep_views.rep_home, name="home"),
     path("refresher/", rep_views.rep_refresher, name="refresher"),
     path("login/", rep_views.RepLoginView.as_view(), name="login"),
+    path("offline/", offline_views.rep_offline, name="offline"),
+    path("sw.js", offline_views.rep_service_worker, name="service_worker"),
     path("logout/", LogoutView.as_view(), name="logout"),
 ]

@@ -107,6 +107,31 @@ def test_late_answer_to_expired_prompt_counts_as_review_not_on_time(setup):
     assert MemoryState.objects.get().review_count == 1
 
 
+def test_an_offline_answer_counts_on_time_by_when_the_rep_made_it(setup):
+    """Answered offline inside the window, sent after it expired: on time; a
+    client time after the window is late like any other."""
+    rep, _, prompt, right, _ = setup
+    now = timezone.now()
+    Prompt.objects.filter(pk=prompt.pk).update(
+        status=Prompt.Status.EXPIRED, expires_at=now - dt.timedelta(hours=1)
+    )
+    answer = submit(
+        rep, prompt, [right], now=now, client_answered_at=now - dt.timedelta(hours=2)
+    ).answer
+    assert answer.on_time
+    assert answer.client_answered_at == now - dt.timedelta(hours=2)
+
+
+def test_an_offline_answer_after_the_window_is_late(setup):
+    rep, _, prompt, right, _ = setup
+    now = timezone.now()
+    Prompt.objects.filter(pk=prompt.pk).update(expires_at=now - dt.timedelta(hours=1))
+    answer = submit(
+        rep, prompt, [right], now=now, client_answered_at=now - dt.timedelta(minutes=5)
+    ).answer
+    assert not answer.on_time
+
+
 @pytest.mark.parametrize(
     ("case", "code"),
     [
