@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from reinforcement.api.permissions import rep_situation_or_error
 from reinforcement.api.schema import AUTHENTICATED, WITH_BODY, error_responses
-from reinforcement.api.serializers import StrictCharField
+from reinforcement.api.serializers import QueryParamsSerializer, StrictCharField
 from reinforcement.services.web_push import (
     PushRejected,
     push_subscription_delete,
@@ -38,6 +38,12 @@ class PushSubscriptionInputSerializer(serializers.Serializer):
 
 class PushEndpointSerializer(serializers.Serializer):
     endpoint = StrictCharField(max_length=1000)
+
+
+class PushEndpointQuerySerializer(QueryParamsSerializer):
+    endpoint = serializers.CharField(
+        max_length=1000, help_text="The subscription's endpoint URL."
+    )
 
 
 class PushConfigSerializer(serializers.Serializer):
@@ -89,16 +95,16 @@ class PushSubscriptionApi(APIView):
 
     @extend_schema(
         tags=["rep"],
-        request=PushEndpointSerializer,
-        responses={204: None, **error_responses(*AUTHENTICATED, *WITH_BODY, 404)},
+        parameters=[PushEndpointQuerySerializer],
+        responses={204: None, **error_responses(*AUTHENTICATED, 400, 404)},
         summary="Web Push: unsubscribe this browser",
     )
     def delete(self, request: Request) -> Response:
         rep_situation_or_error(request)
-        serializer = PushEndpointSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        query = PushEndpointQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         if not push_subscription_delete(
-            rep_id=request.user.pk, endpoint=serializer.validated_data["endpoint"]
+            rep_id=request.user.pk, endpoint=query.validated_data["endpoint"]
         ):
             raise PushRejected("not_found", _("No such subscription."))
         return Response(status=status.HTTP_204_NO_CONTENT)

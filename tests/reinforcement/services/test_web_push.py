@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import urlencode
 
 import http_ece
 import pytest
@@ -215,15 +216,11 @@ def test_bad_subscriptions_are_refused_and_another_rep_cannot_remove_one(
         client.post(URL, good.json, content_type="application/json").status_code == 201
     )
     client.force_login(other)
-    gone = client.delete(
-        URL, {"endpoint": good.json["endpoint"]}, content_type="application/json"
-    )
+    gone = client.delete(URL + "?" + urlencode({"endpoint": good.json["endpoint"]}))
     assert gone.status_code == 404
     assert PushSubscription.objects.filter(rep=rep).count() == 1
     client.force_login(rep)
-    gone = client.delete(
-        URL, {"endpoint": good.json["endpoint"]}, content_type="application/json"
-    )
+    gone = client.delete(URL + "?" + urlencode({"endpoint": good.json["endpoint"]}))
     assert gone.status_code == 204
     assert not PushSubscription.objects.exists()
 
