@@ -61,6 +61,10 @@ PUBLIC = {
     "scim/v2/^(?P<path>.*)$": "SCIM 2.0: a per-organization bearer token, not a "
     "session or JWT, decides the organization; probed across organizations in "
     "tests/provisioning/test_tenancy_and_tokens.py",
+    "email/answer/<str:token>/": "the signed, expiring one-tap link is the "
+    "credential of one rep for one prompt (tests/reinforcement/web/test_email_links.py)",
+    "email/unsubscribe/<str:token>/": "the signed link is the credential of one "
+    "rep's email setting (tests/reinforcement/web/test_email_links.py)",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",

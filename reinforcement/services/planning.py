@@ -54,7 +54,7 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
         "team__organization__target_retention", "team__organization__prompt_window_days",
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
-        "team__organization__slack_delivery",
+        "team__organization__slack_delivery", "channels_off",
     )  # fmt: skip
     return {
         row[0]: _RepContext(
@@ -70,6 +70,7 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
                 rep_email=row[12],
                 slack_delivery=row[15],
                 slack_webhook_url=row[13],
+                channels_off=row[16],
             ),  # fmt: skip
         )
         for row in rows
