@@ -40,7 +40,10 @@ class OrganizationAdmin(TenantScopedAdmin):
                 )
             },
         ),
-        (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
+        (
+            _("Delivery channels"),
+            {"fields": ("email_delivery", "slack_delivery", "reminder_hour")},
+        ),
     )
 
     def get_readonly_fields(self, request, obj=None):

@@ -9,6 +9,7 @@ import logging
 
 from django.db import transaction
 
+from enablement.audit import audit_context
 from enablement.models import RepProfile
 from reinforcement.models import Answer, Delivery, EmailLinkUse, Reminder
 from reinforcement.selectors.email_links import (
@@ -67,6 +68,7 @@ def email_link_answer(
     return outcome
 
 
+@audit_context(cause="email unsubscribe", via="one-click link")
 def rep_email_unsubscribe(*, rep_id: int, now: dt.datetime) -> bool:
     """Turn a rep's email off (RFC 8058 one-click); returns whether it was on.
 

@@ -9,7 +9,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.utils import timezone
 
-from enablement.models import Question, RepProfile
+from enablement.models import AuditEntry, Question, RepProfile
 from reinforcement.models import Answer, Delivery, EmailLinkUse, Prompt
 from reinforcement.selectors.email_links import ANSWER_SALT
 from reinforcement.services.delivery import plan_deliver
@@ -187,6 +187,7 @@ def test_a_select_all_link_opens_with_that_choice_ticked():
 
 def test_unsubscribe_post_turns_email_off_and_a_get_does_not():
     rep = emailed_rep()
+    profile = RepProfile.objects.get(user=rep)
     header = mail.outbox[0].extra_headers["List-Unsubscribe"]
     path = re.search(r"https?://[^/]+(/\S+/)>", header).group(1)
     # given: an email still pending for the rep
@@ -203,6 +204,8 @@ def test_unsubscribe_post_turns_email_off_and_a_get_does_not():
     assert done.status_code == 200 and "Email is off" in done.content.decode()
     assert RepProfile.objects.get(user=rep).channels_off == "email"
     assert Delivery.objects.get(channel="email").status == "canceled"
+    entry = AuditEntry.objects.filter(object_pk=str(profile.pk)).latest("timestamp")
+    assert entry.cause == "email unsubscribe" and "channels_off" in entry.changes
     # and the next plans go out without email
     assert rep_contexts([rep.id])[rep.id].channels == ["inbox"]
 
