@@ -204,3 +204,23 @@ def test_the_reminder_hour_is_daytime_only():
     organization = Organization(name="x", reminder_hour=22)
     with pytest.raises(ValidationError, match="less than or equal to 17"):
         organization.full_clean()
+
+
+def test_a_send_that_dies_midway_is_retried_once_after_its_lease(monkeypatch):
+    """A worker dying inside the send rolls its transaction back: the row stays
+    pending with the attempt counted, and one later run sends it."""
+    planned_rep()
+    [pk] = reminders_dispatch(now=at(14))
+
+    def killed(reminder, prompts):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setitem(reminders_module.SENDERS, "email", killed)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        reminder_send(reminder_id=pk, now=at(14))
+    monkeypatch.undo()
+    row = Reminder.objects.get()
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert dispatch_and_send(at(14, 7)) == []  # still leased
+    assert dispatch_and_send(at(14) + LEASE) == ["sent"]
+    assert len(mail.outbox) == 1 and Reminder.objects.get().attempts == 2
