@@ -12,6 +12,7 @@ from django.utils import timezone
 from enablement.models import AuditEntry, Question, RepProfile
 from reinforcement.models import Answer, Delivery, EmailLinkUse, Prompt
 from reinforcement.selectors.email_links import ANSWER_SALT
+from reinforcement.services.answers import answer_submit
 from reinforcement.services.delivery import plan_deliver
 from reinforcement.services.planning import plans_create, rep_contexts
 from tests.factories.enablement import (
@@ -215,3 +216,21 @@ def test_a_tampered_unsubscribe_link_changes_nothing():
     response = Client().post("/email/unsubscribe/not-a-token/")
     assert response.status_code == 404
     assert RepProfile.objects.get(user=rep).channels_off == ""
+
+
+def test_a_question_answered_on_the_site_first_is_refused_by_its_link():
+    rep = emailed_rep()
+    path = links_by_choice(mail.outbox[0])["Right"]
+    prompt = prompt_of(rep)
+    right = prompt.question.choices.get(is_correct=True)
+    answer_submit(
+        rep_id=rep.id, prompt_id=prompt.id, choice_ids=[right.pk],
+        confidence="certain", idempotency_key="web-1", now=timezone.now(),
+    )  # fmt: skip
+    get = Client().get(path)
+    post = Client().post(path, {"choice": right.pk, "confidence": "guess"})
+    for response in (get, post):
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert "already been answered" in html and "Answer it on the site" not in html
+    assert Answer.objects.get().channel == "web"
