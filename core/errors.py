@@ -33,6 +33,7 @@ ERROR_STATUS: dict[str, int] = {
     "link_invalid": 404,
     "link_expired": 410,
     "link_used": 410,
+    "prompt_closed": 410,  # expired unanswered: its link no longer answers
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

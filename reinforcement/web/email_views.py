@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from core.errors import ApplicationError
+from reinforcement.models import Prompt
 from reinforcement.selectors.email_links import (
     AnswerLink,
     EmailLinkRefused,
@@ -66,13 +67,7 @@ def email_answer(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.method == "GET":
         if not prompt.is_open:
-            return _closed_page(
-                request,
-                ApplicationError(
-                    "already_answered", _("This question has already been answered.")
-                ),
-                link=link,
-            )
+            return _closed_page(request, _not_open_refusal(prompt), link=link)
         form = OneTapAnswerForm(
             question=prompt.question,
             initial={"choice": link.choice_id, "shown_at": int(time.time() * 1000)},
@@ -81,6 +76,17 @@ def email_answer(request: HttpRequest, token: str) -> HttpResponse:
             request, TEMPLATES + "one_tap.html", {"prompt": prompt, "form": form}
         )
     return _answer_post(request, link=link, prompt=prompt)
+
+
+def _not_open_refusal(prompt: Prompt) -> ApplicationError:
+    if prompt.status == Prompt.Status.ANSWERED:
+        return ApplicationError(
+            "already_answered", _("This question has already been answered.")
+        )
+    return ApplicationError(
+        "prompt_closed",
+        _("This question's time to answer is over; it comes back in a later dose."),
+    )
 
 
 def _answer_post(request: HttpRequest, *, link: AnswerLink, prompt) -> HttpResponse:

@@ -234,3 +234,12 @@ def test_a_question_answered_on_the_site_first_is_refused_by_its_link():
         html = response.content.decode()
         assert "already been answered" in html and "Answer it on the site" not in html
     assert Answer.objects.get().channel == "web"
+
+
+def test_the_link_of_an_expired_question_says_its_time_is_over():
+    rep = emailed_rep()
+    path = links_by_choice(mail.outbox[0])["Right"]
+    Prompt.objects.filter(rep=rep).update(status=Prompt.Status.EXPIRED)
+    response = Client().get(path)
+    assert response.status_code == 410
+    assert "time to answer is over" in response.content.decode()
