@@ -75,7 +75,9 @@ def outbox_send(
             row.next_attempt_at = None
         elif row.attempts > settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS:
             row.status = OutboxMessage.Status.FAILED
-            row.last_error = row.last_error or f"no send finished in {row.attempts - 1}"
+            row.last_error = (
+                row.last_error or f"no send finished in {row.attempts - 1} attempts"
+            )
             row.next_attempt_at = None
         else:
             try:
@@ -83,7 +85,11 @@ def outbox_send(
             except DeliveryTransientError as exc:
                 _failure_record(row, str(exc), now)
             else:
-                row.status, row.sent_at, row.last_error = "sent", now, ""
+                row.status, row.sent_at, row.last_error = (
+                    OutboxMessage.Status.SENT,
+                    now,
+                    "",
+                )
                 row.next_attempt_at = None
         row.save()
     return row.status
