@@ -28,6 +28,8 @@ urlpatterns = [
     # SCIM 2.0 provisioning for Okta and Entra ID (docs/people.md).
     path("scim/v2/", include("provisioning.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
+    # The daily email's signed links: one-tap answers, unsubscribe (docs/channels.md).
+    path("email/", include("reinforcement.web.email_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]
 

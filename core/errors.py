@@ -30,6 +30,11 @@ ERROR_STATUS: dict[str, int] = {
     "not_enrolled": 422,
     "nothing_left": 422,
     "idempotency_key_mismatch": 422,  # the key was first used with another body
+    # Links in the daily email (docs/channels.md).
+    "link_invalid": 404,
+    "link_expired": 410,
+    "link_used": 410,
+    "prompt_closed": 410,  # expired unanswered: its link no longer answers
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

@@ -49,7 +49,10 @@ class OrganizationAdmin(TenantScopedAdmin):
                 )
             },
         ),
-        (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
+        (
+            _("Delivery channels"),
+            {"fields": ("email_delivery", "slack_delivery", "reminder_hour")},
+        ),
         (_("Calendar"), {"fields": ("working_days", "holiday_country")}),
     )
     inlines = (HolidayInline,)

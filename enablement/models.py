@@ -27,6 +27,11 @@ MAX_CHOICES = 6
 TEXT_LIMITS = {"stem": 2000, "explanation": 2000, "description": 2000, "feedback": 1000}
 # ISO weekday digits, Monday=1 .. Sunday=7.
 WEEKDAY_DIGITS = "1234567"
+# Delivery channels a rep may turn off (the in-app inbox, "web", is always on).
+REP_OPTIONAL_CHANNELS = ("email", "slack", "teams")
+# The local daytime a reminder may go out in: from 07:00 to before 18:00.
+REMINDER_EARLIEST_HOUR = 7
+REMINDER_LATEST_HOUR = 18
 
 
 def validate_working_days(value: str) -> None:
@@ -180,9 +185,33 @@ class Organization(TimestampedModel):
         ),
     )
 
+    # Reminders (docs/channels.md): blank is off. Bounded to daytime so a
+    # nudge never lands at night whatever the rep's delivery hour.
+    reminder_hour = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(REMINDER_EARLIEST_HOUR),
+            MaxValueValidator(REMINDER_LATEST_HOUR - 1),
+        ],
+        help_text=_(
+            "Local hour (7 to 17) at which a rep who has not started today's "
+            "questions gets one nudge on their channel, on working days before "
+            "18:00 their time. Blank: no reminders."
+        ),
+    )
+
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_hour__isnull=True)
+                | Q(
+                    reminder_hour__gte=REMINDER_EARLIEST_HOUR,
+                    reminder_hour__lt=REMINDER_LATEST_HOUR,
+                ),
+                name="organization_reminder_hour_daytime",
+            ),
             models.CheckConstraint(
                 condition=Q(target_retention__gte=0.7, target_retention__lte=0.97),
                 name="organization_target_retention_range",
@@ -258,6 +287,17 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def validate_channels_off(value: str) -> None:
+    names = [c for c in value.split(",") if c]
+    if any(c not in REP_OPTIONAL_CHANNELS for c in names) or len(set(names)) != len(
+        names
+    ):
+        raise ValidationError(
+            _("Channels are %(names)s, comma-separated, without repeats."),
+            params={"names": ", ".join(REP_OPTIONAL_CHANNELS)},
+        )
+
+
 class RepProfile(TimestampedModel):
     """A sales rep: where and when their daily dose arrives."""
 
@@ -291,6 +331,17 @@ class RepProfile(TimestampedModel):
         null=True,
         blank=True,
         help_text=_("No questions up to and including this date."),
+    )
+    # The same field as rep self-service's (issue 16): one email's unsubscribe
+    # adds "email" here.
+    channels_off = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[validate_channels_off],
+        help_text=_(
+            "Delivery channels the rep turned off, comma-separated (email, slack, "
+            "teams); the in-app inbox is always on."
+        ),
     )
     hired_on = models.DateField(null=True, blank=True)
 

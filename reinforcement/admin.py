@@ -8,9 +8,11 @@ from reinforcement.models import (
     Answer,
     DailyPlan,
     Delivery,
+    ManagerDigest,
     MemoryModelFit,
     MemoryState,
     Prompt,
+    Reminder,
     WorkerHeartbeat,
 )
 
@@ -138,3 +140,29 @@ class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     organization_path = GLOBAL  # infrastructure, no organization
     list_display = ("hostname", "beats", "updated_at")
     ordering = ("-updated_at",)
+
+
+# Reminders and digests (docs/channels.md): read-only, to answer "did it go
+# out, and if not, why?" (a canceled row's reason is in last_error).
+OUTBOX_COLUMNS = ("status", "attempts", "next_attempt_at", "sent_at", "last_error")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdmin):
+    organization_path = "rep__rep_profile__team__organization"
+    list_display = ("rep", "local_date", "channel", *OUTBOX_COLUMNS)
+    list_filter = ("channel", "status")
+    list_select_related = ("rep",)
+    search_fields = ("rep__username", "rep__email")
+    ordering = ("-local_date", "-created_at")
+
+
+@admin.register(ManagerDigest)
+class ManagerDigestAdmin(ReadOnlyAdmin):
+    # A manager's digest is in scope for each organization whose team they manage.
+    organization_paths = ("manager__managed_teams__organization",)
+    list_display = ("manager", "week", *OUTBOX_COLUMNS)
+    list_filter = ("status",)
+    list_select_related = ("manager",)
+    search_fields = ("manager__username", "manager__email")
+    ordering = ("-week", "-created_at")

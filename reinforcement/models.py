@@ -624,6 +624,110 @@ class ReplanRequest(models.Model):
         return f"{self.scope} {self.scope_id} at {self.requested_at}"
 
 
+# Email one-tap, reminders and manager digests (docs/channels.md) ---------------
+
+
+class EmailLinkUse(models.Model):
+    """A one-tap email link that recorded an answer: each link works once.
+
+    The link itself is signed (reinforcement/selectors/email_links.py) and
+    carries its nonce; this row, written by the POST that answered, is what
+    makes it single-use.
+    """
+
+    nonce = models.CharField(max_length=32, unique=True)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="+")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.nonce} for {self.prompt_id}"
+
+
+class OutboxMessage(TimestampedModel):
+    """A message a task sends at most once: the delivery outbox's fields.
+
+    Written pending; a task sends it under its row lock and marks it sent in
+    that transaction; the next dispatch run re-drives pending rows whose next
+    attempt is due (a lost enqueue, a dead task, a failed send).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        # Not to be sent any more: answered meanwhile, past the hours, left.
+        CANCELED = "canceled", _("Canceled")
+
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Reminder(OutboxMessage):
+    """The one nudge of a rep on one local day whose dose was left unanswered."""
+
+    rep = rep_key(related_name="reminders")
+    local_date = models.DateField()
+    plan = models.ForeignKey(
+        DailyPlan, on_delete=models.CASCADE, related_name="reminders"
+    )
+    channel = models.CharField(max_length=8, choices=Delivery.Channel.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rep", "local_date"], name="reminder_unique_rep_day"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="reminder_pending_due",
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.local_date} via {self.channel}: {self.status}"
+
+
+class ManagerDigest(OutboxMessage):
+    """The weekly digest email of one frontline manager for one week."""
+
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="manager_digests",
+        db_index=False,
+    )
+    week = models.DateField(help_text=_("The Monday of the week it reports on."))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["manager", "week"], name="manager_digest_unique_week"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="manager_digest_pending_due",
+                condition=Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.manager_id} week of {self.week}: {self.status}"
+
+
 class PushSubscription(models.Model):
     """A browser's Web Push subscription of a rep (the PushSubscription JSON a
     browser gives: its push service endpoint and the keys to encrypt to)."""

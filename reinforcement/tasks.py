@@ -215,5 +215,80 @@ def recent_answers_refresh_task() -> int:
     return recent_answers_refresh(now=timezone.now())
 
 
+# Reminders and digests per send task: a send takes up to Slack's 5 s or
+# EMAIL_TIMEOUT (30 s) when a channel hangs, so a chunk stays inside the
+# soft limit in the usual case; rows a timed-out task left are re-claimed.
+MESSAGE_CHUNK_SIZE = 20
+
+
+def messages_enqueue(task, ids: list[int], *, name: str) -> int:
+    """Enqueue send tasks in chunks; on a broker failure leave the rest to the
+    next dispatch run, which claims them again once their lease has passed."""
+    for start in range(0, len(ids), MESSAGE_CHUNK_SIZE):
+        try:
+            task.delay(**{name: ids[start : start + MESSAGE_CHUNK_SIZE]})
+        except BrokerError as exc:
+            logger.warning(
+                "broker unavailable, %s sends left: %s", len(ids) - start, exc
+            )
+            return start
+    return len(ids)
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+@periodic_once
+def reminders_dispatch_task() -> int:
+    """Write the reminders due now and enqueue their sends; returns reminders claimed.
+
+    Cost: one read of the profiles of organizations with reminders on, two
+    of today's plans and deliveries, then one claim of the pending rows.
+    """
+    from reinforcement.services.reminders import reminders_dispatch
+
+    ids = reminders_dispatch(now=timezone.now())
+    messages_enqueue(reminders_send_task, ids, name="reminder_ids")
+    return len(ids)
+
+
+@shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=5)  # fmt: skip
+def reminders_send_task(*, reminder_ids: list[int]) -> dict[str, int]:
+    """Send each reminder at most once (or cancel it); returns the count per status."""
+    from reinforcement.services.reminders import reminder_send
+
+    statuses: dict[str, int] = {}
+    for reminder_id in reminder_ids:
+        status = reminder_send(reminder_id=reminder_id, now=timezone.now())
+        statuses[status] = statuses.get(status, 0) + 1
+    return statuses
+
+
+@shared_task(soft_time_limit=120, time_limit=150)
+@periodic_once
+def digests_dispatch_task() -> int:
+    """Write last week's manager digests (Mondays) and enqueue the due sends."""
+    from reinforcement.services.digests import digests_dispatch
+
+    ids = digests_dispatch(now=timezone.now())
+    messages_enqueue(digests_send_task, ids, name="digest_ids")
+    return len(ids)
+
+
+@shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(OperationalError,),
+             retry_backoff=True, max_retries=5)  # fmt: skip
+def digests_send_task(*, digest_ids: list[int]) -> dict[str, int]:
+    """Send each manager's digest at most once; returns the count per status.
+
+    Cost: about 15 grouped KPI queries per digest, read at send time.
+    """
+    from reinforcement.services.digests import digest_send
+
+    statuses: dict[str, int] = {}
+    for digest_id in digest_ids:
+        status = digest_send(digest_id=digest_id, now=timezone.now())
+        statuses[status] = statuses.get(status, 0) + 1
+    return statuses
+
+
 # The name the tests and older callers use.
 _deliveries_enqueue = deliveries_enqueue

@@ -64,6 +64,10 @@ PUBLIC = {
     "offline/": "the installed app's offline page: static, filled in the browser "
     "from the signed-in rep's own saved questions",
     "sw.js": "the service worker script: static code, no one's data",
+    "email/answer/<str:token>/": "the signed, expiring one-tap link is the "
+    "credential of one rep for one prompt (tests/reinforcement/web/test_email_links.py)",
+    "email/unsubscribe/<str:token>/": "the signed link is the credential of one "
+    "rep's email setting (tests/reinforcement/web/test_email_links.py)",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",

@@ -155,6 +155,7 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Reinforcement <noreply@localhost>"
 )
 from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
+from .channels import *  # noqa: E402, F403, I001 (one-tap email, reminders: docs/channels.md)
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -282,7 +283,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE)  # noqa: F405
+} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE | CHANNELS_BEAT_SCHEDULE)  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),

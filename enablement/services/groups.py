@@ -36,6 +36,9 @@ ADMIN_EXTRA = (
     ("reinforcement", "delivery", ("view", "change")),
     ("reinforcement", "dailyplan", ("view",)),
     ("reinforcement", "prompt", ("view",)),
+    # Reminders and manager digests: read, with a canceled row's reason.
+    ("reinforcement", "reminder", ("view",)),
+    ("reinforcement", "managerdigest", ("view",)),
     # Single sign-on settings of their organization (sso/).
     ("sso", "identityprovider", ALL),
     ("sso", "alloweddomain", ALL),

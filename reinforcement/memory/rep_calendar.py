@@ -46,3 +46,14 @@ class RepSchedule:
         """The aware instant of the delivery hour on a local day (DST-safe)."""
         naive = dt.datetime.combine(day, dt.time(self.delivery_hour))
         return naive.replace(tzinfo=zone(self.time_zone))
+
+    def reminder_due(
+        self, now: dt.datetime, *, reminder_hour: int, latest_hour: int
+    ) -> bool:
+        """Whether a nudge may go out now: a working, unpaused day, in the rep's
+        working hours (from their delivery hour) and at or after the reminder
+        hour, before ``latest_hour`` local: never at night."""
+        local = self.local_now(now)
+        if not self.is_working_day(local.date()) or self.is_paused(local.date()):
+            return False
+        return max(reminder_hour, self.delivery_hour) <= local.hour < latest_hour

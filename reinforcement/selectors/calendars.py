@@ -14,7 +14,8 @@ import holidays
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from enablement.models import Holiday, Organization
+from enablement.models import Holiday, Organization, RepProfile
+from reinforcement.memory.rep_calendar import RepSchedule
 
 # The span of days off a schedule carries: streaks look back up to a year;
 # planning looks at today, a day either side across time zones.
@@ -56,3 +57,19 @@ def organization_days_off(
     ).values_list("organization_id", "date"):
         days[org_id].add(day)
     return {org_id: frozenset(found) for org_id, found in days.items()}
+
+
+def rep_schedule_of(profile: RepProfile, *, now: dt.datetime) -> RepSchedule:
+    """The schedule of one loaded profile (its team's organization loaded too)."""
+    organization = profile.team.organization
+    days_off = organization_days_off(
+        organization_ids=[organization.pk], around=now.date()
+    )
+    return RepSchedule(
+        profile.user_id,
+        profile.time_zone,
+        profile.delivery_hour,
+        profile.working_days or organization.working_days,
+        profile.paused_until,
+        days_off=days_off[organization.pk],
+    )

@@ -12,9 +12,7 @@ from collections.abc import Iterable
 
 import requests
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import ngettext
 from pywebpush import WebPushException
@@ -25,6 +23,7 @@ from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt, PushSubscription
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
+from reinforcement.services.email_messages import dose_email
 from reinforcement.services.web_push import push_to_rep, web_push_enabled
 
 logger = logging.getLogger(__name__)
@@ -46,12 +45,15 @@ def delivery_channels(
     rep_email: str,
     slack_delivery: bool,
     slack_webhook_url: str,
+    channels_off: str = "",
 ) -> list[str]:
-    """The channels a rep's plan goes out on: the inbox, and email and Slack if set up."""
+    """The channels a rep's plan goes out on: the inbox, and email and Slack if
+    set up and the rep has not turned them off (``RepProfile.channels_off``)."""
+    off = set(channels_off.split(","))
     channels = [Delivery.Channel.INBOX]
-    if email_delivery and rep_email:
+    if email_delivery and rep_email and "email" not in off:
         channels.append(Delivery.Channel.EMAIL)
-    if slack_delivery and slack_webhook_url:
+    if slack_delivery and slack_webhook_url and "slack" not in off:
         channels.append(Delivery.Channel.SLACK)
     return channels
 
@@ -251,19 +253,8 @@ def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
 
 
 def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    context = {"rep": plan.rep, "prompts": prompts, "url": _today_url(), "plan": plan}
     try:
-        send_mail(
-            subject=ngettext(
-                "Your question for today",
-                "Your %(n)d questions for today",
-                len(prompts),
-            )
-            % {"n": len(prompts)},
-            message=render_to_string("reinforcement/email/daily_dose.txt", context),
-            from_email=None,
-            recipient_list=[plan.rep.email],
-        )
+        dose_email(rep=plan.rep, prompts=prompts).send()
     except OSError as exc:  # SMTP and socket errors
         raise DeliveryTransientError(f"email: {exc}") from exc
 

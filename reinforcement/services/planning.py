@@ -56,7 +56,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepConte
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
         "team__organization__target_retention", "team__organization__prompt_window_days",
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
-        "team__organization__slack_delivery",
+        "team__organization__slack_delivery", "channels_off",
     ))  # fmt: skip
     days_off = organization_days_off(
         organization_ids={r[7] for r in rows}, around=now.date()
@@ -77,6 +77,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepConte
                 rep_email=row[12],
                 slack_delivery=row[15],
                 slack_webhook_url=row[13],
+                channels_off=row[16],
             ),  # fmt: skip
         )
         for row in rows

@@ -51,6 +51,14 @@ class AnswerForm(forms.Form):
         return list(chosen) if isinstance(chosen, list) else [chosen]
 
 
+class OneTapAnswerForm(AnswerForm):
+    """An email link's answer: its idempotency key is the link's, not the form's."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["idempotency_key"]
+
+
 class RefresherForm(forms.Form):
     topic = forms.TypedChoiceField(label=_("Topic"), coerce=int)
     size = forms.TypedChoiceField(

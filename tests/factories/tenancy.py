@@ -17,9 +17,11 @@ from reinforcement.models import (
     Answer,
     DailyPlan,
     Delivery,
+    ManagerDigest,
     MemoryModelFit,
     MemoryState,
     Prompt,
+    Reminder,
     WorkerHeartbeat,
 )
 from sso.models import AllowedDomain, IdentityProvider
@@ -130,6 +132,13 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     account_email = AccountEmail.objects.create(
         user=rep, kind=AccountEmail.Kind.INVITATION, last_error=f"{prefix} bounced"
     )
+    reminder = Reminder.objects.create(
+        rep=rep, local_date=now.date(), plan=plan, channel=Delivery.Channel.EMAIL,
+        last_error=f"{prefix} reminder",
+    )  # fmt: skip
+    digest = ManagerDigest.objects.create(
+        manager=manager, week=now.date(), last_error=f"{prefix} digest"
+    )
     # The audit log recorded all of the above; its latest entry names the domain.
     audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
     return {
@@ -157,4 +166,6 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         BlacklistedToken: blacklisted,
         AuditEntry: audit_entry,
         AccountEmail: account_email,
+        Reminder: reminder,
+        ManagerDigest: digest,
     }
