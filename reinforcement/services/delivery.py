@@ -8,7 +8,8 @@ enqueue, a dead task or a failed send left behind.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -37,18 +38,53 @@ class DeliveryTransientError(Exception):
     """A channel failed in a way worth retrying (network, SMTP, 5xx)."""
 
 
+@dataclass(frozen=True)
+class SlackDirectMessages:
+    """Slack direct messages, registered by the app that sends them (slack_app),
+    so nothing here imports it.
+
+    ``routes(rep_ids)``: for reps of organizations with the app installed,
+    whether each has a Slack user (reps of other organizations are absent);
+    ``send(plan, prompts)``: send the plan as direct messages, False if
+    the rep's organization has no installation; raises DeliveryTransientError.
+    """
+
+    routes: Callable[[list[int]], dict[int, bool]]
+    send: Callable[[DailyPlan, list[Prompt]], bool]
+
+
+_slack_direct: list[SlackDirectMessages] = []
+
+
+def slack_direct_messages_register(channel: SlackDirectMessages) -> None:
+    """Send Slack deliveries of installed organizations through channel (once)."""
+    _slack_direct[:] = [channel]
+
+
+def slack_direct_routes(*, rep_ids: list[int]) -> dict[int, bool]:
+    """Reps of organizations with the Slack app: whether each has a Slack user."""
+    return _slack_direct[0].routes(rep_ids) if _slack_direct else {}
+
+
 def delivery_channels(
     *,
     email_delivery: bool,
     rep_email: str,
     slack_delivery: bool,
     slack_webhook_url: str,
+    slack_dm: bool | None = None,
 ) -> list[str]:
-    """The channels a rep's plan goes out on: the inbox, and email and Slack if set up."""
+    """The channels a rep's plan goes out on: the inbox, and email and Slack if set up.
+
+    ``slack_dm``: None when the rep's organization has no Slack app (the
+    team's webhook, if any, is its Slack channel); otherwise whether the rep
+    has a Slack user to message directly, and the webhook is not used.
+    """
     channels = [Delivery.Channel.INBOX]
     if email_delivery and rep_email:
         channels.append(Delivery.Channel.EMAIL)
-    if slack_delivery and slack_webhook_url:
+    slack_route = bool(slack_webhook_url) if slack_dm is None else slack_dm
+    if slack_delivery and slack_route:
         channels.append(Delivery.Channel.SLACK)
     return channels
 
@@ -249,6 +285,8 @@ def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
 
 
 def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
+    if _slack_direct and _slack_direct[0].send(plan, prompts):
+        return  # sent as direct messages by the organization's Slack app
     profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
     text = (
         f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_dose_title(len(prompts))} "

@@ -17,7 +17,11 @@ from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery import deliveries_create, delivery_channels
+from reinforcement.services.delivery import (
+    deliveries_create,
+    delivery_channels,
+    slack_direct_routes,
+)
 from reinforcement.services.memory_states import memory_state_initial
 from reinforcement.services.plan_rows import plan_prompts
 
@@ -56,6 +60,8 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
         "team__organization__slack_delivery",
     )  # fmt: skip
+    rows = list(rows)
+    slack_dm = slack_direct_routes(rep_ids=[row[0] for row in rows])
     return {
         row[0]: _RepContext(
             schedule=RepSchedule(row[0], row[2], row[3], row[4], row[5]),
@@ -70,6 +76,7 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
                 rep_email=row[12],
                 slack_delivery=row[15],
                 slack_webhook_url=row[13],
+                slack_dm=slack_dm.get(row[0]),
             ),  # fmt: skip
         )
         for row in rows
