@@ -22,6 +22,7 @@ from reinforcement.models import (
     Prompt,
     WorkerHeartbeat,
 )
+from slack_app.models import SlackInstallation, SlackMember
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -130,6 +131,16 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     account_email = AccountEmail.objects.create(
         user=rep, kind=AccountEmail.Kind.INVITATION, last_error=f"{prefix} bounced"
     )
+    slack = SlackInstallation.objects.create(
+        organization=organization,
+        team_id=f"T-{prefix}",
+        team_name=f"{prefix} workspace",
+        bot_user_id=f"U-{prefix}-bot",
+        bot_token=f"xoxb-{prefix}",
+    )
+    slack_member = SlackMember.objects.create(
+        installation=slack, rep=rep, slack_user_id=f"U-{prefix}", checked_at=now
+    )
     # The audit log recorded all of the above; its latest entry names the domain.
     audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
     return {
@@ -157,4 +168,6 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         BlacklistedToken: blacklisted,
         AuditEntry: audit_entry,
         AccountEmail: account_email,
+        SlackInstallation: slack,
+        SlackMember: slack_member,
     }
