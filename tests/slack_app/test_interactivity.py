@@ -15,10 +15,15 @@ from django.utils import timezone
 
 from reinforcement.models import Answer, Prompt
 from slack_app.blocks import CHOICES_BLOCK, CHOICES_TOGGLE
-from slack_app.models import SlackMessage
+from slack_app.models import SlackInstallation, SlackMember, SlackMessage
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import make_prompt
-from tests.slack_app.conftest import TEAM_ID, action_body, post_signed
+from tests.slack_app.conftest import (
+    TEAM_ID,
+    action_body,
+    post_signed,
+    signed_headers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -296,3 +301,41 @@ def test_reinforce_from_an_unmatched_slack_user_is_answered_at_once(
     assert "not linked" in response.content.decode()
     time.sleep(0.3)
     assert slack_api.sent() == []
+
+
+def _post_json(client, path: str, payload: dict):
+    body = json.dumps(payload)
+    return client.post(
+        path, body, content_type="application/json", **signed_headers(body)
+    )
+
+
+def test_url_verification_is_answered_with_the_challenge(client, slack_api):
+    """Slack's check of the events URL gets its challenge back."""
+    response = _post_json(
+        client, "/slack/events/", {"type": "url_verification", "challenge": "c-42"}
+    )
+    assert response.status_code == 200 and "c-42" in response.content.decode()
+
+
+def test_uninstalling_the_app_removes_the_installation(client, slack_api, slack_world):
+    """app_uninstalled: the installation and its members are deleted."""
+    response = _post_json(
+        client,
+        "/slack/events/",
+        {
+            "type": "event_callback",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0APP00001",
+            "event": {"type": "app_uninstalled"},
+            "event_id": "Ev01",
+            "event_time": int(time.time()),
+        },
+    )
+
+    assert response.status_code == 200
+    deadline = time.monotonic() + 10
+    while SlackInstallation.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not SlackInstallation.objects.exists()
+    assert not SlackMember.objects.exists()
