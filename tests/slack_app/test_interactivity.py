@@ -13,7 +13,8 @@ import urllib.parse
 import pytest
 from django.utils import timezone
 
-from reinforcement.models import Answer, Prompt
+from enablement.models import AuditEntry
+from reinforcement.models import Answer, Prompt, ReplanRequest
 from slack_app.blocks import CHOICES_BLOCK, CHOICES_TOGGLE
 from slack_app.models import SlackInstallation, SlackMember, SlackMessage
 from tests.factories.enablement import QuestionFactory, RepProfileFactory
@@ -226,6 +227,12 @@ def test_pause_until_from_the_message_pauses_the_rep(client, slack_api, slack_wo
     assert "Paused" in notice["text"]
     slack_world["profile"].refresh_from_db()
     assert slack_world["profile"].paused_until == until
+    # Re-planning follows, and the audit log names the rep and the channel.
+    assert ReplanRequest.objects.filter(
+        scope=ReplanRequest.Scope.REP, scope_id=slack_world["rep"].pk
+    ).exists()
+    entry = AuditEntry.objects.filter(cause="pause").latest("pk")
+    assert (entry.actor_id, entry.via) == (slack_world["rep"].pk, "slack")
 
 
 def test_a_day_in_the_past_is_refused(client, slack_api, slack_world):
