@@ -42,6 +42,9 @@ class SlackApi:
     calls: list[tuple[str, dict, str]] = field(default_factory=list)
     base_url: str = ""
     _ts: int = 0
+    # Set: chat.update waits for it, so a test can tell the acknowledgement
+    # went back before the work finished.
+    hold_updates: threading.Event | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def sent(self) -> list[str]:
@@ -143,6 +146,8 @@ def _handler_class(api: SlackApi):
         def _serve(self):
             method = urllib.parse.urlsplit(self.path).path.rsplit("/", 1)[-1]
             params = self._params()
+            if method == "chat.update" and api.hold_updates is not None:
+                api.hold_updates.wait(timeout=10)
             api.calls.append((method, params, self.headers.get("Authorization", "")))
             payload = json.dumps(api.answer(method, params)).encode()
             self.send_response(200)

@@ -7,6 +7,7 @@ its own database connection), so these tests commit their data
 
 import datetime as dt
 import json
+import threading
 import time
 import urllib.parse
 
@@ -101,6 +102,28 @@ def test_a_choice_then_confidence_records_the_answer_once_and_updates_the_messag
         assert "Correct" in text and question.explanation[:20] in text
         assert "How peers answered" in text
     assert Prompt.objects.get(pk=prompt.pk).status == Prompt.Status.ANSWERED
+
+
+def test_the_acknowledgement_does_not_wait_for_the_answer_work(
+    client, slack_api, slack_world
+):
+    """The request is answered while the work's chat.update is still held
+    at Slack's side: the answer runs after the acknowledgement."""
+    question = slack_world["questions"][0]
+    prompt = make_prompt(rep=slack_world["rep"], question=question)
+    slack_api.hold_updates = threading.Event()
+
+    response = post_signed(
+        client,
+        "/slack/interactivity/",
+        _confidence_click(prompt, [question.choices.first().pk]),
+    )
+
+    assert response.status_code == 200 and response.content == b""
+    assert slack_api.of("chat.update") == []  # still held: the work is not done
+    slack_api.hold_updates.set()
+    slack_api.wait_for("chat.update")
+    assert Answer.objects.filter(prompt=prompt).count() == 1
 
 
 def test_a_wrong_answer_shows_the_right_one_and_the_playbook(
