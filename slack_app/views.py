@@ -1,9 +1,10 @@
 """/slack/: Slack's requests (through bolt), and the OAuth install and redirect."""
 
+import json
 import logging
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,12 @@ def _error(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
 def slack_events(request: HttpRequest) -> HttpResponse:
     """Events, interactivity and slash commands: verified and dispatched by bolt."""
     _configured()
-    return slack_request_handler().handle(request)
+    try:
+        return slack_request_handler().handle(request)
+    except json.JSONDecodeError:
+        # Bolt parses the body before checking its signature: a payload that
+        # is not JSON is refused here, signed or not.
+        return HttpResponseBadRequest(_("The request body is not valid JSON."))
 
 
 def _redirect_uri(request: HttpRequest) -> str:

@@ -369,3 +369,35 @@ def test_uninstalling_the_app_removes_the_installation(client, slack_api, slack_
         time.sleep(0.02)
     assert not SlackInstallation.objects.exists()
     assert not SlackMember.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "payload=not-json",
+        "payload=" + urllib.parse.quote(json.dumps({"type": "block_actions"})),
+        action_body(
+            user_id="U0ANA00001",
+            message_ts=TS,
+            channel=CHANNEL,
+            action={"type": "button", "action_id": "confidence:certain", "value": "x"},
+        ),
+        action_body(
+            user_id="U0ANA00001",
+            message_ts=TS,
+            channel=CHANNEL,
+            action={"type": "button", "action_id": "choice:0", "value": "nope:1"},
+        ),
+        "",
+    ],
+    ids=["not-json", "no-actions", "bad-value", "bad-prompt", "empty"],
+)
+def test_malformed_signed_requests_are_no_500_and_record_nothing(
+    client, slack_api, slack_world, body
+):
+    """Whatever a signed body holds, the answer is below 500 and nothing is written."""
+    response = post_signed(client, "/slack/interactivity/", body)
+
+    assert response.status_code < 500
+    time.sleep(0.3)
+    assert Answer.objects.count() == 0 and slack_api.of("chat.update") == []
