@@ -8,11 +8,13 @@ class SlackAppConfig(AppConfig):
 
     def ready(self) -> None:
         from enablement.audit import audit_register
+        from enablement.signals import person_erased
         from reinforcement.services.delivery import (
             SlackDirectMessages,
             slack_direct_messages_register,
         )
         from slack_app.models import SlackInstallation
+        from slack_app.receivers import slack_members_forget
         from slack_app.selectors import slack_routes
         from slack_app.services.messages import slack_dose_send
 
@@ -24,6 +26,7 @@ class SlackAppConfig(AppConfig):
                 send=slack_dose_send,
             )
         )
+        person_erased.connect(slack_members_forget, dispatch_uid="slack-erase")
         # Who installed, when and for which workspace; never the token's value.
         audit_register(
             SlackInstallation, organization="organization_id", mask=("bot_token",)

@@ -20,6 +20,7 @@ from tests.factories.enablement import (
     UserFactory,
 )
 from tests.factories.reinforcement import make_prompt
+from tests.slack_app.conftest import BOT_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +206,46 @@ def test_the_open_question_never_reveals_the_correct_choice(slack_world, kind):
             assert values == [*(str(pk) for pk in ids), str(prompt.pk)]
         assert "correct" not in json.dumps(blocks).lower()
     assert shapes[0] == shapes[1]
+
+
+def test_erasing_a_rep_forgets_their_slack_user(slack_api, slack_world):
+    """GDPR erasure deletes the rep's Slack user id; other reps keep theirs."""
+    from enablement.models import Membership
+    from enablement.services.person_data import person_erase
+
+    staying = _new_rep(slack_world, "bo@acme.example")
+    SlackMember.objects.create(
+        installation=slack_world["installation"],
+        rep=staying,
+        slack_user_id="U0BO000001",
+        checked_at=timezone.now(),
+    )
+    Membership.objects.create(
+        user=slack_world["rep"], organization=slack_world["organization"]
+    )
+
+    person_erase(user=slack_world["rep"])
+
+    assert list(SlackMember.objects.values_list("slack_user_id", flat=True)) == [
+        "U0BO000001"
+    ]
+
+
+def test_admin_shows_the_install_link_and_the_workspace(client, slack_api, slack_world):
+    """An enablement admin's Slack installations list links the install and
+    shows their workspace with its matched and unmatched counts."""
+    _new_rep(slack_world, "cy@acme.example")
+    slack_members_match(installation=slack_world["installation"], now=timezone.now())
+    admin = UserFactory(is_staff=True)
+    admin.groups.add(admin_group_sync())
+    slack_world["organization"].admins.add(admin)
+    client.force_login(admin)
+
+    response = client.get("/admin/slack_app/slackinstallation/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'href="/slack/install/"' in page and "Acme Sales" in page
+    (row,) = response.context["cl"].result_list
+    assert (row.matched, row.unmatched) == (1, 1)
+    assert BOT_TOKEN not in page
