@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -85,6 +86,15 @@ def _notice(member: SlackMember, channel_id: str, text: str) -> None:
     )
 
 
+def _prompt_of(member: SlackMember, prompt_id: str) -> Prompt | None:
+    """The member's rep's prompt of that id; None for another's or a malformed id."""
+    try:
+        prompt_uuid = uuid.UUID(str(prompt_id))
+    except ValueError:
+        return None
+    return prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
+
+
 def _today(rep_id: int, now: dt.datetime) -> dt.date:
     situation = rep_situation_get(rep_id=rep_id, now=now)
     return situation.local_date if situation else now.date()
@@ -104,7 +114,7 @@ def slack_choice_pick(
     )
     if member is None or not choice_ids:
         return False
-    prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_id)
+    prompt = _prompt_of(member, prompt_id)
     if prompt is None:
         return False
     if prompt.status == Prompt.Status.ANSWERED:
@@ -156,7 +166,7 @@ def slack_answer_submit(*, action: SlackAction, confidence: str, now: dt.datetim
     if member is None or chosen is None:
         return None
     prompt_id, choice_ids = chosen
-    prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_id)
+    prompt = _prompt_of(member, prompt_id)
     if prompt is None:
         return None
     try:
