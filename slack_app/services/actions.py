@@ -22,9 +22,17 @@ from enablement.models import RepProfile
 from enablement.services.people import rep_pause_set
 from reinforcement.models import Prompt
 from reinforcement.selectors.feedback import answer_feedback_get
-from reinforcement.selectors.prompts import answer_get_for_rep, prompt_get_for_rep
+from reinforcement.selectors.prompts import (
+    answer_get_for_rep,
+    prompt_get_for_rep,
+    prompt_is_withdrawn_for_rep,
+)
 from reinforcement.selectors.reps import rep_situation_get
-from reinforcement.services.answers import AnswerRejected, answer_submit
+from reinforcement.services.answers import (
+    AnswerRejected,
+    answer_submit,
+    prompt_withdrawn_refusal,
+)
 from slack_app.blocks import (
     escape,
     prompt_answered_blocks,
@@ -86,13 +94,21 @@ def _notice(member: SlackMember, channel_id: str, text: str) -> None:
     )
 
 
-def _prompt_of(member: SlackMember, prompt_id: str) -> Prompt | None:
-    """The member's rep's prompt of that id; None for another's or a malformed id."""
+def _prompt_of(
+    member: SlackMember, prompt_id: str, channel_id: str = ""
+) -> Prompt | None:
+    """The member's rep's prompt of that id; None for another's or a malformed
+    id. A prompt taken back since it was posted is explained to the rep."""
     try:
         prompt_uuid = uuid.UUID(str(prompt_id))
     except ValueError:
         return None
-    return prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
+    prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
+    if prompt is None and prompt_is_withdrawn_for_rep(
+        rep_id=member.rep_id, prompt_id=prompt_uuid
+    ):
+        _notice(member, channel_id, prompt_withdrawn_refusal().message)
+    return prompt
 
 
 def _today(rep_id: int, now: dt.datetime) -> dt.date:
@@ -114,7 +130,7 @@ def slack_choice_pick(
     )
     if member is None or not choice_ids:
         return False
-    prompt = _prompt_of(member, prompt_id)
+    prompt = _prompt_of(member, prompt_id, action.channel_id)
     if prompt is None:
         return False
     if prompt.status == Prompt.Status.ANSWERED:
@@ -166,7 +182,7 @@ def slack_answer_submit(*, action: SlackAction, confidence: str, now: dt.datetim
     if member is None or chosen is None:
         return None
     prompt_id, choice_ids = chosen
-    prompt = _prompt_of(member, prompt_id)
+    prompt = _prompt_of(member, prompt_id, action.channel_id)
     if prompt is None:
         return None
     try:

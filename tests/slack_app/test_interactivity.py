@@ -229,6 +229,26 @@ def test_another_reps_prompt_is_not_answered(client, slack_api, slack_world):
     assert Answer.objects.count() == 0 and slack_api.of("chat.update") == []
 
 
+def test_a_question_taken_back_since_it_was_posted_is_explained(
+    client, slack_api, slack_world
+):
+    """A withdrawn prompt's click records nothing and tells the rep why."""
+    question = slack_world["questions"][0]
+    prompt = make_prompt(
+        rep=slack_world["rep"], question=question, status=Prompt.Status.WITHDRAWN
+    )
+
+    post_signed(
+        client,
+        "/slack/interactivity/",
+        _confidence_click(prompt, [question.choices.first().pk]),
+    )
+
+    (notice,) = slack_api.wait_for("chat.postMessage")
+    assert "not recorded" in notice["text"]
+    assert Answer.objects.count() == 0
+
+
 def test_pause_until_from_the_message_pauses_the_rep(client, slack_api, slack_world):
     """The datepicker pauses the rep through the people service and says so."""
     until = timezone.now().date() + dt.timedelta(days=10)
