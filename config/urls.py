@@ -27,6 +27,8 @@ urlpatterns = [
     path("sso/", include("sso.urls")),
     # SCIM 2.0 provisioning for Okta and Entra ID (docs/people.md).
     path("scim/v2/", include("provisioning.urls")),
+    # The Slack app: Slack's signed requests, the OAuth install (docs/slack.md).
+    path("slack/", include("slack_app.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     # The daily email's signed links: one-tap answers, unsubscribe (docs/channels.md).
     path("email/", include("reinforcement.web.email_urls")),

@@ -20,6 +20,7 @@ PACKAGES = (
     "provisioning",
     "reinforcement",
     "revenue",
+    "slack_app",
     "sso",
 )
 # Above this cyclomatic complexity a function is split (radon's "C" grade
@@ -100,6 +101,26 @@ def test_revenue_sits_on_top():
     for package in ("enablement", "reinforcement", "sso", "provisioning"):
         assert (
             _offending(_modules(package), lambda name: not name.startswith("revenue"))
+            == {}
+        ), package
+
+
+def test_slack_app_sits_on_top():
+    """The Slack app uses people, memory services and selectors, and core;
+    nothing else imports it (delivery hears of it through a registration)."""
+    allowed = ("enablement", "reinforcement.services", "reinforcement.selectors",
+               "reinforcement.models", "core", "slack_app")  # fmt: skip
+    assert (
+        _offending(
+            _modules("slack_app"),
+            lambda name: not _first_party(name) or name.startswith(allowed),
+        )
+        == {}
+    )
+    for package in ("config/settings", "core", "enablement", "ops", "provisioning",
+                    "reinforcement", "revenue", "sso"):  # fmt: skip
+        assert (
+            _offending(_modules(package), lambda name: not name.startswith("slack_app"))
             == {}
         ), package
 

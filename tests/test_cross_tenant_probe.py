@@ -71,6 +71,17 @@ PUBLIC = {
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",
+    # The Slack app (docs/slack.md): Slack's requests carry no session; bolt
+    # refuses any without a valid X-Slack-Signature of the last 5 minutes,
+    # and a signed one acts only for the Slack user it names, matched to a rep
+    # of the workspace's organization (tests/slack_app/test_interactivity.py).
+    "slack/events/": "Slack's signed events (app uninstalled); no session",
+    "slack/interactivity/": "Slack's signed button clicks: the signed payload's "
+    "Slack user answers only their own rep's prompts",
+    "slack/commands/": "Slack's signed /reinforce: a refresher for the Slack "
+    "user's own rep",
+    "slack/oauth/redirect/": "Slack's OAuth redirect, bound to the caller's own "
+    "signed state and session nonce (tests/slack_app/test_install.py)",
 }
 
 
@@ -154,6 +165,10 @@ PROBES: dict[str, list[Probe]] = {
         )
     ],
     "progress/": [Probe()],
+    # Installs for the caller's own organization; ?organization= of A is refused.
+    "slack/install/": [
+        Probe(query=lambda w: {"organization": w[Organization].pk}),
+    ],
     "refresher/": [
         Probe(),
         Probe(

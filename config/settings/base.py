@@ -95,6 +95,7 @@ LOCAL_APPS = [
     "sso",
     "provisioning",  # SCIM 2.0 at /scim/v2/ (docs/people.md)
     "revenue",  # CRM deals and outcome KPIs (docs/revenue.md)
+    "slack_app",  # the Slack app at /slack/ (docs/slack.md)
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -156,6 +157,7 @@ DEFAULT_FROM_EMAIL = env(
 )
 from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
 from .channels import *  # noqa: E402, F403, I001 (one-tap email, reminders: docs/channels.md)
+from .slack import *  # noqa: E402, F403, I001 (the Slack app: docs/slack.md)
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -283,7 +285,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE | CHANNELS_BEAT_SCHEDULE)  # noqa: F405
+} | (
+    PEOPLE_BEAT_SCHEDULE
+    | REPLAN_BEAT_SCHEDULE
+    | CHANNELS_BEAT_SCHEDULE
+    | SLACK_BEAT_SCHEDULE  # noqa: F405
+)
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),

@@ -44,6 +44,10 @@ ADMIN_EXTRA = (
     ("sso", "alloweddomain", ALL),
     # The SCIM bearer token of their organization (provisioning/).
     ("provisioning", "provisioningtoken", ALL),
+    # The Slack app (slack_app/): their installation (viewed, removed; added
+    # through Slack's OAuth) and reps' Slack users (viewed, matched again).
+    ("slack_app", "slackinstallation", ("view", "delete")),
+    ("slack_app", "slackmember", ("view",)),
 )
 
 

@@ -313,3 +313,32 @@ def person_leave_team(*, user: AbstractBaseUser, team: Team) -> bool:
     """
     deleted, _rows = RepProfile.objects.filter(user=user, team=team).delete()
     return bool(deleted)
+
+
+# A rep pausing their own questions (the Slack app's "pause until"; rep
+# self-service may call it too). Saving paused_until re-plans today.
+MAX_PAUSE_DAYS = 366
+
+
+def rep_pause_set(
+    *, profile: RepProfile, until: dt.date | None, today: dt.date, via: str = ""
+) -> RepProfile:
+    """No questions for the rep up to and including until (None: no pause).
+
+    ``today`` is the rep's local date: a day before it is refused, as is one
+    more than a year ahead. Audited with the rep as actor.
+    """
+    if until is not None and not today <= until <= today + dt.timedelta(
+        days=MAX_PAUSE_DAYS
+    ):
+        raise ApplicationError("invalid", _("Pick a day from today to a year ahead."))
+    with audit_context(
+        cause="pause",
+        via=via,
+        actor=profile.user,
+        organization_id=profile.team.organization_id,
+    ):
+        if profile.paused_until != until:
+            profile.paused_until = until
+            profile.save(update_fields=["paused_until", "updated_at"])
+    return profile

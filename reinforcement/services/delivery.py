@@ -8,7 +8,8 @@ enqueue, a dead task or a failed send left behind.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import requests
 from django.conf import settings
@@ -39,6 +40,34 @@ class DeliveryTransientError(Exception):
     """A channel failed in a way worth retrying (network, SMTP, 5xx)."""
 
 
+@dataclass(frozen=True)
+class SlackDirectMessages:
+    """Slack direct messages, registered by the app that sends them (slack_app),
+    so nothing here imports it.
+
+    ``routes(rep_ids)``: for reps of organizations with the app installed,
+    whether each has a Slack user (reps of other organizations are absent);
+    ``send(plan, prompts)``: send the plan as direct messages, False if
+    the rep's organization has no installation; raises DeliveryTransientError.
+    """
+
+    routes: Callable[[list[int]], dict[int, bool]]
+    send: Callable[[DailyPlan, list[Prompt]], bool]
+
+
+_slack_direct: list[SlackDirectMessages] = []
+
+
+def slack_direct_messages_register(channel: SlackDirectMessages) -> None:
+    """Send Slack deliveries of installed organizations through channel (once)."""
+    _slack_direct[:] = [channel]
+
+
+def slack_direct_routes(*, rep_ids: list[int]) -> dict[int, bool]:
+    """Reps of organizations with the Slack app: whether each has a Slack user."""
+    return _slack_direct[0].routes(rep_ids) if _slack_direct else {}
+
+
 def delivery_channels(
     *,
     email_delivery: bool,
@@ -46,14 +75,21 @@ def delivery_channels(
     slack_delivery: bool,
     slack_webhook_url: str,
     channels_off: str = "",
+    slack_dm: bool | None = None,
 ) -> list[str]:
     """The channels a rep's plan goes out on: the inbox, and email and Slack if
-    set up and the rep has not turned them off (``RepProfile.channels_off``)."""
+    set up and the rep has not turned them off (``RepProfile.channels_off``).
+
+    ``slack_dm``: None when the rep's organization has no Slack app (the
+    team's webhook, if any, is its Slack channel); otherwise whether the rep
+    has a Slack user to message directly, and the webhook is not used.
+    """
     off = set(channels_off.split(","))
     channels = [Delivery.Channel.INBOX]
     if email_delivery and rep_email and "email" not in off:
         channels.append(Delivery.Channel.EMAIL)
-    if slack_delivery and slack_webhook_url and "slack" not in off:
+    slack_route = bool(slack_webhook_url) if slack_dm is None else slack_dm
+    if slack_delivery and slack_route and "slack" not in off:
         channels.append(Delivery.Channel.SLACK)
     return channels
 
@@ -260,6 +296,8 @@ def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
 
 
 def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
+    if _slack_direct and _slack_direct[0].send(plan, prompts):
+        return  # sent as direct messages by the organization's Slack app
     profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
     text = (
         f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_dose_title(len(prompts))} "

@@ -18,7 +18,11 @@ from reinforcement.selectors.calendars import organization_days_off, rep_working
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery import deliveries_create, delivery_channels
+from reinforcement.services.delivery import (
+    deliveries_create,
+    delivery_channels,
+    slack_direct_routes,
+)
 from reinforcement.services.memory_states import memory_state_initial
 from reinforcement.services.plan_rows import plan_prompts
 
@@ -58,9 +62,8 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepConte
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
         "team__organization__slack_delivery", "channels_off",
     ))  # fmt: skip
-    days_off = organization_days_off(
-        organization_ids={r[7] for r in rows}, around=now.date()
-    )
+    days_off = organization_days_off(organization_ids={r[7] for r in rows}, around=now.date())  # fmt: skip
+    slack_dm = slack_direct_routes(rep_ids=[row[0] for row in rows])
     return {
         row[0]: _RepContext(
             schedule=RepSchedule(
@@ -78,6 +81,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepConte
                 slack_delivery=row[15],
                 slack_webhook_url=row[13],
                 channels_off=row[16],
+                slack_dm=slack_dm.get(row[0]),
             ),  # fmt: skip
         )
         for row in rows

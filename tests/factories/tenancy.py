@@ -24,6 +24,7 @@ from reinforcement.models import (
     Reminder,
     WorkerHeartbeat,
 )
+from slack_app.models import SlackInstallation, SlackMember
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -139,6 +140,16 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     digest = ManagerDigest.objects.create(
         manager=manager, week=now.date(), last_error=f"{prefix} digest"
     )
+    slack = SlackInstallation.objects.create(
+        organization=organization,
+        team_id=f"T-{prefix}",
+        team_name=f"{prefix} workspace",
+        bot_user_id=f"U-{prefix}-bot",
+        bot_token=f"xoxb-{prefix}",
+    )
+    slack_member = SlackMember.objects.create(
+        installation=slack, rep=rep, slack_user_id=f"U-{prefix}", checked_at=now
+    )
     # The audit log recorded all of the above; its latest entry names the domain.
     audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
     return {
@@ -168,4 +179,6 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         AccountEmail: account_email,
         Reminder: reminder,
         ManagerDigest: digest,
+        SlackInstallation: slack,
+        SlackMember: slack_member,
     }
