@@ -6,13 +6,19 @@ import zoneinfo
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
 from enablement.audit import AuditEntryManager
+from enablement.encrypted_fields import EncryptedTextField
 
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -26,6 +32,8 @@ MAX_CHOICES = 6
 TEXT_LIMITS = {"stem": 2000, "explanation": 2000, "description": 2000, "feedback": 1000}
 # ISO weekday digits, Monday=1 .. Sunday=7.
 WEEKDAY_DIGITS = "1234567"
+# Delivery channels a rep may turn off (the in-app inbox, "web", is always on).
+REP_OPTIONAL_CHANNELS = ("email", "slack", "teams")
 
 
 def content_texts_validate(instance: models.Model) -> None:
@@ -131,6 +139,29 @@ class Organization(TimestampedModel):
             'channel; use a team\'s "Send test Slack message" first.'
         ),
     )
+    teams_delivery = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Post each rep's daily questions as a card to their team's Microsoft "
+            "Teams channel, for teams with a Workflows webhook; the card opens the "
+            'question on the rep\'s Today page. Use "Send test Teams message" first.'
+        ),
+    )
+    engagement_enabled = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Points for on-time answers and streaks, and a team leaderboard on the "
+            "rep's Progress page. Off by default; a rep may opt out in their "
+            "settings. It never changes which questions are asked."
+        ),
+    )
+    leaderboard_names = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Show the top of each team's leaderboard by name. Off: a rep sees only "
+            "their own rank and points."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -163,6 +194,16 @@ class Team(TimestampedModel):
     )
     slack_webhook_url = models.URLField(
         blank=True, help_text=_("Optional Slack incoming webhook for this team.")
+    )
+    # A Workflows webhook URL carries its own signature: a credential, stored
+    # encrypted and never logged.
+    teams_webhook_url = EncryptedTextField(
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_(
+            'Optional Microsoft Teams Workflows webhook ("Post to a channel when a '
+            "webhook request is received\") for this team's channel."
+        ),
     )
 
     class Meta:
@@ -202,6 +243,17 @@ def validate_working_days(value: str) -> None:
         )
 
 
+def validate_channels_off(value: str) -> None:
+    names = [c for c in value.split(",") if c]
+    if any(c not in REP_OPTIONAL_CHANNELS for c in names) or len(set(names)) != len(
+        names
+    ):
+        raise ValidationError(
+            _("Channels are %(names)s, comma-separated, without repeats."),
+            params={"names": ", ".join(REP_OPTIONAL_CHANNELS)},
+        )
+
+
 class RepProfile(TimestampedModel):
     """A sales rep: where and when their daily dose arrives."""
 
@@ -232,6 +284,27 @@ class RepProfile(TimestampedModel):
         blank=True,
         help_text=_("No questions up to and including this date."),
     )
+    paused_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "First day of the pause (a vacation); empty: paused from now until "
+            "the date above."
+        ),
+    )
+    channels_off = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[validate_channels_off],
+        help_text=_(
+            "Delivery channels the rep turned off, comma-separated (email, slack, "
+            "teams); the in-app inbox is always on."
+        ),
+    )
+    engagement_opt_out = models.BooleanField(
+        default=False,
+        help_text=_("The rep keeps out of points and the leaderboard."),
+    )
     hired_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -245,10 +318,25 @@ class RepProfile(TimestampedModel):
                 | Q(daily_dose__gte=1, daily_dose__lte=20),
                 name="rep_daily_dose_range",
             ),
+            models.CheckConstraint(
+                condition=Q(paused_from__isnull=True)
+                | Q(paused_until__gte=models.F("paused_from")),
+                name="rep_pause_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.user.get_username()
+
+    def clean(self) -> None:
+        if self.paused_from and not self.paused_until:
+            raise ValidationError(
+                {"paused_until": _("A pause with a first day needs a last day.")}
+            )
+        if self.paused_from and self.paused_until < self.paused_from:
+            raise ValidationError(
+                {"paused_until": _("The pause cannot end before it starts.")}
+            )
 
 
 class Membership(TimestampedModel):

@@ -144,6 +144,8 @@ PROBES: dict[str, list[Probe]] = {
         )
     ],
     "progress/": [Probe()],
+    # The rep's own settings: no ids; a POST writes the caller's profile only.
+    "settings/": [Probe()],
     "refresher/": [
         Probe(),
         Probe(

@@ -7,9 +7,9 @@ from reinforcement.api.auth import (
     AuthTokenRefreshApi,
     AuthTokenRevokeApi,
 )
+from reinforcement.api.me import MeApi
 from reinforcement.api.views import (
     AnswerSubmitApi,
-    MeApi,
     ProgressDetailApi,
     PromptDetailApi,
     PromptListApi,

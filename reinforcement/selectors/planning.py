@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
@@ -27,13 +27,23 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
     (20,000 profiles in well under a second) and stays portable to SQLite.
     """
     today_utc = now.date()
+    # Paused whatever their zone: every local date is within a day of UTC's.
+    paused = Q(paused_until__gte=today_utc + dt.timedelta(days=1)) & (
+        Q(paused_from__isnull=True)
+        | Q(paused_from__lte=today_utc - dt.timedelta(days=1))
+    )
     schedules = [
         RepSchedule(*row)
         for row in reps_active()
-        .exclude(paused_until__gte=today_utc + dt.timedelta(days=1))
+        .exclude(paused)
         .values_list(
-            "user_id", "time_zone", "delivery_hour", "working_days", "paused_until"
-        )
+            "user_id",
+            "time_zone",
+            "delivery_hour",
+            "working_days",
+            "paused_until",
+            "paused_from",
+        )  # fmt: skip
         .iterator(chunk_size=5000)
     ]
     due = {s.rep_id: s.local_date(now) for s in schedules if s.can_plan(now)}

@@ -54,12 +54,13 @@ def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
             "working_days",
             "paused_until",
             "team__organization_id",
+            "paused_from",
         )
         .first()
     )
     if row is None:
         return None
-    schedule = RepSchedule(rep_id, row[0], row[1], row[2], row[3])
+    schedule = RepSchedule(rep_id, row[0], row[1], row[2], row[3], row[5])
     local_date = schedule.local_date(now)
     enrolled = enrolled_question_ids(rep_ids=[rep_id], on_date=local_date)[rep_id]
     return RepSituation(

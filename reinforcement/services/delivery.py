@@ -43,13 +43,20 @@ def delivery_channels(
     rep_email: str,
     slack_delivery: bool,
     slack_webhook_url: str,
+    teams_delivery: bool = False,
+    teams_webhook_url: str = "",
+    channels_off: str = "",
 ) -> list[str]:
-    """The channels a rep's plan goes out on: the inbox, and email and Slack if set up."""
+    """The channels a rep's plan goes out on: the inbox, and email, Slack and Teams
+    if set up and the rep has not turned them off (``RepProfile.channels_off``)."""
+    off = set(channels_off.split(","))
     channels = [Delivery.Channel.INBOX]
-    if email_delivery and rep_email:
+    if email_delivery and rep_email and "email" not in off:
         channels.append(Delivery.Channel.EMAIL)
-    if slack_delivery and slack_webhook_url:
+    if slack_delivery and slack_webhook_url and "slack" not in off:
         channels.append(Delivery.Channel.SLACK)
+    if teams_delivery and teams_webhook_url and "teams" not in off:
+        channels.append(Delivery.Channel.TEAMS)
     return channels
 
 

@@ -54,11 +54,12 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
         "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
         "team__organization__target_retention", "team__organization__prompt_window_days",
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
-        "team__organization__slack_delivery",
+        "team__organization__slack_delivery", "paused_from", "channels_off",
+        "team__organization__teams_delivery", "team__teams_webhook_url",
     )  # fmt: skip
     return {
         row[0]: _RepContext(
-            schedule=RepSchedule(row[0], row[2], row[3], row[4], row[5]),
+            schedule=RepSchedule(row[0], row[2], row[3], row[4], row[5], row[16]),
             username=row[1],
             organization_id=row[7],
             budget=row[6] or row[8],
@@ -70,6 +71,9 @@ def rep_contexts(rep_ids: list[int]) -> dict[int, _RepContext]:
                 rep_email=row[12],
                 slack_delivery=row[15],
                 slack_webhook_url=row[13],
+                teams_delivery=row[18],
+                teams_webhook_url=row[19],
+                channels_off=row[17],
             ),  # fmt: skip
         )
         for row in rows
