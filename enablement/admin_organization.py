@@ -40,7 +40,11 @@ class OrganizationAdmin(TenantScopedAdmin):
                 )
             },
         ),
-        (_("Delivery channels"), {"fields": ("email_delivery", "slack_delivery")}),
+        (
+            _("Delivery channels"),
+            {"fields": ("email_delivery", "slack_delivery", "teams_delivery")},
+        ),
+        (_("Engagement"), {"fields": ("engagement_enabled", "leaderboard_names")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
