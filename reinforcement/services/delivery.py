@@ -1,4 +1,4 @@
-"""Send a day's plan through the in-app inbox, email and Slack, each at most once.
+"""Send a day's plan through the in-app inbox, email, Slack and Teams, each at most once.
 
 Delivery is a transactional outbox (docs/reliability.md): planning writes each
 plan's Delivery rows in the plan's own transaction, tasks send only rows the
@@ -18,11 +18,13 @@ from django.urls import reverse
 from django.utils.translation import ngettext
 
 from core.slack import SlackPostError, slack_post
+from core.teams import TeamsPostError, teams_post
 from enablement.models import RepProfile
 from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
+from reinforcement.services.teams_cards import dose_card
 
 logger = logging.getLogger(__name__)
 
@@ -268,10 +270,24 @@ def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
         raise DeliveryTransientError(f"slack: {exc}") from exc
 
 
+def _send_teams(plan: DailyPlan, prompts: list[Prompt]) -> None:
+    profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
+    message = dose_card(
+        rep_name=plan.rep.get_full_name() or plan.rep.get_username(),
+        prompts=prompts,
+        today_url=_today_url(),
+    )
+    try:
+        teams_post(url=profile.team.teams_webhook_url, message=message)
+    except TeamsPostError as exc:
+        raise DeliveryTransientError(f"teams: {exc}") from exc
+
+
 SENDERS = {
     Delivery.Channel.INBOX: _send_inbox,
     Delivery.Channel.EMAIL: _send_email,
     Delivery.Channel.SLACK: _send_slack,
+    Delivery.Channel.TEAMS: _send_teams,
 }
 
 
