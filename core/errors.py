@@ -29,6 +29,7 @@ ERROR_STATUS: dict[str, int] = {
     "not_enrolled": 422,
     "nothing_left": 422,
     "idempotency_key_mismatch": 422,  # the key was first used with another body
+    "invalid_settings": 422,  # a rep's settings: unknown zone, pause ending first, ...
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

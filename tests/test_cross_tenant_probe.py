@@ -108,6 +108,7 @@ PROBES: dict[str, list[Probe]] = {
     ],
     "api/v1/progress/": [Probe()],
     "api/v1/topics/": [Probe()],
+    "api/v1/engagement/": [Probe()],
     "api/v1/refreshers/": [
         Probe("post", body=lambda w: {"topic_id": w[Topic].pk}, refused=BODY_REFUSED),
         Probe("post", body=lambda w: {"module_id": w[Module].pk}, refused=BODY_REFUSED),

@@ -4,6 +4,7 @@ The writes go through ``enablement.services.rep_settings.rep_settings_update``
 (validation, re-planning and the audit log are its business).
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 
 from enablement.models import RepProfile
 from enablement.services.rep_settings import rep_settings_get, rep_settings_update
+from reinforcement.api.errors import ApiError
 from reinforcement.api.permissions import rep_situation_or_error
 from reinforcement.api.schema import AUTHENTICATED, WITH_BODY, error_responses
 from reinforcement.api.serializers import StrictCharField, StrictIntegerField
@@ -120,20 +122,30 @@ class MeApi(APIView):
         request=MeUpdateInputSerializer,
         responses={
             200: MeOutputSerializer,
-            **error_responses(*AUTHENTICATED, *WITH_BODY),
+            **error_responses(*AUTHENTICATED, *WITH_BODY, 422),
         },
         summary="Change my settings (time zone, hour, days, channels, vacation)",
     )
     def patch(self, request: Request) -> Response:
         situation = rep_situation_or_error(request)
+        if request.stream is None:  # no body at all; {} is a body that changes nothing
+            raise ApiError("invalid", _("Send the settings to change as JSON."), 400)
         serializer = MeUpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         profile = RepProfile.objects.select_related("team__organization").get(
             user=request.user
         )
-        rep_settings_update(
-            profile=profile,
-            changes=serializer.validated_data,
-            today=situation.local_date,
-        )
+        try:
+            rep_settings_update(
+                profile=profile,
+                changes=serializer.validated_data,
+                today=situation.local_date,
+            )
+        except ValidationError as error:
+            # Well-formed, but not settings this rep may have: 422 by field.
+            raise ApiError(
+                "invalid_settings",
+                _("These settings cannot be saved; see fields."),
+                fields=error.message_dict,
+            ) from error
         return Response(MeOutputSerializer(me_data(request.user)).data)

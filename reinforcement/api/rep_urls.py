@@ -7,6 +7,7 @@ from reinforcement.api.auth import (
     AuthTokenRefreshApi,
     AuthTokenRevokeApi,
 )
+from reinforcement.api.engagement import EngagementGetApi
 from reinforcement.api.me import MeApi
 from reinforcement.api.views import (
     AnswerSubmitApi,
@@ -35,5 +36,6 @@ urlpatterns = [
     ),
     path("progress/", ProgressDetailApi.as_view(), name="api-progress"),
     path("topics/", TopicListApi.as_view(), name="api-topic-list"),
+    path("engagement/", EngagementGetApi.as_view(), name="api-engagement"),
     path("refreshers/", RefresherCreateApi.as_view(), name="api-refresher-create"),
 ]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from reinforcement.models import Prompt
+from reinforcement.selectors.engagement import rep_engagement_get
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.prompts import (
@@ -177,6 +178,9 @@ def rep_progress(request: HttpRequest) -> HttpResponse:
             "progress": progress,
             "situation": situation,
             "trend": _trend_chart(progress.trend),
+            "engagement": rep_engagement_get(
+                rep_id=request.user.pk, today=situation.local_date
+            ),
         },
     )
 

@@ -97,33 +97,46 @@ def test_patch_me_changes_settings_asks_for_a_replan_and_is_audited(api, profile
 
 
 @pytest.mark.parametrize(
-    ("body", "field", "text"),
+    ("body", "status", "field", "text"),
     [
-        ({"time_zone": "Mars/Olympus"}, "time_zone", "not a known time zone"),
+        ({"time_zone": "Mars/Olympus"}, 422, "time_zone", "not a known time zone"),
         (
             {"paused_from": "2026-12-20", "paused_until": "2026-12-10"},
+            422,
             "paused_until",
             "cannot end before it starts",
         ),
-        ({"paused_from": "2026-12-20"}, "paused_until", "needs a last day"),
-        ({"channels": ["slack"]}, "channels", "does not deliver on slack"),
-        ({"working_days": "1123"}, "working_days", "without repeats"),
-        ({"delivery_hour": 24}, "delivery_hour", "less than or equal to 23"),
-        ({"engagement_opt_out": "yes"}, "engagement_opt_out", "valid boolean"),
-        ({"paused_until": "2099-01-01"}, "paused_until", "within a year"),
+        ({"paused_from": "2026-12-20"}, 422, "paused_until", "needs a last day"),
+        ({"channels": ["slack"]}, 422, "channels", "does not deliver on slack"),
+        ({"working_days": "1123"}, 422, "working_days", "without repeats"),
+        ({"paused_until": "2099-01-01"}, 422, "paused_until", "within a year"),
+        # Refused by the schema itself: 400.
+        ({"delivery_hour": 24}, 400, "delivery_hour", "less than or equal to 23"),
+        ({"engagement_opt_out": "yes"}, 400, "engagement_opt_out", "valid boolean"),
+        ({"channels": ["fax"]}, 400, "channels.0", "not a valid choice"),
     ],
 )
 def test_bad_settings_are_refused_by_field_and_change_nothing(
-    api, profile, body, field, text
+    api, profile, body, status, field, text
 ):
-    """Each bad value is a 400 naming its field with a clear message; nothing is saved."""
+    """Each bad value names its field with a clear message (400 when the schema
+    refuses it, 422 when the rep may not have it); nothing is saved."""
     before = RepProfile.objects.values().get(pk=profile.pk)
     response = api.patch(URL, body, format="json")
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     fields = response.json()["error"]["fields"]
     assert field in fields, fields
     assert text in " ".join(fields[field])
     assert RepProfile.objects.values().get(pk=profile.pk) == before
+    assert not ReplanRequest.objects.exists()
+
+
+def test_a_patch_without_a_body_is_refused_and_an_empty_one_changes_nothing(api):
+    """No body: 400; {}: 200 with the settings as they were."""
+    assert api.patch(URL).status_code == 400
+    response = api.patch(URL, {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["settings"]["time_zone"] == "UTC"
     assert not ReplanRequest.objects.exists()
 
 
