@@ -149,6 +149,7 @@ def rep_settings_update(
     try:
         profile.full_clean(exclude=["user", "team"])
     except ValidationError as error:
+        profile.refresh_from_db()  # the caller's instance as stored again
         raise ValidationError(
             {
                 ("channels" if k == "channels_off" else k): v
