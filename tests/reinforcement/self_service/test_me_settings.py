@@ -267,3 +267,21 @@ def test_settings_page_saves_and_shows_errors_by_field(client, profile):
     assert "cannot end before it starts" in html
     profile.refresh_from_db()
     assert profile.paused_from is None
+
+
+def test_a_vacation_pauses_only_its_own_days():
+    """RepSchedule: paused from its first to its last day, both included; a pause
+    with no first day runs from now."""
+    from reinforcement.memory.rep_calendar import RepSchedule
+
+    start, end = dt.date(2026, 12, 21), dt.date(2026, 12, 31)
+    vacation = RepSchedule(1, "UTC", 9, "12345", end, start)
+    assert [
+        vacation.is_paused(start + dt.timedelta(days=n)) for n in (-1, 0, 10, 11)
+    ] == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert RepSchedule(1, "UTC", 9, "12345", end).is_paused(dt.date(2026, 1, 1))
