@@ -35,6 +35,7 @@ ERROR_STATUS: dict[str, int] = {
     "link_expired": 410,
     "link_used": 410,
     "prompt_closed": 410,  # expired unanswered: its link no longer answers
+    "invalid_settings": 422,  # a rep's settings: unknown zone, pause ending first, ...
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

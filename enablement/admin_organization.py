@@ -51,9 +51,17 @@ class OrganizationAdmin(TenantScopedAdmin):
         ),
         (
             _("Delivery channels"),
-            {"fields": ("email_delivery", "slack_delivery", "reminder_hour")},
+            {
+                "fields": (
+                    "email_delivery",
+                    "slack_delivery",
+                    "teams_delivery",
+                    "reminder_hour",
+                )
+            },
         ),
         (_("Calendar"), {"fields": ("working_days", "holiday_country")}),
+        (_("Engagement"), {"fields": ("engagement_enabled", "leaderboard_names")}),
     )
     inlines = (HolidayInline,)
 

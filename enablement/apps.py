@@ -25,11 +25,11 @@ def _audit_register() -> None:
 
     content = "module.methodology.organization_id"
     audit_register(m.Organization, organization="pk", m2m=("admins", "authors"))
-    # A Slack webhook URL is a credential: its value is never logged.
+    # A Slack or Teams webhook URL is a credential: its value is never logged.
     audit_register(
         m.Team,
         organization="organization_id",
-        mask=("slack_webhook_url",),
+        mask=("slack_webhook_url", "teams_webhook_url"),
         m2m=("managers",),
     )
     audit_register(

@@ -7,13 +7,19 @@ import holidays
 from auditlog.models import AbstractLogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.defaults import DEFAULT_NEW_QUESTIONS_PER_DAY, DEFAULT_TARGET_RETENTION
 from enablement.audit import AuditEntryManager
+from enablement.encrypted_fields import EncryptedTextField
 
 KEY_VALIDATOR = RegexValidator(
     r"^[a-z0-9][a-z0-9-]{0,63}$",
@@ -200,6 +206,29 @@ class Organization(TimestampedModel):
             "18:00 their time. Blank: no reminders."
         ),
     )
+    teams_delivery = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Post each rep's daily questions as a card to their team's Microsoft "
+            "Teams channel, for teams with a Workflows webhook; the card opens the "
+            'question on the rep\'s Today page. Use "Send test Teams message" first.'
+        ),
+    )
+    engagement_enabled = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Points for on-time answers and streaks, and a team leaderboard on the "
+            "rep's Progress page. Off by default; a rep may opt out in their "
+            "settings. It never changes which questions are asked."
+        ),
+    )
+    leaderboard_names = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Show the top of each team's leaderboard by name. Off: a rep sees only "
+            "their own rank and points."
+        ),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -261,6 +290,16 @@ class Team(TimestampedModel):
     )
     slack_webhook_url = models.URLField(
         blank=True, help_text=_("Optional Slack incoming webhook for this team.")
+    )
+    # A Workflows webhook URL carries its own signature: a credential, stored
+    # encrypted and never logged.
+    teams_webhook_url = EncryptedTextField(
+        blank=True,
+        validators=[URLValidator(schemes=["https", "http"])],
+        help_text=_(
+            'Optional Microsoft Teams Workflows webhook ("Post to a channel when a '
+            "webhook request is received\") for this team's channel."
+        ),
     )
 
     class Meta:
@@ -334,6 +373,14 @@ class RepProfile(TimestampedModel):
     )
     # The same field as rep self-service's (issue 16): one email's unsubscribe
     # adds "email" here.
+    paused_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "First day of the pause (a vacation); empty: paused from now until "
+            "the date above."
+        ),
+    )
     channels_off = models.CharField(
         max_length=32,
         blank=True,
@@ -342,6 +389,10 @@ class RepProfile(TimestampedModel):
             "Delivery channels the rep turned off, comma-separated (email, slack, "
             "teams); the in-app inbox is always on."
         ),
+    )
+    engagement_opt_out = models.BooleanField(
+        default=False,
+        help_text=_("The rep keeps out of points and the leaderboard."),
     )
     hired_on = models.DateField(null=True, blank=True)
 
@@ -356,10 +407,25 @@ class RepProfile(TimestampedModel):
                 | Q(daily_dose__gte=1, daily_dose__lte=20),
                 name="rep_daily_dose_range",
             ),
+            models.CheckConstraint(
+                condition=Q(paused_from__isnull=True)
+                | Q(paused_until__gte=models.F("paused_from")),
+                name="rep_pause_ends_after_start",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.user.get_username()
+
+    def clean(self) -> None:
+        if self.paused_from and not self.paused_until:
+            raise ValidationError(
+                {"paused_until": _("A pause with a first day needs a last day.")}
+            )
+        if self.paused_from and self.paused_until < self.paused_from:
+            raise ValidationError(
+                {"paused_until": _("The pause cannot end before it starts.")}
+            )
 
 
 class Membership(TimestampedModel):

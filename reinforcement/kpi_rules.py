@@ -7,7 +7,7 @@ disagree about what "mastered" or "a spaced review" means.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 # A question counts as mastered once its stability reaches three weeks: the
@@ -121,25 +121,82 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def plan_day_streaks(
+def _plan_day_runs(
     days: Iterable[tuple[dt.date, int, int, int, int]],
-) -> tuple[int, int]:
-    """Current and longest run of plan days with an answer on time.
+) -> Iterator[tuple[dt.date, int, int]]:
+    """(day, run so far, answered on time) of each plan day with something delivered.
 
-    ``days`` are (day, delivered, answered, on time, expired) in date order,
-    as RepDay holds them. Days with nothing delivered do not break a run; a
-    day whose prompts are still open neither breaks nor extends it.
+    The run is of plan days with an answer on time; days with nothing
+    delivered are skipped (they do not break it); a day whose prompts are
+    still open neither breaks nor extends it.
     """
-    longest = run = 0
-    for _day, delivered, answered, on_time, expired in days:
+    run = 0
+    for day, delivered, answered, on_time, expired in days:
         if not delivered:
             continue
         if on_time:
             run += 1
         elif answered + expired >= delivered:
             run = 0
+        yield day, run, on_time
+
+
+def plan_day_streaks(
+    days: Iterable[tuple[dt.date, int, int, int, int]],
+) -> tuple[int, int]:
+    """Current and longest run of plan days with an answer on time.
+
+    ``days`` are (day, delivered, answered, on time, expired) in date order,
+    as RepDay holds them (``_plan_day_runs`` says how a run counts).
+    """
+    longest = run = 0
+    for _day, run, _on_time in _plan_day_runs(days):
         longest = max(longest, run)
     return run, longest
+
+
+# Engagement (opt-in per organization, docs/kpis.md "Engagement"): points for
+# each prompt answered on time, and a bonus for each plan day that extends a
+# run of at least STREAK_BONUS_FROM plan days answered on time, over the last
+# ENGAGEMENT_WINDOW_DAYS. Read from RepDay rows; the planner never sees them.
+POINTS_ON_TIME = 10
+POINTS_STREAK_DAY = 5
+STREAK_BONUS_FROM = 3
+ENGAGEMENT_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class EngagementPoints:
+    points: int
+    answered_on_time: int
+    streak_bonus_days: int
+
+
+def engagement_points(
+    days: Iterable[tuple[dt.date, int, int, int, int]],
+) -> EngagementPoints:
+    """A rep's points from their RepDay rows of the window, in date order.
+
+    A run starts counting at the window's first day, so every rep's points
+    rest on the same days.
+    """
+    on_time_total = bonus_days = 0
+    for _day, run, on_time in _plan_day_runs(days):
+        on_time_total += on_time
+        bonus_days += bool(on_time and run >= STREAK_BONUS_FROM)
+    return EngagementPoints(
+        points=on_time_total * POINTS_ON_TIME + bonus_days * POINTS_STREAK_DAY,
+        answered_on_time=on_time_total,
+        streak_bonus_days=bonus_days,
+    )
+
+
+def competition_ranks(points: list[int]) -> list[int]:
+    """Ranks of scores sorted high to low, ties sharing a rank (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for i, value in enumerate(points):
+        ranks.append(ranks[-1] if i and value == points[i - 1] else i + 1)
+    return ranks
 
 
 # A streak longer than ten years is not looked for.

@@ -228,6 +228,7 @@ class Delivery(TimestampedModel):
         EMAIL = "email", _("Email")
         SLACK = "slack", _("Slack")
         PUSH = "push", _("Web Push")
+        TEAMS = "teams", _("Microsoft Teams")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -400,6 +401,11 @@ class RepDay(models.Model):
     answered = models.PositiveSmallIntegerField(default=0)
     answered_on_time = models.PositiveSmallIntegerField(default=0)
     expired = models.PositiveSmallIntegerField(default=0)
+    answered_by_channel = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Answers of the day per channel (Answer.channel): count."),
+    )
 
     class Meta:
         constraints = [

@@ -71,7 +71,7 @@ def enrollment_changed_receive(
 # The profile fields a plan is chosen from.
 PLAN_FIELDS = {
     "team", "team_id", "time_zone", "delivery_hour", "working_days", "daily_dose",
-    "paused_until",
+    "paused_until", "paused_from",
 }  # fmt: skip
 
 

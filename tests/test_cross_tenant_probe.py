@@ -129,6 +129,7 @@ PROBES: dict[str, list[Probe]] = {
     ],
     "api/v1/progress/": [Probe()],
     "api/v1/topics/": [Probe()],
+    "api/v1/engagement/": [Probe()],
     "api/v1/refreshers/": [
         Probe("post", body=lambda w: {"topic_id": w[Topic].pk}, refused=BODY_REFUSED),
         Probe("post", body=lambda w: {"module_id": w[Module].pk}, refused=BODY_REFUSED),
@@ -169,6 +170,8 @@ PROBES: dict[str, list[Probe]] = {
     "slack/install/": [
         Probe(query=lambda w: {"organization": w[Organization].pk}),
     ],
+    # The rep's own settings: no ids; a POST writes the caller's profile only.
+    "settings/": [Probe()],
     "refresher/": [
         Probe(),
         Probe(

@@ -17,6 +17,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The rep's delivery channels, in /me/'s channels and channels_offered.
+    "ENUM_NAME_OVERRIDES": {"DeliveryChannelEnum": "reinforcement.api.me.CHANNELS"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # A POST's JSON body is never optional (generated clients rely on it).

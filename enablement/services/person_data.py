@@ -101,6 +101,9 @@ def _own_tables(user: AbstractBaseUser) -> dict[str, list[dict]]:
                 "working_days": p.working_days,
                 "daily_dose": p.daily_dose,
                 "paused_until": p.paused_until,
+                "paused_from": p.paused_from,
+                "channels_off": p.channels_off,
+                "engagement_opt_out": p.engagement_opt_out,
                 "hired_on": p.hired_on,
             }
             for p in profile

@@ -1,8 +1,10 @@
-""" "Send test message" for a team: one email to the asking admin, one Slack post.
+""" "Send test message" for a team: one email to the asking admin, one Slack post,
+one Teams card.
 
 The admin checks a channel's set-up before reps depend on it. Email goes
 through Django's mail (the backend daily doses use); Slack through
-`core.slack.slack_post`, the same call the Slack channel makes. A failure is
+`core.slack.slack_post` and Teams through `core.teams.teams_post`, the same
+calls the channels make. A failure is
 an ApplicationError carrying the transport's own error text, to show as it is.
 """
 
@@ -14,11 +16,12 @@ from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from core.slack import SlackPostError, slack_post
+from core.teams import TeamsPostError, adaptive_card_message, teams_post
 from enablement.models import Team
 
 logger = logging.getLogger(__name__)
 
-CHANNELS = ("email", "slack")
+CHANNELS = ("email", "slack", "teams")
 
 
 class TestMessageFailed(ApplicationError):
@@ -26,7 +29,7 @@ class TestMessageFailed(ApplicationError):
 
 
 def team_test_message_send(*, team: Team, channel: str, user: AbstractBaseUser) -> str:
-    """Send a test on channel ("email" or "slack") for team; returns where it went.
+    """Send a test on channel ("email", "slack" or "teams") for team; returns where.
 
     Raises TestMessageFailed with the exact error when nothing could be sent.
     """
@@ -34,6 +37,8 @@ def team_test_message_send(*, team: Team, channel: str, user: AbstractBaseUser) 
         return _test_email(team, user)
     if channel == "slack":
         return _test_slack(team, user)
+    if channel == "teams":
+        return _test_teams(team, user)
     raise TestMessageFailed("invalid_channel", _("Unknown channel: %s") % channel)
 
 
@@ -79,3 +84,24 @@ def _test_slack(team: Team, user: AbstractBaseUser) -> str:
         logger.warning("test Slack post for team %s failed: %s", team.pk, exc)
         raise TestMessageFailed("slack_failed", f"slack: {exc}") from exc
     return _("the team's Slack webhook")
+
+
+def _test_teams(team: Team, user: AbstractBaseUser) -> str:
+    if not team.teams_webhook_url:
+        raise TestMessageFailed(
+            "no_webhook",
+            _("This team has no Teams webhook URL; set one and save first."),
+        )
+    text = _(
+        "Test message from the reinforcement service, sent by %(name)s: "
+        "%(team)s's daily questions will be posted here."
+    ) % {"name": user.get_full_name() or user.get_username(), "team": team.name}
+    message = adaptive_card_message(
+        body=[{"type": "TextBlock", "text": text, "wrap": True}], actions=[]
+    )
+    try:
+        teams_post(url=team.teams_webhook_url, message=message)
+    except TeamsPostError as exc:
+        logger.warning("test Teams post for team %s failed: %s", team.pk, exc)
+        raise TestMessageFailed("teams_failed", f"teams: {exc}") from exc
+    return _("the team's Teams webhook")

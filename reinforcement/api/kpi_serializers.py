@@ -132,6 +132,11 @@ class ParticipationRowOutputSerializer(serializers.Serializer):
     active_30d = serializers.BooleanField(source="active_30")
     current_streak = serializers.IntegerField()
     longest_streak = serializers.IntegerField()
+    answered_by_channel = serializers.DictField(
+        child=serializers.IntegerField(),
+        source="by_channel",
+        help_text="Answers in the window per channel (web, api, slack, teams, email).",
+    )
 
 
 class ParticipationOutputSerializer(serializers.Serializer):
@@ -140,6 +145,11 @@ class ParticipationOutputSerializer(serializers.Serializer):
     participation = serializers.FloatField(source="rate", allow_null=True)
     active_7d = serializers.IntegerField(source="active_7")
     active_30d = serializers.IntegerField(source="active_30")
+    answered_by_channel = serializers.DictField(
+        child=serializers.IntegerField(),
+        source="by_channel",
+        help_text="Answers in the window per channel (web, api, slack, teams, email).",
+    )
     reps = ParticipationRowOutputSerializer(many=True, source="rows")
 
 

@@ -7,10 +7,11 @@ from reinforcement.api.auth import (
     AuthTokenRefreshApi,
     AuthTokenRevokeApi,
 )
+from reinforcement.api.engagement import EngagementGetApi
+from reinforcement.api.me import MeApi
 from reinforcement.api.push_views import PushSubscriptionApi
 from reinforcement.api.views import (
     AnswerSubmitApi,
-    MeApi,
     ProgressDetailApi,
     PromptDetailApi,
     PromptListApi,
@@ -41,5 +42,6 @@ urlpatterns = [
     ),
     path("progress/", ProgressDetailApi.as_view(), name="api-progress"),
     path("topics/", TopicListApi.as_view(), name="api-topic-list"),
+    path("engagement/", EngagementGetApi.as_view(), name="api-engagement"),
     path("refreshers/", RefresherCreateApi.as_view(), name="api-refresher-create"),
 ]

@@ -356,13 +356,7 @@ class EnrolledTopicSerializer(serializers.Serializer):
     question_count = serializers.IntegerField()
 
 
-# Me and tokens ---------------------------------------------------------------
-
-
-class MeOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    is_rep = serializers.BooleanField()
+# Tokens ---------------------------------------------------------------
 
 
 class TokenRevokeInputSerializer(serializers.Serializer):

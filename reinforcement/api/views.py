@@ -25,7 +25,6 @@ from reinforcement.api.serializers import (
     AnswerInputSerializer,
     AnswerOutputSerializer,
     EnrolledTopicSerializer,
-    MeOutputSerializer,
     ProgressOutputSerializer,
     PromptListFilterSerializer,
     PromptOutputSerializer,
@@ -46,22 +45,6 @@ from reinforcement.services.refresher import refresher_create
 
 def _errors(*statuses: int) -> dict:
     return error_responses(*AUTHENTICATED, *statuses)
-
-
-class MeApi(APIView):
-    @extend_schema(
-        tags=["rep"],
-        responses={200: MeOutputSerializer, **_errors()},
-        summary="Who am I",
-    )
-    def get(self, request: Request) -> Response:
-        user = request.user
-        data = {
-            "id": user.pk,
-            "username": user.get_username(),
-            "is_rep": hasattr(user, "rep_profile"),
-        }
-        return Response(MeOutputSerializer(data).data)
 
 
 @extend_schema_view(

@@ -22,6 +22,8 @@ class RepSchedule:
     paused_until: dt.date | None
     # The organization's holidays (its own and its country's public ones).
     days_off: frozenset[dt.date] = frozenset()
+    # A vacation's first day; None: paused from now until paused_until.
+    paused_from: dt.date | None = None
 
     def local_now(self, now: dt.datetime) -> dt.datetime:
         return now.astimezone(zone(self.time_zone))
@@ -33,7 +35,9 @@ class RepSchedule:
         return str(day.isoweekday()) in self.working_days and day not in self.days_off
 
     def is_paused(self, day: dt.date) -> bool:
-        return self.paused_until is not None and day <= self.paused_until
+        if self.paused_until is None or day > self.paused_until:
+            return False
+        return self.paused_from is None or day >= self.paused_from
 
     def can_plan(self, now: dt.datetime, *, ignore_delivery_hour: bool = False) -> bool:
         """Whether today (local) is a working, unpaused day whose delivery hour has come."""

@@ -72,4 +72,5 @@ def rep_schedule_of(profile: RepProfile, *, now: dt.datetime) -> RepSchedule:
         profile.working_days or organization.working_days,
         profile.paused_until,
         days_off=days_off[organization.pk],
+        paused_from=profile.paused_from,
     )

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reinforcement.kpi_rules import (
     ACTIVE_MONTH_DAYS,
@@ -11,7 +11,7 @@ from reinforcement.kpi_rules import (
     STREAK_WINDOW_DAYS,
     plan_day_streaks,
 )
-from reinforcement.models import RepDay
+from reinforcement.models import Answer, RepDay
 from reinforcement.selectors.kpi_common import RepRow, kpi_scope_reps, ratio
 from reinforcement.selectors.scoping import KpiScope
 
@@ -25,6 +25,8 @@ class ParticipationRow:
     active_30: bool
     current_streak: int
     longest_streak: int
+    # Answers in the window per channel (Answer.channel: web, api, slack, ...).
+    by_channel: dict[str, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float | None:
@@ -38,6 +40,7 @@ class Participation:
     answered_on_time: int = 0
     active_7: int = 0
     active_30: int = 0
+    by_channel: dict[str, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float | None:
@@ -49,19 +52,33 @@ class Participation:
         self.answered_on_time += row.answered_on_time
         self.active_7 += row.active_7
         self.active_30 += row.active_30
+        for channel, n in row.by_channel.items():
+            self.by_channel[channel] = self.by_channel.get(channel, 0) + n
+
+    @property
+    def channels(self) -> list[tuple[str, int]]:
+        """(channel's name, answers) of every channel, busiest first, for display."""
+        labels = dict(Answer.Channel.choices)
+        ranked = sorted(self.by_channel.items(), key=lambda item: (-item[1], item[0]))
+        return [(str(labels.get(c, c)), n) for c, n in ranked]
 
 
 def _participation_row(
     rep: RepRow, days: list[tuple], *, today: dt.date, window_days: int
 ) -> ParticipationRow:
-    """One rep's row from their (day, delivered, answered, on time, expired)."""
+    """One rep's row from their (day, delivered, answered, on time, expired,
+    answers by channel)."""
     since = today - dt.timedelta(days=window_days)
     window = [d for d in days if d[0] > since]
+    by_channel: dict[str, int] = {}
+    for d in window:
+        for channel, n in (d[5] or {}).items():
+            by_channel[channel] = by_channel.get(channel, 0) + n
 
     def active(within: int) -> bool:
         return any(d[2] for d in days if d[0] > today - dt.timedelta(days=within))
 
-    current, longest = plan_day_streaks(days)
+    current, longest = plan_day_streaks(d[:5] for d in days)
     return ParticipationRow(
         rep=rep,
         delivered=sum(d[1] for d in window),
@@ -70,6 +87,7 @@ def _participation_row(
         active_30=active(ACTIVE_MONTH_DAYS),
         current_streak=current,
         longest_streak=longest,
+        by_channel=by_channel,
     )
 
 
@@ -93,8 +111,14 @@ def kpi_participation_summary(
         )
         .order_by("rep_id", "day")
         .values_list(
-            "rep_id", "day", "delivered", "answered", "answered_on_time", "expired"
-        )
+            "rep_id",
+            "day",
+            "delivered",
+            "answered",
+            "answered_on_time",
+            "expired",
+            "answered_by_channel",
+        )  # fmt: skip
     )
     by_rep: dict[int, list] = defaultdict(list)
     for rep_id, *rest in rows:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
@@ -28,9 +28,14 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
     (20,000 profiles in well under a second) and stays portable to SQLite.
     """
     today_utc = now.date()
+    # Paused whatever their zone: every local date is within a day of UTC's.
+    paused = Q(paused_until__gte=today_utc + dt.timedelta(days=1)) & (
+        Q(paused_from__isnull=True)
+        | Q(paused_from__lte=today_utc - dt.timedelta(days=1))
+    )
     rows = list(
         reps_active()
-        .exclude(paused_until__gte=today_utc + dt.timedelta(days=1))
+        .exclude(paused)
         .annotate(days=rep_working_days())
         .values_list(
             "user_id",
@@ -39,13 +44,17 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
             "days",
             "paused_until",
             "team__organization_id",
+            "paused_from",
         )  # fmt: skip
         .iterator(chunk_size=5000)
     )
     days_off = organization_days_off(
         organization_ids={row[5] for row in rows}, around=today_utc
     )
-    schedules = [RepSchedule(*row[:5], days_off=days_off[row[5]]) for row in rows]
+    schedules = [
+        RepSchedule(*row[:5], days_off=days_off[row[5]], paused_from=row[6])
+        for row in rows
+    ]
     due = {s.rep_id: s.local_date(now) for s in schedules if s.can_plan(now)}
     if not due:
         return []

@@ -57,6 +57,7 @@ def _reps_in_reminder_hours(now: dt.datetime) -> dict[int, tuple[dt.date, str]]:
             "team__organization__reminder_hour",
             "channels_off",
             "team__organization_id",
+            "paused_from",
         )  # fmt: skip
         .iterator(chunk_size=5000)
     )
@@ -65,7 +66,7 @@ def _reps_in_reminder_hours(now: dt.datetime) -> dict[int, tuple[dt.date, str]]:
     )
     due = {}
     for row in rows:
-        schedule = RepSchedule(*row[:5], days_off=days_off[row[7]])
+        schedule = RepSchedule(*row[:5], days_off=days_off[row[7]], paused_from=row[8])
         if schedule.reminder_due(
             now, reminder_hour=row[5], latest_hour=REMINDER_LATEST_HOUR
         ):

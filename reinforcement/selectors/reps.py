@@ -56,13 +56,16 @@ def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
             "days",
             "paused_until",
             "team__organization_id",
+            "paused_from",
         )
         .first()
     )
     if row is None:
         return None
     days_off = organization_days_off(organization_ids=[row[4]], around=now.date())
-    schedule = RepSchedule(rep_id, *row[:4], days_off=days_off[row[4]])
+    schedule = RepSchedule(
+        rep_id, *row[:4], days_off=days_off[row[4]], paused_from=row[5]
+    )
     local_date = schedule.local_date(now)
     enrolled = enrolled_question_ids(rep_ids=[rep_id], on_date=local_date)[rep_id]
     return RepSituation(

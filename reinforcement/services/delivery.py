@@ -1,4 +1,4 @@
-"""Send a day's plan through the in-app inbox, email and Slack, each at most once.
+"""Send a day's plan through the in-app inbox, email, Slack and Teams, each at most once.
 
 Delivery is a transactional outbox (docs/reliability.md): planning writes each
 plan's Delivery rows in the plan's own transaction, tasks send only rows the
@@ -19,12 +19,14 @@ from django.utils.translation import ngettext
 from pywebpush import WebPushException
 
 from core.slack import SlackPostError, slack_post
+from core.teams import TeamsPostError, teams_post
 from enablement.models import RepProfile
 from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt, PushSubscription
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
 from reinforcement.services.email_messages import dose_email
+from reinforcement.services.teams_cards import dose_card
 from reinforcement.services.web_push import push_to_rep, web_push_enabled
 
 logger = logging.getLogger(__name__)
@@ -76,9 +78,11 @@ def delivery_channels(
     slack_webhook_url: str,
     channels_off: str = "",
     slack_dm: bool | None = None,
+    teams_delivery: bool = False,
+    teams_webhook_url: str = "",
 ) -> list[str]:
-    """The channels a rep's plan goes out on: the inbox, and email and Slack if
-    set up and the rep has not turned them off (``RepProfile.channels_off``).
+    """The channels a rep's plan goes out on: the inbox, and email, Slack and Teams
+    if set up and the rep has not turned them off (``RepProfile.channels_off``).
 
     ``slack_dm``: None when the rep's organization has no Slack app (the
     team's webhook, if any, is its Slack channel); otherwise whether the rep
@@ -91,6 +95,8 @@ def delivery_channels(
     slack_route = bool(slack_webhook_url) if slack_dm is None else slack_dm
     if slack_delivery and slack_route and "slack" not in off:
         channels.append(Delivery.Channel.SLACK)
+    if teams_delivery and teams_webhook_url and "teams" not in off:
+        channels.append(Delivery.Channel.TEAMS)
     return channels
 
 
@@ -321,11 +327,25 @@ def _send_push(plan: DailyPlan, prompts: list[Prompt]) -> None:
         raise DeliveryTransientError(f"push: {exc}") from exc
 
 
+def _send_teams(plan: DailyPlan, prompts: list[Prompt]) -> None:
+    profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
+    message = dose_card(
+        rep_name=plan.rep.get_full_name() or plan.rep.get_username(),
+        prompts=prompts,
+        today_url=_today_url(),
+    )
+    try:
+        teams_post(url=profile.team.teams_webhook_url, message=message)
+    except TeamsPostError as exc:
+        raise DeliveryTransientError(f"teams: {exc}") from exc
+
+
 SENDERS = {
     Delivery.Channel.INBOX: _send_inbox,
     Delivery.Channel.EMAIL: _send_email,
     Delivery.Channel.SLACK: _send_slack,
     Delivery.Channel.PUSH: _send_push,
+    Delivery.Channel.TEAMS: _send_teams,
 }
 
 

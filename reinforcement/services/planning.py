@@ -14,16 +14,11 @@ from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choos
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
-from reinforcement.selectors.calendars import organization_days_off, rep_working_days
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
-from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery import (
-    deliveries_create,
-    delivery_channels,
-    slack_direct_routes,
-)
+from reinforcement.services.delivery import deliveries_create
 from reinforcement.services.memory_states import memory_state_initial
+from reinforcement.services.plan_contexts import RepContext, rep_contexts
 from reinforcement.services.plan_rows import plan_prompts
 
 
@@ -37,55 +32,6 @@ class PlanOutcome:
     status: str
     plan_id: int | None = None
     question_keys: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _RepContext:
-    schedule: RepSchedule
-    username: str
-    organization_id: int
-    budget: int
-    new_limit: int
-    target_retention: float
-    window_days: int
-    channels: list[str]
-
-
-def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, _RepContext]:
-    # Reps who left are skipped: no context, reported as "no_profile".
-    profiles = reps_active().filter(user_id__in=rep_ids)
-    rows = list(profiles.annotate(days=rep_working_days()).values_list(
-        "user_id", "user__username", "time_zone", "delivery_hour", "days",
-        "paused_until", "daily_dose", "team__organization_id",
-        "team__organization__default_daily_dose", "team__organization__new_questions_per_day",
-        "team__organization__target_retention", "team__organization__prompt_window_days",
-        "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
-        "team__organization__slack_delivery", "channels_off",
-    ))  # fmt: skip
-    days_off = organization_days_off(organization_ids={r[7] for r in rows}, around=now.date())  # fmt: skip
-    slack_dm = slack_direct_routes(rep_ids=[row[0] for row in rows])
-    return {
-        row[0]: _RepContext(
-            schedule=RepSchedule(
-                row[0], row[2], row[3], row[4], row[5], days_off=days_off[row[7]]
-            ),
-            username=row[1],
-            organization_id=row[7],
-            budget=row[6] or row[8],
-            new_limit=row[9],
-            target_retention=row[10],
-            window_days=row[11],
-            channels=delivery_channels(
-                email_delivery=row[14],
-                rep_email=row[12],
-                slack_delivery=row[15],
-                slack_webhook_url=row[13],
-                channels_off=row[16],
-                slack_dm=slack_dm.get(row[0]),
-            ),  # fmt: skip
-        )
-        for row in rows
-    }
 
 
 @metrics.plans_counted
@@ -116,7 +62,7 @@ def plans_create(
 
 def _plannable_split(
     rep_ids: list[int],
-    contexts: dict[int, _RepContext],
+    contexts: dict[int, RepContext],
     now: dt.datetime,
     *,
     ignore_delivery_hour: bool,
@@ -159,7 +105,7 @@ def _not_plannable_status(
 
 def _planned_split(
     rep_ids: list[int],
-    contexts: dict[int, _RepContext],
+    contexts: dict[int, RepContext],
     local_dates: dict[int, dt.date],
 ) -> tuple[list[int], list[PlanOutcome]]:
     """The reps still without a plan for their local day, and "exists" for the rest."""
@@ -179,7 +125,7 @@ def _planned_split(
 
 def plan_drafts(
     rep_ids: list[int],
-    contexts: dict[int, _RepContext],
+    contexts: dict[int, RepContext],
     local_dates: dict[int, dt.date],
     now: dt.datetime,
     reopen: frozenset[int] = frozenset(),
@@ -308,7 +254,7 @@ def _questions_not_to_ask(
 
 @dataclass
 class _Draft:
-    ctx: _RepContext
+    ctx: RepContext
     local_date: dt.date
     question_ids: list[int]
     keys: list[str]

@@ -37,13 +37,13 @@ from reinforcement.selectors.replan import (
     replan_requests_reps,
     replan_scope_reps,
 )
+from reinforcement.services.plan_contexts import rep_contexts
 from reinforcement.services.plan_rows import plan_prompts
 from reinforcement.services.planning import (
     PlanOutcome,
     _Draft,
     plan_drafts,
     plans_create,
-    rep_contexts,
 )
 from reinforcement.services.prompts import OPEN, prompts_withdraw
 from reinforcement.services.rollups.participation import participation_refresh

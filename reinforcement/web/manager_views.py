@@ -13,6 +13,7 @@ from core.csv_safe import csv_safe_writer
 from core.errors import ApplicationError
 from enablement.models import Topic
 from reinforcement.kpi_rules import MIN_ANSWERS
+from reinforcement.models import Answer
 from reinforcement.selectors.kpi_content import (
     kpi_content_performance,
     kpi_misconception_list,
@@ -193,8 +194,10 @@ def _coaching_table(request, scope, now) -> Table:
 
 def _participation_table(request, scope, now) -> Table:
     p = kpi_participation_summary(scope=scope, now=now)
+    channels = Answer.Channel.values
     header = ["rep", "username", "team", "delivered_30d", "answered_on_time_30d", "participation",
-              "active_7d", "active_30d", "current_streak", "longest_streak"]  # fmt: skip
+              "active_7d", "active_30d", "current_streak", "longest_streak",
+              *(f"answers_{c}_30d" for c in channels)]  # fmt: skip
     return header, (
         [
             r.rep.name,
@@ -207,6 +210,7 @@ def _participation_table(request, scope, now) -> Table:
             int(r.active_30),
             r.current_streak,
             r.longest_streak,
+            *(r.by_channel.get(c, 0) for c in channels),
         ]  # fmt: skip
         for r in p.rows
     )

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from reinforcement.web import offline_views, rep_views
+from reinforcement.web import offline_views, rep_views, settings_views
 
 app_name = "rep"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("progress/", rep_views.rep_progress, name="progress"),
     path("home/", rep_views.rep_home, name="home"),
     path("refresher/", rep_views.rep_refresher, name="refresher"),
+    path("settings/", settings_views.rep_settings, name="settings"),
     path("login/", rep_views.RepLoginView.as_view(), name="login"),
     path("offline/", offline_views.rep_offline, name="offline"),
     path("sw.js", offline_views.rep_service_worker, name="service_worker"),

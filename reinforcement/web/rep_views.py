@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from reinforcement.models import Prompt
+from reinforcement.selectors.engagement import rep_engagement_get
 from reinforcement.selectors.feedback import answer_feedback_get
 from reinforcement.selectors.progress import rep_progress_get
 from reinforcement.selectors.prompts import (
@@ -59,6 +60,12 @@ def rep_home(request: HttpRequest) -> HttpResponse:
     return redirect("rep:today")
 
 
+def _chosen(prompts: list[Prompt], wanted: str | None) -> Prompt:
+    """The prompt a link chose (a Teams card's ``?prompt=``), if still open; else
+    the first. Another rep's id or an answered one just shows the next."""
+    return next((p for p in prompts if str(p.pk) == wanted), prompts[0])
+
+
 @login_required
 def rep_today(request: HttpRequest) -> HttpResponse:
     """The next open question, one at a time; or why there is none."""
@@ -80,7 +87,7 @@ def rep_today(request: HttpRequest) -> HttpResponse:
             TEMPLATES + "today.html",
             {"empty": empty, "situation": situation, "source": source},
         )
-    prompt = prompts[0]
+    prompt = _chosen(prompts, request.GET.get("prompt"))
     form = AnswerForm(
         question=prompt.question,
         initial={"idempotency_key": uuid.uuid4().hex, "shown_at": _now_ms()},
@@ -171,6 +178,9 @@ def rep_progress(request: HttpRequest) -> HttpResponse:
             "progress": progress,
             "situation": situation,
             "trend": _trend_chart(progress.trend),
+            "engagement": rep_engagement_get(
+                rep_id=request.user.pk, today=situation.local_date
+            ),
         },
     )
 

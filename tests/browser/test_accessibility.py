@@ -131,6 +131,8 @@ def test_every_page_has_no_serious_violation(browser, live_server, device):
     check(page, "feedback", width, found)
     page.goto(base + "/progress/")
     check(page, "progress", width, found)
+    page.goto(base + "/settings/")
+    check(page, "settings", width, found)
     context.close()
 
     # and the enablement admin goes through every manager page

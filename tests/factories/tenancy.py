@@ -47,7 +47,10 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     shows anything of this organization contains it.
     """
     now = timezone.now()
-    organization = OrganizationFactory(name=f"{prefix} organization")
+    # Engagement with names on, so the leaderboard is probed across tenants.
+    organization = OrganizationFactory(
+        name=f"{prefix} organization", engagement_enabled=True, leaderboard_names=True
+    )
     admin = UserFactory(username=f"{prefix}-admin", is_staff=True)
     organization.admins.add(admin)
     team = TeamFactory(organization=organization, name=f"{prefix} team")

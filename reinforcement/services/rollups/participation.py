@@ -2,6 +2,7 @@
 from that day's prompts (prompts expire hourly, which no answer sees)."""
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
@@ -36,6 +37,7 @@ def participation_refresh(
         )
         .order_by()
     )
+    by_channel = _answers_by_channel(prompts)
     objs = [
         RepDay(
             rep_id=r["rep_id"],
@@ -44,6 +46,7 @@ def participation_refresh(
             answered=r["n_answered"],
             answered_on_time=r["n_on_time"],
             expired=r["n_expired"],
+            answered_by_channel=by_channel.get((r["rep_id"], r["local_date"]), {}),
         )
         for r in rows
     ]
@@ -51,7 +54,28 @@ def participation_refresh(
         objs,
         update_conflicts=True,
         unique_fields=["rep", "day"],
-        update_fields=["delivered", "answered", "answered_on_time", "expired"],
+        update_fields=[
+            "delivered",
+            "answered",
+            "answered_on_time",
+            "expired",
+            "answered_by_channel",
+        ],  # fmt: skip
         batch_size=BATCH_SIZE,
     )
     return len(objs)
+
+
+def _answers_by_channel(prompts) -> dict[tuple[int, dt.date], dict[str, int]]:
+    """Each (rep, day)'s answers per channel (Answer.channel), in one grouped query."""
+    rows = (
+        prompts.filter(status=Prompt.Status.ANSWERED)
+        .values_list("rep_id", "local_date", "answer__channel")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[tuple[int, dt.date], dict[str, int]] = defaultdict(dict)
+    for rep_id, day, channel, n in rows:
+        if channel:
+            counts[(rep_id, day)][channel] = n
+    return counts

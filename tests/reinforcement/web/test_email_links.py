@@ -14,7 +14,8 @@ from reinforcement.models import Answer, Delivery, EmailLinkUse, Prompt
 from reinforcement.selectors.email_links import ANSWER_SALT
 from reinforcement.services.answers import answer_submit
 from reinforcement.services.delivery import plan_deliver
-from reinforcement.services.planning import plans_create, rep_contexts
+from reinforcement.services.plan_contexts import rep_contexts
+from reinforcement.services.planning import plans_create
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
