@@ -11,6 +11,7 @@ from typing import Any
 
 # The HTTP status of each refusal code that is not a plain bad request (400).
 ERROR_STATUS: dict[str, int] = {
+    "signature_invalid": 401,  # the CRM webhook's signature or timestamp
     "not_a_rep": 403,
     "scope_denied": 403,
     "not_found": 404,
@@ -28,7 +29,8 @@ ERROR_STATUS: dict[str, int] = {
     "question_retired": 422,
     "not_enrolled": 422,
     "nothing_left": 422,
-    "idempotency_key_mismatch": 422,  # the key was first used with another body
+    "idempotency_key_mismatch": 422,
+    "crm_batch_invalid": 422,  # an event of a CRM batch cannot be read: none applied  # the key was first used with another body
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

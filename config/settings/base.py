@@ -359,6 +359,7 @@ from .auth import *  # noqa: E402, F403, I001
 
 # The OpenAPI schema (drf-spectacular), in config/settings/api.py.
 from .api import *  # noqa: E402, F403, I001
+from .crm_ingest import *  # noqa: E402, F403, I001 (CRM webhook: docs/revenue.md)
 
 # OPS
 # /metrics (Prometheus text format) asks for `Authorization: Bearer <token>`
