@@ -61,6 +61,9 @@ PUBLIC = {
     "scim/v2/^(?P<path>.*)$": "SCIM 2.0: a per-organization bearer token, not a "
     "session or JWT, decides the organization; probed across organizations in "
     "tests/provisioning/test_tenancy_and_tokens.py",
+    "api/v1/crm/events/": "the CRM webhook: the HMAC signature of an "
+    "organization's secret, not a session or JWT, decides the organization; "
+    "refusals and cross-organization keys in tests/revenue/test_webhook.py",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",

@@ -108,7 +108,14 @@ def _outbound(body: bytes) -> ParsedBatch:
     items = [_notification(n) for n in notifications]
     if not items:
         raise PayloadInvalid("The outbound message has no Notification.")
-    return collect(items, lambda item: _record(item[1], item[0]), lambda item: item[0])
+    return collect(items, _notification_record, lambda item: item[0])
+
+
+def _notification_record(item: tuple[str, dict]) -> OpportunityEvent:
+    notification_id, record = item
+    if not notification_id:
+        raise EventInvalid("Notification.Id", "is required.")
+    return _record(record, f"sf-om:{notification_id}"[:200])
 
 
 def _local(tag: str) -> str:
