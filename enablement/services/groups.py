@@ -39,6 +39,12 @@ ADMIN_EXTRA = (
     ("sso", "alloweddomain", ALL),
     # The SCIM bearer token of their organization (provisioning/).
     ("provisioning", "provisioningtoken", ALL),
+    # The CRM link (revenue/): deals and received events read, deals imported
+    # from a file (add, change), webhook secrets issued, CRM settings changed.
+    ("revenue", "opportunity", ("add", "change", "view")),
+    ("revenue", "crmevent", ("view",)),
+    ("revenue", "webhooksecret", ("add", "view")),
+    ("revenue", "crmsettings", ("add", "change", "view")),
 )
 
 

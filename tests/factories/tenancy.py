@@ -22,6 +22,14 @@ from reinforcement.models import (
     Prompt,
     WorkerHeartbeat,
 )
+from revenue.models import (
+    CrmEvent,
+    CrmSettings,
+    Opportunity,
+    StageChange,
+    WebhookSecret,
+)
+from revenue.models import SalesStage as _SalesStage
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -130,8 +138,40 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     account_email = AccountEmail.objects.create(
         user=rep, kind=AccountEmail.Kind.INVITATION, last_error=f"{prefix} bounced"
     )
+    # CRM deals (revenue/): a deal with one move, an event id, a secret, settings.
+    crm_stage = _SalesStage.objects.create(
+        organization=organization, name=f"{prefix} stage"
+    )
+    opportunity = Opportunity.objects.create(
+        organization=organization,
+        external_id=f"{prefix}-deal",
+        name=f"{prefix} deal",
+        owner=rep,
+        stage=crm_stage,
+        created_in_crm_at=now,
+    )
+    StageChange.objects.create(
+        organization=organization,
+        opportunity=opportunity,
+        to_stage=crm_stage,
+        changed_at=now,
+    )
+    crm_event = CrmEvent.objects.create(
+        organization=organization,
+        event_id=f"{prefix}-event",
+        source="generic",
+        received_at=now,
+    )
+    crm_secret = WebhookSecret.objects.create(
+        organization=organization, key_id=f"{prefix}-key", secret=f"{prefix}-secret"
+    )
+    crm_settings = CrmSettings.objects.create(organization=organization)
     # The audit log recorded all of the above; its latest entry names the domain.
-    audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
+    audit_entry = (
+        AuditEntry.objects.filter(organization=organization)
+        .exclude(content_type__app_label="revenue")
+        .latest("pk")
+    )
     return {
         ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
@@ -157,4 +197,8 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         BlacklistedToken: blacklisted,
         AuditEntry: audit_entry,
         AccountEmail: account_email,
+        Opportunity: opportunity,
+        CrmEvent: crm_event,
+        WebhookSecret: crm_secret,
+        CrmSettings: crm_settings,
     }
