@@ -145,6 +145,7 @@ class _Batch:
         self.result = BatchResult()
         self.stages_by_key: dict[str, SalesStage] = {}
         self.stages_by_name: dict[str, SalesStage] = {}
+        self.stages_by_pk: dict[int, SalesStage] = {}
         self.owners: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self.opportunities: dict[str, Opportunity] = {}
         self.new: dict[str, Opportunity] = {}
@@ -220,6 +221,7 @@ class _Batch:
             self.moves.add((by_pk[opportunity_id], stage_id, at))
 
     def _index_stage(self, stage: SalesStage) -> None:
+        self.stages_by_pk[stage.pk] = stage
         if stage.external_id:
             self.stages_by_key[stage.external_id] = stage
         self.stages_by_name.setdefault(stage.name.lower(), stage)
@@ -288,7 +290,9 @@ class _Batch:
             self.moves.add(move)
             change = StageChange(
                 organization=self.organization,
-                from_stage=opportunity.stage if current else None,
+                from_stage=self.stages_by_pk.get(opportunity.stage_id)
+                if current
+                else None,
                 to_stage=stage,
                 changed_at=at,
                 owner_id=opportunity.owner_id,
@@ -304,19 +308,23 @@ class _Batch:
                 opportunity.closed_at = at
 
     def _save_opportunities(self) -> None:
-        if self.new:
-            Opportunity.objects.bulk_create(self.new.values())
-        changed = [self.opportunities[k] for k in self.changed]
-        for opportunity in changed:
-            opportunity.updated_at = self.now
-        if changed:
-            Opportunity.objects.bulk_update(changed, OPPORTUNITY_FIELDS)
+        # One upsert for new and changed deals alike (ON CONFLICT on the
+        # organization's external id): a bulk_update's CASE per field and row
+        # cost ~15 ms per deal at a batch of 100.
+        touched = [*self.new.values(), *(self.opportunities[k] for k in self.changed)]
+        if touched:
+            Opportunity.objects.bulk_create(
+                touched,
+                update_conflicts=True,
+                unique_fields=["organization", "external_id"],
+                update_fields=OPPORTUNITY_FIELDS,
+            )
         for opportunity, change in self.pending:
             change.opportunity = opportunity
         created = StageChange.objects.bulk_create(c for _, c in self.pending)
         self.result.stage_change_ids = [c.pk for c in created]
         self.result.opportunities_created = len(self.new)
-        self.result.opportunities_changed = len(changed)
+        self.result.opportunities_changed = len(self.changed)
 
     def _save_leads(self, events: list[LeadEvent]) -> None:
         if not events:
