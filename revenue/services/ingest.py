@@ -215,6 +215,8 @@ class _Batch:
         )
         self.opportunities = {o.external_id: o for o in rows}
         by_pk = {o.pk: o.external_id for o in self.opportunities.values()}
+        if not by_pk:
+            return
         for opportunity_id, stage_id, at in StageChange.objects.filter(
             opportunity_id__in=by_pk
         ).values_list("opportunity_id", "to_stage_id", "changed_at"):
