@@ -244,3 +244,23 @@ def test_no_body_is_a_server_error(client, stages, signing, body, source):
     response = post(client, body, signing(body), source=source)
     assert 400 <= response.status_code < 500, response.content
     assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+def test_a_form_body_is_refused_not_a_server_error(
+    client, stages, signing, content_type
+):
+    """A signed body that is not JSON, whatever its content type: 400, nothing written."""
+    body = b"events=1&x=2"
+    response = post(client, body, signing(body), content_type=content_type)
+    assert response.status_code == 400, response.content
+    assert nothing_written()
+
+
+def test_get_is_not_allowed(client, signing):
+    """Only POST: a GET is refused (its empty body is signed, the method is not)."""
+    response = client.get(URL, headers=signing(b""))
+    assert response.status_code == 405
