@@ -35,7 +35,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from enablement.models import Membership, Organization, Team  # noqa: E402
+from enablement.models import Membership, Organization  # noqa: E402
 from revenue.models import SalesStage  # noqa: E402
 from revenue.services.webhook_secrets import (  # noqa: E402
     webhook_secret_rotate,
@@ -51,7 +51,6 @@ def seed(reps: int) -> tuple[str, str]:
 
     User = get_user_model()
     organization = Organization.objects.create(name=f"bench-{time.time():.0f}")
-    team = Team.objects.create(organization=organization, name="Field")
     for i, name in enumerate(STAGES):
         SalesStage.objects.create(
             organization=organization,
@@ -69,7 +68,6 @@ def seed(reps: int) -> tuple[str, str]:
         Membership(user=u, organization=organization, external_id=f"005{i:06d}")
         for i, u in enumerate(users)
     )
-    del team
     row, secret = webhook_secret_rotate(organization=organization, now=timezone.now())
     return row.key_id, secret
 
