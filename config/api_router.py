@@ -10,6 +10,8 @@ from drf_spectacular.views import (
 urlpatterns = [
     path("", include("reinforcement.api.rep_urls")),
     path("kpis/", include("reinforcement.api.kpi_urls")),
+    # The signed CRM webhook (docs/revenue.md): the signature names the tenant.
+    path("crm/", include("revenue.api.urls")),
     # The schema and its docs are public: they describe, they do not disclose.
     path(
         "schema/",

@@ -11,6 +11,7 @@ from typing import Any
 
 # The HTTP status of each refusal code that is not a plain bad request (400).
 ERROR_STATUS: dict[str, int] = {
+    "signature_invalid": 401,  # the CRM webhook's signature or timestamp
     "not_a_rep": 403,
     "scope_denied": 403,
     "not_found": 404,
@@ -36,6 +37,7 @@ ERROR_STATUS: dict[str, int] = {
     "link_used": 410,
     "prompt_closed": 410,  # expired unanswered: its link no longer answers
     "invalid_settings": 422,  # a rep's settings: unknown zone, pause ending first, ...
+    "crm_batch_invalid": 422,  # an event of a CRM batch cannot be read: none applied
     "unavailable": 503,  # the database is restarting: retry after Retry-After
 }
 

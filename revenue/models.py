@@ -5,6 +5,8 @@ Sales operations owns these records in the CRM; the service keeps a copy, fed
 by the signed webhook or a file, so outcome KPIs can sit beside retention.
 """
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -12,6 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from enablement.encrypted_fields import EncryptedTextField
 from enablement.models import Organization, TimestampedModel, Topic
+
+
+def webhook_key_new() -> str:
+    """A new public key id of a webhook secret."""
+    return "whk_" + secrets.token_urlsafe(18)
 
 
 class SalesStage(TimestampedModel):
@@ -96,6 +103,9 @@ class Opportunity(TimestampedModel):
     created_in_crm_at = models.DateTimeField(help_text=_("Created in the CRM."))
     expected_close_on = models.DateField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the deal entered its current stage: an event older than this moves
+    # the history, not the deal (CRMs deliver out of order).
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(
         max_length=4, choices=Outcome.choices, default=Outcome.OPEN
     )
@@ -220,6 +230,9 @@ class WebhookSecret(TimestampedModel):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="crm_webhook_secrets"
     )
+    # The public half the CRM sends in X-Reinforce-Key: it picks the secret
+    # (and so the organization) without naming either.
+    key_id = models.CharField(max_length=40, unique=True, default=webhook_key_new)
     secret = EncryptedTextField()
     expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -68,6 +68,9 @@ PUBLIC = {
     "credential of one rep for one prompt (tests/reinforcement/web/test_email_links.py)",
     "email/unsubscribe/<str:token>/": "the signed link is the credential of one "
     "rep's email setting (tests/reinforcement/web/test_email_links.py)",
+    "api/v1/crm/events/": "the CRM webhook: the HMAC signature of an "
+    "organization's secret, not a session or JWT, decides the organization; "
+    "refusals and cross-organization keys in tests/revenue/test_webhook.py",
     "sso/": "asks for a work email; names no organization (tests/sso)",
     "sso/callback/": "the identity provider's redirect, bound to the caller's "
     "own state and nonce (tests/sso)",

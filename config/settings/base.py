@@ -368,6 +368,7 @@ from .auth import *  # noqa: E402, F403, I001
 # The OpenAPI schema (drf-spectacular), in config/settings/api.py.
 from .api import *  # noqa: E402, F403, I001
 from .web_push import *  # noqa: E402, F403, I001 (VAPID keys: docs/channels.md)
+from .crm_ingest import *  # noqa: E402, F403, I001 (CRM webhook: docs/revenue.md)
 
 # OPS
 # /metrics (Prometheus text format) asks for `Authorization: Bearer <token>`

@@ -48,6 +48,12 @@ ADMIN_EXTRA = (
     # through Slack's OAuth) and reps' Slack users (viewed, matched again).
     ("slack_app", "slackinstallation", ("view", "delete")),
     ("slack_app", "slackmember", ("view",)),
+    # The CRM link (revenue/): deals and received events read, deals imported
+    # from a file (add, change), webhook secrets issued, CRM settings changed.
+    ("revenue", "opportunity", ("add", "change", "view")),
+    ("revenue", "crmevent", ("view",)),
+    ("revenue", "webhooksecret", ("add", "view")),
+    ("revenue", "crmsettings", ("add", "change", "view")),
 )
 
 

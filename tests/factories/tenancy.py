@@ -24,6 +24,14 @@ from reinforcement.models import (
     Reminder,
     WorkerHeartbeat,
 )
+from revenue.models import (
+    CrmEvent,
+    CrmSettings,
+    Opportunity,
+    StageChange,
+    WebhookSecret,
+)
+from revenue.models import SalesStage as _SalesStage
 from slack_app.models import SlackInstallation, SlackMember
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
@@ -153,8 +161,40 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     slack_member = SlackMember.objects.create(
         installation=slack, rep=rep, slack_user_id=f"U-{prefix}", checked_at=now
     )
+    # CRM deals (revenue/): a deal with one move, an event id, a secret, settings.
+    crm_stage = _SalesStage.objects.create(
+        organization=organization, name=f"{prefix} stage"
+    )
+    opportunity = Opportunity.objects.create(
+        organization=organization,
+        external_id=f"{prefix}-deal",
+        name=f"{prefix} deal",
+        owner=rep,
+        stage=crm_stage,
+        created_in_crm_at=now,
+    )
+    StageChange.objects.create(
+        organization=organization,
+        opportunity=opportunity,
+        to_stage=crm_stage,
+        changed_at=now,
+    )
+    crm_event = CrmEvent.objects.create(
+        organization=organization,
+        event_id=f"{prefix}-event",
+        source="generic",
+        received_at=now,
+    )
+    crm_secret = WebhookSecret.objects.create(
+        organization=organization, key_id=f"{prefix}-key", secret=f"{prefix}-secret"
+    )
+    crm_settings = CrmSettings.objects.create(organization=organization)
     # The audit log recorded all of the above; its latest entry names the domain.
-    audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
+    audit_entry = (
+        AuditEntry.objects.filter(organization=organization)
+        .exclude(content_type__app_label="revenue")
+        .latest("pk")
+    )
     return {
         ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
@@ -184,4 +224,8 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         ManagerDigest: digest,
         SlackInstallation: slack,
         SlackMember: slack_member,
+        Opportunity: opportunity,
+        CrmEvent: crm_event,
+        WebhookSecret: crm_secret,
+        CrmSettings: crm_settings,
     }
