@@ -12,7 +12,7 @@ OPEN_STATUSES = (Prompt.Status.PLANNED, Prompt.Status.DELIVERED)
 
 def prompts_with_question(queryset: QuerySet[Prompt]) -> QuerySet[Prompt]:
     return queryset.select_related(
-        "question__topic", "question__module"
+        "question__topic", "question__module", "trigger"
     ).prefetch_related(
         Prefetch(
             "question__choices", queryset=Choice.objects.order_by("position", "id")

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from core.slack import SlackPostError, slack_post
 from enablement.models import RepProfile
 from ops import metrics
-from reinforcement.models import DailyPlan, Delivery, Prompt
+from reinforcement.models import DailyPlan, Delivery, Prompt, PromptTrigger
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
 
@@ -72,28 +72,41 @@ def deliveries_create(
     )
 
 
-def deliveries_sweep(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    """Claim the pending deliveries that are due; returns their plans to enqueue.
+def trigger_deliveries_create(
+    *, trigger: PromptTrigger, channels: list[str], now: dt.datetime
+) -> list[Delivery]:
+    """The pending Delivery rows of a triggered refresher, as for a plan."""
+    due = now + dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_GRACE_SECONDS)
+    return Delivery.objects.bulk_create(
+        [Delivery(trigger=trigger, channel=c, next_attempt_at=due) for c in channels]
+    )
+
+
+def deliveries_sweep(
+    *, now: dt.datetime, limit: int = SWEEP_BATCH, owner: str = "plan"
+) -> list[int]:
+    """Claim the pending deliveries that are due; returns their plans to enqueue
+    (with ``owner="trigger"``: their triggered refreshers).
 
     Each claimed row gets a lease (its next attempt moves to now + lease), so
     the next sweep leaves it to the task enqueued now unless that task is lost
     too. `skip_locked` leaves rows being sent right now to their sender.
     """
-    if not deliveries_due(now=now).exists():
+    column = f"{owner}_id"
+    rows = deliveries_due(now=now).filter(**{f"{owner}__isnull": False})
+    if not rows.exists():
         # The usual case, read without a transaction: on SQLite an IMMEDIATE
         # one would take the database's write lock every minute.
         return []
     lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
         due = list(
-            deliveries_due(now=now)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "plan_id")[:limit]
+            rows.select_for_update(skip_locked=True).values_list("id", column)[:limit]
         )
         Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(
             next_attempt_at=now + lease, updated_at=now
         )
-    return sorted({plan_id for _, plan_id in due})
+    return sorted({owner_id for _, owner_id in due})
 
 
 def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
@@ -108,26 +121,38 @@ def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
     plan = DailyPlan.objects.select_related("rep").filter(pk=plan_id).first()
     if plan is None:  # deleted since it was enqueued
         return {}
-    if not reps_active().filter(user_id=plan.rep_id).exists():
+    return _owner_deliver(plan, now)
+
+
+def trigger_deliver(*, trigger_id: int, now: dt.datetime) -> dict[str, str]:
+    """Send a triggered refresher's pending deliveries, as `plan_deliver` does."""
+    trigger = PromptTrigger.objects.select_related("rep").filter(pk=trigger_id).first()
+    if trigger is None:
+        return {}
+    return _owner_deliver(trigger, now)
+
+
+def _owner_deliver(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> dict:
+    if not reps_active().filter(user_id=owner.rep_id).exists():
         # The rep left after this task was enqueued: nothing goes out.
-        plan.deliveries.filter(status=Delivery.Status.PENDING).update(
+        owner.deliveries.filter(status=Delivery.Status.PENDING).update(
             status=Delivery.Status.CANCELED,
             next_attempt_at=None,
             last_error="the rep left",
             updated_at=now,
         )
-        return dict(plan.deliveries.values_list("channel", "status"))
+        return dict(owner.deliveries.values_list("channel", "status"))
     prompts = list(
-        plan.prompts.exclude(status=Prompt.Status.WITHDRAWN)
+        owner.prompts.exclude(status=Prompt.Status.WITHDRAWN)
         .select_related("question__topic")
         .order_by("position")
     )
-    for delivery_id in _deliveries_claim(plan_id, now):
-        _deliver_channel(delivery_id, plan, prompts, now)
-    return dict(plan.deliveries.values_list("channel", "status"))
+    for delivery_id in _deliveries_claim(owner, now):
+        _deliver_channel(delivery_id, owner, prompts, now)
+    return dict(owner.deliveries.values_list("channel", "status"))
 
 
-def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
+def _deliveries_claim(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> list[int]:
     """Count an attempt on each pending row of the plan and give it a lease.
 
     Committed before sending, so a task that dies mid-send still counts
@@ -138,8 +163,8 @@ def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
     cap = settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS
     with transaction.atomic():
         rows = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(plan_id=plan_id, status=Delivery.Status.PENDING)
+            owner.deliveries.select_for_update(skip_locked=True)
+            .filter(status=Delivery.Status.PENDING)
             .order_by("pk")
         )
         for row in rows:
@@ -159,7 +184,10 @@ def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
 
 
 def _deliver_channel(
-    delivery_id: int, plan: DailyPlan, prompts: list[Prompt], now: dt.datetime
+    delivery_id: int,
+    plan: DailyPlan | PromptTrigger,
+    prompts: list[Prompt],
+    now: dt.datetime,
 ) -> str:
     """Send one channel under its row lock and record the outcome in that transaction.
 
@@ -184,7 +212,7 @@ def _deliver_channel(
             delivery.last_error = ""
             if delivery.channel == Delivery.Channel.INBOX:
                 # The inbox is the prompts themselves: they show as delivered.
-                Prompt.objects.filter(plan=plan, status=Prompt.Status.PLANNED).update(
+                plan.prompts.filter(status=Prompt.Status.PLANNED).update(
                     status=Prompt.Status.DELIVERED, delivered_at=now
                 )
         delivery.save()
@@ -230,16 +258,17 @@ def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
     return None
 
 
-def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
+def _title(plan: DailyPlan | PromptTrigger, count: int) -> str:
+    # A triggered refresher is named by its trigger ("Refresher for Acme ...").
+    label = getattr(plan, "label", "")
+    return label or _dose_title(count)
+
+
+def _send_email(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> None:
     context = {"rep": plan.rep, "prompts": prompts, "url": _today_url(), "plan": plan}
     try:
         send_mail(
-            subject=ngettext(
-                "Your question for today",
-                "Your %(n)d questions for today",
-                len(prompts),
-            )
-            % {"n": len(prompts)},
+            subject=_title(plan, len(prompts)),
             message=render_to_string("reinforcement/email/daily_dose.txt", context),
             from_email=None,
             recipient_list=[plan.rep.email],
@@ -248,10 +277,10 @@ def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
         raise DeliveryTransientError(f"email: {exc}") from exc
 
 
-def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
+def _send_slack(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> None:
     profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
     text = (
-        f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_dose_title(len(prompts))} "
+        f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_title(plan, len(prompts))} "
         f"({', '.join(sorted({p.question.topic.name for p in prompts}))}). "
         f"<{_today_url()}|Answer now>"
     )
