@@ -5,3 +5,12 @@ class RevenueConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "revenue"
     verbose_name = "Revenue (CRM deals and outcomes)"
+
+    def ready(self) -> None:
+        # The stage map's admin (revenue/admin_stages.py) and the refreshers'
+        # receiver of stage_changes_recorded.
+        from enablement.audit import audit_register
+        from revenue import admin_stages, receivers  # noqa: F401
+        from revenue.models import SalesStage
+
+        audit_register(SalesStage, organization="organization_id", m2m=("topics",))

@@ -155,6 +155,7 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="Reinforcement <noreply@localhost>"
 )
 from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
+from .revenue_refreshers import *  # noqa: E402, F403, I001 (docs/revenue.md, "Refreshers")
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -283,6 +284,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
 } | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE)  # noqa: F405
+CELERY_BEAT_SCHEDULE |= REVENUE_REFRESHER_BEAT_SCHEDULE  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
