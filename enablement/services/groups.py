@@ -39,6 +39,9 @@ ADMIN_EXTRA = (
     ("sso", "alloweddomain", ALL),
     # The SCIM bearer token of their organization (provisioning/).
     ("provisioning", "provisioningtoken", ALL),
+    # Campaigns, and the CRM stage-to-topic map (revenue/, docs/revenue.md).
+    ("enablement", "campaign", ALL),
+    ("revenue", "salesstage", ALL),
 )
 
 

@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from enablement.models import AccountEmail, AuditEntry, Membership
+from enablement.models import AccountEmail, AuditEntry, Campaign, Membership
 from provisioning.models import ProvisioningToken
 from provisioning.services import token_rotate
 from reinforcement.models import (
@@ -22,6 +22,7 @@ from reinforcement.models import (
     Prompt,
     WorkerHeartbeat,
 )
+from revenue.models import SalesStage
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -132,6 +133,17 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     )
     # The audit log recorded all of the above; its latest entry names the domain.
     audit_entry = AuditEntry.objects.filter(organization=organization).latest("pk")
+    # The stage-to-topic map and campaigns (crm-refresh).
+    stage = SalesStage.objects.create(organization=organization, name=f"{prefix} stage")
+    stage.topics.add(topic)
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name=f"{prefix} campaign",
+        starts_on=now.date(),
+        ends_on=now.date(),
+    )
+    campaign.topics.add(topic)
+    campaign.teams.add(team)
     return {
         ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
@@ -157,4 +169,6 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         BlacklistedToken: blacklisted,
         AuditEntry: audit_entry,
         AccountEmail: account_email,
+        SalesStage: stage,
+        Campaign: campaign,
     }
