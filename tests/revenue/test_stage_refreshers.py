@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from reinforcement.models import Delivery, MemoryState, Prompt, PromptTrigger
 from reinforcement.services.delivery import trigger_deliver
@@ -144,11 +145,15 @@ def test_an_entry_gives_the_owner_one_refresher_of_the_stage_topics_with_the_dea
 
 def test_the_refresher_goes_out_on_the_rep_channels_and_shows_on_today(world, client):
     """Its delivery emails the rep under the deal's label and shows the
-    prompts as delivered on Today, with the label."""
-    change = enter(world)
-    (trigger_id,) = stage_refreshers_apply(stage_change_ids=[change.pk], now=TUESDAY_11)
+    prompts as delivered on Today and in the prompts API, with the label."""
+    now = timezone.now()  # the pages list what is open now
+    profile = world.rep.rep_profile
+    profile.delivery_hour, profile.working_days = now.hour, "1234567"
+    profile.save()
+    change = enter(world, at=now)
+    (trigger_id,) = stage_refreshers_apply(stage_change_ids=[change.pk], now=now)
 
-    statuses = trigger_deliver(trigger_id=trigger_id, now=TUESDAY_11)
+    statuses = trigger_deliver(trigger_id=trigger_id, now=now)
 
     assert statuses == {"inbox": "sent", "email": "sent"}
     assert [m.subject for m in mail.outbox] == [
@@ -156,12 +161,14 @@ def test_the_refresher_goes_out_on_the_rep_channels_and_shows_on_today(world, cl
     ]
     assert "Refresher for Acme" in mail.outbox[0].body
     assert Prompt.objects.filter(trigger_id=trigger_id, status="delivered").count() == 3
-    assert trigger_deliver(trigger_id=trigger_id, now=TUESDAY_11) == statuses
+    assert trigger_deliver(trigger_id=trigger_id, now=now) == statuses
     assert len(mail.outbox) == 1  # each channel once
     client.force_login(world.rep)
     page = client.get(reverse("rep:today")).content.decode()
     # Only the refresher is open (no daily plan), so Today shows it first.
     assert "Refresher for Acme (entered Discovery)" in page
+    listed = client.get(reverse("api-prompt-list")).json()["results"]
+    assert {p["trigger"] for p in listed} == {"Refresher for Acme (entered Discovery)"}
 
 
 def test_at_most_the_daily_limit_per_rep(world):
