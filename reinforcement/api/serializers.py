@@ -135,14 +135,8 @@ class PromptOutputSerializer(serializers.Serializer):
     local_date = serializers.DateField(help_text=_("The rep's local day it was asked."))
     position = serializers.IntegerField()
     expires_at = serializers.DateTimeField(help_text=_("Answer before this instant."))
-    trigger = serializers.CharField(
-        source="trigger.label",
-        allow_null=True,
-        help_text=_(
-            'Why a refresher was sent, e.g. "Refresher for Acme (entered '
-            'Discovery)"; null for the daily dose and a refresher the rep asked for.'
-        ),
-    )
+    # Why a refresher came by itself ("Refresher for Acme (entered Discovery)").
+    trigger = serializers.CharField(source="trigger.label", allow_null=True)
     question = OpenQuestionSerializer()
 
 
