@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 
 from enablement.models import Campaign
+from enablement.services.campaigns import campaign_plans_affect
 from reinforcement.models import MemoryState, Prompt
 from reinforcement.services.planning import plans_create
+from reinforcement.services.replan import replan_requests_apply
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
@@ -137,3 +139,22 @@ def test_the_campaign_day_is_the_rep_local_date(org):
     plans_create(rep_ids=[rep.pk, other.pk], now=NOW)
 
     assert discovery_share(org, other)[0] < discovery_share(org, rep)[0]
+
+
+def test_a_new_campaign_re_plans_today_unanswered_plan(org):
+    """A plan made before the campaign is re-planned toward its topics once
+    the campaign is saved (plans_affected for its teams); the dose stays at
+    most the cap."""
+    team, rep = team_rep(org)
+    plans_create(rep_ids=[rep.pk], now=NOW)
+    before, _ = discovery_share(org, rep)
+
+    campaign(org, team)
+    campaign_plans_affect(team_ids=[team.pk])
+    replan_requests_apply(now=NOW)
+
+    open_ = Prompt.objects.filter(rep=rep, plan__isnull=False).exclude(
+        status="withdrawn"
+    )
+    assert open_.filter(question__topic=org.discovery).count() > before
+    assert open_.count() <= DOSE
