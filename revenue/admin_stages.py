@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from enablement.admin_tenancy import TenantScopedAdmin
-from revenue.models import SalesStage
+from revenue.models import SalesStage, StageRefresher
 
 
 class SalesStageForm(forms.ModelForm):
@@ -70,3 +70,34 @@ class SalesStageAdmin(TenantScopedAdmin):
     @admin.display(description=_("topics"))
     def topic_names(self, obj: SalesStage) -> str:
         return ", ".join(sorted(t.name for t in obj.topics.all()))
+
+
+@admin.register(StageRefresher)
+class StageRefresherAdmin(TenantScopedAdmin):
+    """What each stage entry gave its owner: made, waiting for the window,
+    capped by the daily limit, or skipped and why. Read-only."""
+
+    organization_path = "organization"
+    list_display = (
+        "opportunity",
+        "stage",
+        "rep",
+        "status",
+        "detail",
+        "entered_at",
+        "due_at",
+        "made_at",
+    )
+    list_filter = ("status", "stage")
+    list_select_related = ("opportunity", "stage", "rep")
+    search_fields = ("opportunity__name", "opportunity__external_id", "rep__username")
+    ordering = ("-entered_at",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -42,6 +42,7 @@ ADMIN_EXTRA = (
     # Campaigns, and the CRM stage-to-topic map (revenue/, docs/revenue.md).
     ("enablement", "campaign", ALL),
     ("revenue", "salesstage", ALL),
+    ("revenue", "stagerefresher", ("view",)),
 )
 
 

@@ -22,7 +22,7 @@ from reinforcement.models import (
     Prompt,
     WorkerHeartbeat,
 )
-from revenue.models import SalesStage
+from revenue.models import Opportunity, SalesStage, StageRefresher
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
     EnrollmentFactory,
@@ -144,6 +144,21 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     )
     campaign.topics.add(topic)
     campaign.teams.add(team)
+    deal = Opportunity.objects.create(
+        organization=organization,
+        external_id=f"{prefix}-deal",
+        name=f"{prefix} deal",
+        created_in_crm_at=now,
+    )
+    refresher = StageRefresher.objects.create(
+        organization=organization,
+        opportunity=deal,
+        stage=stage,
+        rep=rep,
+        entered_at=now,
+        due_at=now,
+        detail=f"{prefix} detail",
+    )
     return {
         ProvisioningToken: organization.provisioning_token,
         type(organization): organization,
@@ -171,4 +186,5 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         AccountEmail: account_email,
         SalesStage: stage,
         Campaign: campaign,
+        StageRefresher: refresher,
     }

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reinforcement.models import Delivery, MemoryState, Prompt, PromptTrigger
 from reinforcement.services.delivery import trigger_deliver
+from reinforcement.services.planning import plans_create
 from revenue.models import (
     CrmSettings,
     Opportunity,
@@ -163,12 +164,16 @@ def test_the_refresher_goes_out_on_the_rep_channels_and_shows_on_today(world, cl
     assert Prompt.objects.filter(trigger_id=trigger_id, status="delivered").count() == 3
     assert trigger_deliver(trigger_id=trigger_id, now=now) == statuses
     assert len(mail.outbox) == 1  # each channel once
+    # Today's daily dose is open too: the refresher, for the next call, comes first.
+    plans_create(rep_ids=[world.rep.pk], now=now, ignore_delivery_hour=True)
+    assert Prompt.objects.filter(source="daily").exists()
     client.force_login(world.rep)
     page = client.get(reverse("rep:today")).content.decode()
-    # Only the refresher is open (no daily plan), so Today shows it first.
     assert "Refresher for Acme (entered Discovery)" in page
     listed = client.get(reverse("api-prompt-list")).json()["results"]
-    assert {p["trigger"] for p in listed} == {"Refresher for Acme (entered Discovery)"}
+    label = "Refresher for Acme (entered Discovery)"
+    assert [p["trigger"] for p in listed[:3]] == [label] * 3
+    assert {p["trigger"] for p in listed[3:]} == {None}
 
 
 def test_at_most_the_daily_limit_per_rep(world):
