@@ -33,9 +33,14 @@ from reinforcement.tasks import PLAN_CHUNK_SIZE  # noqa: E402
 NOW = dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)  # a Tuesday afternoon in UTC
 
 
-def fill(reps: int, questions: int) -> None:
-    """Generate the organization with set-based SQL (seconds, not minutes)."""
+def fill(reps: int, questions: int, campaign: bool = False) -> None:
+    """Generate the organization with set-based SQL (seconds, not minutes).
+
+    With `campaign`: a campaign boosting 3 of the 10 topics for half the teams
+    runs on the planned day (docs/revenue.md, "Campaigns (planner)").
+    """
     from enablement.models import (
+        Campaign,
         Enrollment,
         Methodology,
         Module,
@@ -61,14 +66,24 @@ def fill(reps: int, questions: int) -> None:
         Enrollment.objects.create(
             module=module, team=team, starts_on=dt.date(2026, 1, 1)
         )
+    if campaign:
+        push = Campaign.objects.create(
+            organization=organization,
+            name="Bench push",
+            starts_on=NOW.date() - dt.timedelta(days=3),
+            ends_on=NOW.date() + dt.timedelta(days=3),
+            boost=2.0,
+        )
+        push.topics.set(topics[:3])
+        push.teams.set(teams[::2])
     with connection.cursor() as cur:
         cur.execute(
             """
             INSERT INTO enablement_question
               (module_id, topic_id, key, kind, stem, explanation, reference_url, status,
-               version, published_at, created_at, updated_at)
+               version, version_change, published_at, created_at, updated_at)
             SELECT %s, %s + (g %% 10), 'q' || g, 'single_choice', 'Stem ' || g, 'Why',
-                   '', 'published', 1, now(), now(), now()
+                   '', 'published', 1, '', now(), now(), now()
             FROM generate_series(1, %s) g
             """,
             [module.id, topics[0].id, questions],
@@ -210,13 +225,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=20_000)
     parser.add_argument("--questions", type=int, default=150)
+    parser.add_argument(
+        "--campaign", action="store_true", help="a campaign on 3 topics, half the teams"
+    )
     args = parser.parse_args()
     assert connection.vendor == "postgresql", (
         "run on PostgreSQL (planning_throughput.sh)"
     )
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
-    fill(args.reps, args.questions)
+    fill(args.reps, args.questions, campaign=args.campaign)
     print(
         f"filled {args.reps} reps x {args.questions} questions in {time.perf_counter() - t0:.1f} s"
     )

@@ -14,6 +14,7 @@ from enablement import (
     admin_account_emails,  # noqa: F401  (registers invitation and reset emails)
     admin_audit,  # noqa: F401  (registers the scoped audit log)
     admin_auth,  # noqa: F401  (registers the scoped User and Group admins)
+    admin_campaigns,  # noqa: F401  (registers Campaigns)
     admin_people,  # noqa: F401  (registers People, on Membership)
 )
 from enablement.admin_inlines import (

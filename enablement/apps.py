@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 # The apps whose permissions the role groups grant (auth's exist before these).
 # The apps whose permissions the role groups list (services/groups.py).
 GROUP_PERMISSION_APPS = frozenset(
-    {"enablement", "reinforcement", "sso", "provisioning"}
+    {"enablement", "reinforcement", "sso", "provisioning", "revenue"}
 )
 
 
@@ -46,6 +46,7 @@ def _audit_register() -> None:
     audit_register(m.Question, organization=content)
     audit_register(m.Choice, organization=f"question.{content}")
     audit_register(m.Enrollment, organization=content)
+    audit_register(m.Campaign, organization="organization_id", m2m=("topics", "teams"))
 
 
 class EnablementConfig(AppConfig):

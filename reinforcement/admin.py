@@ -101,10 +101,15 @@ class AnswerAdmin(ReadOnlyAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(DeliveryHealthAdminMixin, ReadOnlyAdmin):
     # Read-only, but for "Resend failed" (change_delivery) and the health page.
-    organization_path = "plan__rep__rep_profile__team__organization"
+    # A plan's or a triggered refresher's (revenue's stage entries).
+    organization_paths = (
+        "plan__rep__rep_profile__team__organization",
+        "trigger__rep__rep_profile__team__organization",
+    )
     # A failed row (given up after the attempt cap) shows its last error here.
     list_display = (
         "plan",
+        "trigger",
         "channel",
         "status",
         "attempts",
@@ -113,7 +118,7 @@ class DeliveryAdmin(DeliveryHealthAdminMixin, ReadOnlyAdmin):
         "last_error",
     )
     list_filter = ("channel", "status")
-    list_select_related = ("plan__rep",)
+    list_select_related = ("plan__rep", "trigger")
     ordering = ("-created_at",)
 
 

@@ -83,6 +83,30 @@ class DailyPlan(TimestampedModel):
         return f"{self.rep_id} {self.local_date}"
 
 
+class PromptTrigger(TimestampedModel):
+    """Why a set of prompts was put in front of a rep outside the daily dose.
+
+    Another app (revenue: a deal entered a stage) asks for a refresher and
+    names it; the label is shown with the prompts ("Refresher for Acme
+    (entered Discovery)"), the reference is the asker's own key, unique, so a
+    repeated request makes nothing new. Delivered through the outbox like a
+    plan (a Delivery row per channel).
+    """
+
+    rep = rep_key(related_name="prompt_triggers")
+    label = models.CharField(max_length=255)
+    reference = models.CharField(max_length=120, unique=True)
+    local_date = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["rep", "local_date"], name="prompt_trigger_rep_day")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Prompt(TimestampedModel):
     """One question put in front of one rep on one day."""
 
@@ -109,6 +133,14 @@ class Prompt(TimestampedModel):
         null=True,
         blank=True,
         on_delete=models.CASCADE,
+        related_name="prompts",
+    )
+    # Set on a refresher another app asked for (a deal's stage entry).
+    trigger = models.ForeignKey(
+        PromptTrigger,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="prompts",
     )
     source = models.CharField(
@@ -237,8 +269,21 @@ class Delivery(TimestampedModel):
         # Not to be sent: the rep left, or every prompt of the plan was withdrawn.
         CANCELED = "canceled", _("Canceled")
 
+    # A day's plan, or (exactly one of the two) a triggered refresher.
     plan = models.ForeignKey(
-        DailyPlan, on_delete=models.CASCADE, related_name="deliveries"
+        DailyPlan,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    trigger = models.ForeignKey(
+        PromptTrigger,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # the unique (trigger, channel) serves it
     )
     channel = models.CharField(max_length=8, choices=Channel.choices)
     status = models.CharField(
@@ -264,7 +309,15 @@ class Delivery(TimestampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "channel"], name="delivery_unique_plan_channel"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["trigger", "channel"], name="delivery_unique_trigger_channel"
+            ),
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False, trigger__isnull=True)
+                | Q(plan__isnull=True, trigger__isnull=False),
+                name="delivery_plan_xor_trigger",
+            ),
         ]
         # The sweeper's query: pending rows whose next attempt is due. Sent
         # rows, nearly all of them, stay out of the index.
@@ -277,7 +330,7 @@ class Delivery(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} via {self.channel}: {self.status}"
+        return f"{self.plan or self.trigger} via {self.channel}: {self.status}"
 
 
 class MemoryModelFit(models.Model):

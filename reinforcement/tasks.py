@@ -121,9 +121,43 @@ def deliveries_sweep_task() -> int:
     """
     from reinforcement.services.delivery import deliveries_sweep
 
-    plan_ids = deliveries_sweep(now=timezone.now())
+    now = timezone.now()
+    plan_ids = deliveries_sweep(now=now)
     deliveries_enqueue(plan_ids)
-    return len(plan_ids)
+    trigger_ids = deliveries_sweep(now=now, owner="trigger")
+    trigger_deliveries_enqueue(trigger_ids)
+    return len(plan_ids) + len(trigger_ids)
+
+
+def trigger_deliveries_enqueue(trigger_ids: list[int]) -> int:
+    """Enqueue one delivery task per triggered refresher, as `deliveries_enqueue`."""
+    for done, trigger_id in enumerate(trigger_ids):
+        try:
+            trigger_deliver_task.delay(trigger_id=trigger_id)
+        except BrokerError as exc:
+            logger.warning(
+                "broker unavailable, %s refresher deliveries left to the sweeper: %s",
+                len(trigger_ids) - done,
+                exc,
+            )
+            return done
+    return len(trigger_ids)
+
+
+@shared_task(
+    soft_time_limit=60,
+    time_limit=90,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=5,
+)
+def trigger_deliver_task(*, trigger_id: int) -> dict[str, str]:
+    """Send a triggered refresher's pending deliveries, each channel at most once."""
+    from reinforcement.services.delivery import trigger_deliver
+
+    return trigger_deliver(trigger_id=trigger_id, now=timezone.now())
 
 
 @shared_task(soft_time_limit=240, time_limit=300)

@@ -7,9 +7,13 @@ class RevenueConfig(AppConfig):
     verbose_name = "Revenue (CRM deals and outcomes)"
 
     def ready(self) -> None:
+        # The stage map's admin (revenue/admin_stages.py) and the refreshers'
+        # receiver of stage_changes_recorded.
         from enablement.audit import audit_register
-        from revenue.models import CrmSettings, WebhookSecret
+        from revenue import admin_stages, receivers  # noqa: F401
+        from revenue.models import CrmSettings, SalesStage, WebhookSecret
 
         # The CRM link's settings are audited; a secret's value never is.
         audit_register(WebhookSecret, organization="organization_id", mask=("secret",))
         audit_register(CrmSettings, organization="organization_id")
+        audit_register(SalesStage, organization="organization_id", m2m=("topics",))

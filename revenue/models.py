@@ -263,3 +263,65 @@ class CrmEvent(models.Model):
 
     def __str__(self) -> str:
         return self.event_id
+
+
+class StageRefresher(TimestampedModel):
+    """The refresher one stage entry gives the deal's owner: at most one per
+    opportunity and stage (the unique key makes a repeated event, task or
+    sweep a no-op). Waits for the rep's working window when outside it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the rep's working window")
+        MADE = "made", _("Made and sent")
+        CAPPED = "capped", _("Skipped: the rep's daily limit was reached")
+        SKIPPED = "skipped", _("Skipped: nothing to ask")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="stage_refreshers"
+    )
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    stage_change = models.ForeignKey(
+        StageChange, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField()
+    # When to make it: at once inside the rep's working window, else the
+    # start of the next one.
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    detail = models.CharField(max_length=200, blank=True)
+    made_at = models.DateTimeField(null=True, blank=True)
+    # The rep's local day it was made (the daily limit counts these).
+    local_date = models.DateField(null=True, blank=True)
+    trigger = models.ForeignKey(
+        "reinforcement.PromptTrigger",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opportunity", "stage"], name="stage_refresher_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["rep", "local_date"], name="stage_refresher_rep_day"),
+            models.Index(
+                fields=["due_at"],
+                name="stage_refresher_pending",
+                condition=Q(status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} entered {self.stage}: {self.status}"

@@ -9,7 +9,7 @@ class SlackAppConfig(AppConfig):
     def ready(self) -> None:
         from enablement.audit import audit_register
         from enablement.signals import person_erased
-        from reinforcement.services.delivery import (
+        from reinforcement.services.delivery_senders import (
             SlackDirectMessages,
             slack_direct_messages_register,
         )

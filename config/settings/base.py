@@ -158,6 +158,7 @@ DEFAULT_FROM_EMAIL = env(
 from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
 from .channels import *  # noqa: E402, F403, I001 (one-tap email, reminders: docs/channels.md)
 from .slack import *  # noqa: E402, F403, I001 (the Slack app: docs/slack.md)
+from .revenue_refreshers import *  # noqa: E402, F403, I001 (docs/revenue.md, "Refreshers")
 
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -291,6 +292,7 @@ CELERY_BEAT_SCHEDULE = {
     | CHANNELS_BEAT_SCHEDULE
     | SLACK_BEAT_SCHEDULE  # noqa: F405
 )
+CELERY_BEAT_SCHEDULE |= REVENUE_REFRESHER_BEAT_SCHEDULE
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),

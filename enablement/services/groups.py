@@ -54,6 +54,10 @@ ADMIN_EXTRA = (
     ("revenue", "crmevent", ("view",)),
     ("revenue", "webhooksecret", ("add", "view")),
     ("revenue", "crmsettings", ("add", "change", "view")),
+    # Campaigns, and the CRM stage-to-topic map (revenue/, docs/revenue.md).
+    ("enablement", "campaign", ALL),
+    ("revenue", "salesstage", ALL),
+    ("revenue", "stagerefresher", ("view",)),
 )
 
 

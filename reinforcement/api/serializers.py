@@ -135,6 +135,8 @@ class PromptOutputSerializer(serializers.Serializer):
     local_date = serializers.DateField(help_text=_("The rep's local day it was asked."))
     position = serializers.IntegerField()
     expires_at = serializers.DateTimeField(help_text=_("Answer before this instant."))
+    # Why a refresher came by itself ("Refresher for Acme (entered Discovery)").
+    trigger = serializers.CharField(source="trigger.label", allow_null=True)
     question = OpenQuestionSerializer()
 
 

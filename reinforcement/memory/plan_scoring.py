@@ -83,6 +83,9 @@ class Candidates:
     elapsed_days: np.ndarray
     topic: np.ndarray
     order: np.ndarray
+    # A campaign's boost of each question's score (1 = none); None: no boost
+    # anywhere, the planner's exact unboosted path.
+    weight: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.stability)
@@ -108,13 +111,14 @@ def plan_choose(
         )
         eligible = reviews[recall <= policy.target_retention]
         eligible_recall = recall[recall <= policy.target_retention]
-        shortlist = eligible[np.argsort(eligible_recall, kind="stable")][
+        shortlist = eligible[_review_priority(eligible, eligible_recall, candidates)][
             : policy.budget * SHORTLIST_PER_SLOT
         ]
         floor = policy.value_floor
-        for i, gain in zip(
-            shortlist, review_gains(model, candidates, shortlist, policy), strict=True
-        ):
+        gains = review_gains(model, candidates, shortlist, policy)
+        if candidates.weight is not None:
+            gains = gains * candidates.weight[shortlist]
+        for i, gain in zip(shortlist, gains, strict=True):
             if gain > floor:
                 scores[int(i)] = float(gain)
 
@@ -123,15 +127,34 @@ def plan_choose(
     if policy.fill_with_new:
         new_cap = max(new_cap, policy.budget - len(scores))
     if len(new) and new_cap > 0:
-        new = new[np.argsort(candidates.order[new], kind="stable")][:new_cap]
+        new = new[_new_priority(new, candidates)][:new_cap]
         first = model.next_memory(Memory(), 3, 0).stability
         value = float(model.mean_recall(first, 0.0, policy.horizon_days))
+        weight = candidates.weight
         for rank, i in enumerate(new):
             # Keep curriculum order among new questions with a vanishing tie-break.
-            scores[int(i)] = value - rank * 1e-9
+            boost = 1.0 if weight is None else float(weight[i])
+            scores[int(i)] = value * boost - rank * 1e-9
 
     chosen = sorted(scores, key=scores.__getitem__, reverse=True)[: policy.budget]
     return interleave_topics(chosen, candidates.topic)
+
+
+def _review_priority(
+    eligible: np.ndarray, recall: np.ndarray, candidates: Candidates
+) -> np.ndarray:
+    """The order of the review shortlist: most forgotten first, a campaign's
+    boost multiplying how forgotten a question is."""
+    if candidates.weight is None:
+        return np.argsort(recall, kind="stable")
+    return np.argsort(-(1.0 - recall) * candidates.weight[eligible], kind="stable")
+
+
+def _new_priority(new: np.ndarray, candidates: Candidates) -> np.ndarray:
+    """The order of new questions: curriculum order, boosted topics first."""
+    if candidates.weight is None:
+        return np.argsort(candidates.order[new], kind="stable")
+    return np.lexsort((candidates.order[new], -candidates.weight[new]))
 
 
 def review_gains(

@@ -5,6 +5,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+# A rep's working window on a working, unpaused day: from the delivery hour
+# for this many hours (9 to 18 at the default hour), ending at midnight at
+# the latest. A refresher triggered outside it waits for the next one.
+WORKING_WINDOW_HOURS = 9
+# How far ahead the next window is looked for (a paused rep's may be later).
+WINDOW_SEARCH_DAYS = 60
+
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
@@ -61,3 +68,28 @@ class RepSchedule:
         if not self.is_working_day(local.date()) or self.is_paused(local.date()):
             return False
         return max(reminder_hour, self.delivery_hour) <= local.hour < latest_hour
+
+    def window_bounds(self, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+        """The aware start and end of the working window on a local day."""
+        start = self.delivery_time(day)
+        end_hour = min(self.delivery_hour + WORKING_WINDOW_HOURS, 24)
+        end = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(hours=end_hour)
+        return start, end.replace(tzinfo=zone(self.time_zone))
+
+    def window_start_at_or_after(self, now: dt.datetime) -> dt.datetime | None:
+        """`now` if it is inside a working window, else the next window's start.
+
+        None when no working day comes within WINDOW_SEARCH_DAYS (no working
+        days, or a long pause).
+        """
+        today = self.local_date(now)
+        for offset in range(WINDOW_SEARCH_DAYS + 1):
+            day = today + dt.timedelta(days=offset)
+            if not self.is_working_day(day) or self.is_paused(day):
+                continue
+            start, end = self.window_bounds(day)
+            if now < start:
+                return start
+            if now < end:
+                return now
+        return None

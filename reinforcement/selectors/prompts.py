@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from enablement.models import Choice
 from reinforcement.models import Answer, Prompt
@@ -12,7 +12,7 @@ OPEN_STATUSES = (Prompt.Status.PLANNED, Prompt.Status.DELIVERED)
 
 def prompts_with_question(queryset: QuerySet[Prompt]) -> QuerySet[Prompt]:
     return queryset.select_related(
-        "question__topic", "question__module"
+        "question__topic", "question__module", "trigger"
     ).prefetch_related(
         Prefetch(
             "question__choices", queryset=Choice.objects.order_by("position", "id")
@@ -26,7 +26,8 @@ def prompts_open_for_rep(
     """Open, unexpired prompts of one rep, oldest day first, in planned order.
 
     Includes earlier days' prompts still inside their answer window, so a rep
-    who skipped a day can catch up.
+    who skipped a day can catch up. A refresher that came by itself (a deal's
+    stage entry: a trigger) comes first: it is for the next call.
     """
     queryset = Prompt.objects.filter(
         rep_id=rep_id, status__in=OPEN_STATUSES, expires_at__gt=now
@@ -34,7 +35,7 @@ def prompts_open_for_rep(
     if source:
         queryset = queryset.filter(source=source)
     return prompts_with_question(queryset).order_by(
-        "local_date", "source", "position", "id"
+        F("trigger_id").asc(nulls_last=True), "local_date", "source", "position", "id"
     )
 
 

@@ -8,26 +8,26 @@ enqueue, a dead task or a failed send left behind.
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
-import requests
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
-from django.utils.translation import ngettext
-from pywebpush import WebPushException
 
-from core.slack import SlackPostError, slack_post
-from core.teams import TeamsPostError, teams_post
-from enablement.models import RepProfile
 from ops import metrics
-from reinforcement.models import DailyPlan, Delivery, Prompt, PushSubscription
+from reinforcement.models import (
+    DailyPlan,
+    Delivery,
+    Prompt,
+    PromptTrigger,
+    PushSubscription,
+)
 from reinforcement.selectors.deliveries import deliveries_due
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.email_messages import dose_email
-from reinforcement.services.teams_cards import dose_card
-from reinforcement.services.web_push import push_to_rep, web_push_enabled
+from reinforcement.services.delivery_senders import (
+    SENDERS,
+    DeliveryTransientError,
+)
+from reinforcement.services.web_push import web_push_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -36,38 +36,6 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 5000
 # The longest wait between two attempts of a failing channel.
 BACKOFF_MAX_SECONDS = 3600
-
-
-class DeliveryTransientError(Exception):
-    """A channel failed in a way worth retrying (network, SMTP, 5xx)."""
-
-
-@dataclass(frozen=True)
-class SlackDirectMessages:
-    """Slack direct messages, registered by the app that sends them (slack_app),
-    so nothing here imports it.
-
-    ``routes(rep_ids)``: for reps of organizations with the app installed,
-    whether each has a Slack user (reps of other organizations are absent);
-    ``send(plan, prompts)``: send the plan as direct messages, False if
-    the rep's organization has no installation; raises DeliveryTransientError.
-    """
-
-    routes: Callable[[list[int]], dict[int, bool]]
-    send: Callable[[DailyPlan, list[Prompt]], bool]
-
-
-_slack_direct: list[SlackDirectMessages] = []
-
-
-def slack_direct_messages_register(channel: SlackDirectMessages) -> None:
-    """Send Slack deliveries of installed organizations through channel (once)."""
-    _slack_direct[:] = [channel]
-
-
-def slack_direct_routes(*, rep_ids: list[int]) -> dict[int, bool]:
-    """Reps of organizations with the Slack app: whether each has a Slack user."""
-    return _slack_direct[0].routes(rep_ids) if _slack_direct else {}
 
 
 def delivery_channels(
@@ -136,28 +104,41 @@ def _reps_with_push(rep_ids: list[int]) -> set[int]:
     )
 
 
-def deliveries_sweep(*, now: dt.datetime, limit: int = SWEEP_BATCH) -> list[int]:
-    """Claim the pending deliveries that are due; returns their plans to enqueue.
+def trigger_deliveries_create(
+    *, trigger: PromptTrigger, channels: list[str], now: dt.datetime
+) -> list[Delivery]:
+    """The pending Delivery rows of a triggered refresher, as for a plan."""
+    due = now + dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_GRACE_SECONDS)
+    return Delivery.objects.bulk_create(
+        [Delivery(trigger=trigger, channel=c, next_attempt_at=due) for c in channels]
+    )
+
+
+def deliveries_sweep(
+    *, now: dt.datetime, limit: int = SWEEP_BATCH, owner: str = "plan"
+) -> list[int]:
+    """Claim the pending deliveries that are due; returns their plans to enqueue
+    (with ``owner="trigger"``: their triggered refreshers).
 
     Each claimed row gets a lease (its next attempt moves to now + lease), so
     the next sweep leaves it to the task enqueued now unless that task is lost
     too. `skip_locked` leaves rows being sent right now to their sender.
     """
-    if not deliveries_due(now=now).exists():
+    column = f"{owner}_id"
+    rows = deliveries_due(now=now).filter(**{f"{owner}__isnull": False})
+    if not rows.exists():
         # The usual case, read without a transaction: on SQLite an IMMEDIATE
         # one would take the database's write lock every minute.
         return []
     lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
     with transaction.atomic():
         due = list(
-            deliveries_due(now=now)
-            .select_for_update(skip_locked=True)
-            .values_list("id", "plan_id")[:limit]
+            rows.select_for_update(skip_locked=True).values_list("id", column)[:limit]
         )
         Delivery.objects.filter(pk__in=[pk for pk, _ in due]).update(
             next_attempt_at=now + lease, updated_at=now
         )
-    return sorted({plan_id for _, plan_id in due})
+    return sorted({owner_id for _, owner_id in due})
 
 
 def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
@@ -172,26 +153,38 @@ def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
     plan = DailyPlan.objects.select_related("rep").filter(pk=plan_id).first()
     if plan is None:  # deleted since it was enqueued
         return {}
-    if not reps_active().filter(user_id=plan.rep_id).exists():
+    return _owner_deliver(plan, now)
+
+
+def trigger_deliver(*, trigger_id: int, now: dt.datetime) -> dict[str, str]:
+    """Send a triggered refresher's pending deliveries, as `plan_deliver` does."""
+    trigger = PromptTrigger.objects.select_related("rep").filter(pk=trigger_id).first()
+    if trigger is None:
+        return {}
+    return _owner_deliver(trigger, now)
+
+
+def _owner_deliver(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> dict:
+    if not reps_active().filter(user_id=owner.rep_id).exists():
         # The rep left after this task was enqueued: nothing goes out.
-        plan.deliveries.filter(status=Delivery.Status.PENDING).update(
+        owner.deliveries.filter(status=Delivery.Status.PENDING).update(
             status=Delivery.Status.CANCELED,
             next_attempt_at=None,
             last_error="the rep left",
             updated_at=now,
         )
-        return dict(plan.deliveries.values_list("channel", "status"))
+        return dict(owner.deliveries.values_list("channel", "status"))
     prompts = list(
-        plan.prompts.exclude(status=Prompt.Status.WITHDRAWN)
+        owner.prompts.exclude(status=Prompt.Status.WITHDRAWN)
         .select_related("question__topic")
         .order_by("position")
     )
-    for delivery_id in _deliveries_claim(plan_id, now):
-        _deliver_channel(delivery_id, plan, prompts, now)
-    return dict(plan.deliveries.values_list("channel", "status"))
+    for delivery_id in _deliveries_claim(owner, now):
+        _deliver_channel(delivery_id, owner, prompts, now)
+    return dict(owner.deliveries.values_list("channel", "status"))
 
 
-def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
+def _deliveries_claim(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> list[int]:
     """Count an attempt on each pending row of the plan and give it a lease.
 
     Committed before sending, so a task that dies mid-send still counts
@@ -202,8 +195,8 @@ def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
     cap = settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS
     with transaction.atomic():
         rows = list(
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(plan_id=plan_id, status=Delivery.Status.PENDING)
+            owner.deliveries.select_for_update(skip_locked=True)
+            .filter(status=Delivery.Status.PENDING)
             .order_by("pk")
         )
         for row in rows:
@@ -223,7 +216,10 @@ def _deliveries_claim(plan_id: int, now: dt.datetime) -> list[int]:
 
 
 def _deliver_channel(
-    delivery_id: int, plan: DailyPlan, prompts: list[Prompt], now: dt.datetime
+    delivery_id: int,
+    plan: DailyPlan | PromptTrigger,
+    prompts: list[Prompt],
+    now: dt.datetime,
 ) -> str:
     """Send one channel under its row lock and record the outcome in that transaction.
 
@@ -248,7 +244,7 @@ def _deliver_channel(
             delivery.last_error = ""
             if delivery.channel == Delivery.Channel.INBOX:
                 # The inbox is the prompts themselves: they show as delivered.
-                Prompt.objects.filter(plan=plan, status=Prompt.Status.PLANNED).update(
+                plan.prompts.filter(status=Prompt.Status.PLANNED).update(
                     status=Prompt.Status.DELIVERED, delivered_at=now
                 )
         delivery.save()
@@ -277,76 +273,6 @@ def _record_failure(delivery: Delivery, error: str, now: dt.datetime) -> None:
         delivery.next_attempt_at.isoformat(),
         error,
     )
-
-
-def _today_url() -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("rep:today")
-
-
-def _dose_title(count: int) -> str:
-    return ngettext(
-        "Your question for today", "Your %(n)d questions for today", count
-    ) % {"n": count}
-
-
-def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    # The inbox is the prompts themselves; delivering makes them visible as delivered.
-    return None
-
-
-def _send_email(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    try:
-        dose_email(rep=plan.rep, prompts=prompts).send()
-    except OSError as exc:  # SMTP and socket errors
-        raise DeliveryTransientError(f"email: {exc}") from exc
-
-
-def _send_slack(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    if _slack_direct and _slack_direct[0].send(plan, prompts):
-        return  # sent as direct messages by the organization's Slack app
-    profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
-    text = (
-        f"{plan.rep.get_full_name() or plan.rep.get_username()}: {_dose_title(len(prompts))} "
-        f"({', '.join(sorted({p.question.topic.name for p in prompts}))}). "
-        f"<{_today_url()}|Answer now>"
-    )
-    try:
-        slack_post(url=profile.team.slack_webhook_url, text=text)
-    except SlackPostError as exc:
-        raise DeliveryTransientError(f"slack: {exc}") from exc
-
-
-def _send_push(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    topics = ", ".join(sorted({p.question.topic.name for p in prompts}))
-    try:
-        push_to_rep(
-            rep_id=plan.rep_id, title=_dose_title(len(prompts)), body=topics,
-            url=_today_url(),
-        )  # fmt: skip
-    except (WebPushException, requests.RequestException) as exc:
-        raise DeliveryTransientError(f"push: {exc}") from exc
-
-
-def _send_teams(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
-    message = dose_card(
-        rep_name=plan.rep.get_full_name() or plan.rep.get_username(),
-        prompts=prompts,
-        today_url=_today_url(),
-    )
-    try:
-        teams_post(url=profile.team.teams_webhook_url, message=message)
-    except TeamsPostError as exc:
-        raise DeliveryTransientError(f"teams: {exc}") from exc
-
-
-SENDERS = {
-    Delivery.Channel.INBOX: _send_inbox,
-    Delivery.Channel.EMAIL: _send_email,
-    Delivery.Channel.SLACK: _send_slack,
-    Delivery.Channel.PUSH: _send_push,
-    Delivery.Channel.TEAMS: _send_teams,
-}
 
 
 def deliveries_resend(*, delivery_ids: Iterable[int], now: dt.datetime) -> int:

@@ -89,11 +89,16 @@ def _one_tap_questions(prompts: Iterable[Prompt]) -> list[dict]:
 
 
 def dose_email(
-    *, rep: AbstractBaseUser, prompts: list[Prompt], reminder: bool = False
-) -> EmailMultiAlternatives:
-    """The daily dose (or its reminder), each choice one tap from an answer."""
+    *, rep: AbstractBaseUser, prompts: list[Prompt], reminder: bool = False,
+    label: str = "",
+) -> EmailMultiAlternatives:  # fmt: skip
+    """The daily dose (or its reminder), each choice one tap from an answer;
+    ``label`` names a triggered refresher ("Refresher for Acme (entered
+    Discovery)") in place of the day's dose."""
     count = len(prompts)
-    if reminder:
+    if label:
+        subject = label
+    elif reminder:
         subject = ngettext(
             "Your question is still waiting",
             "Your %(n)d questions are still waiting",
@@ -110,6 +115,7 @@ def dose_email(
         "url": site_url("rep:today"),
         "unsubscribe_url": email_unsubscribe_url(rep_id=rep.pk),
         "reminder": reminder,
+        "label": label,
         "subject": subject,
     }
     return _message(

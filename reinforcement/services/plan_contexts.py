@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.selectors.calendars import organization_days_off, rep_working_days
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery import delivery_channels, slack_direct_routes
+from reinforcement.services.delivery import delivery_channels
+from reinforcement.services.delivery_senders import slack_direct_routes
 
 
 @dataclass
@@ -23,6 +24,7 @@ class RepContext:
     target_retention: float
     window_days: int
     channels: list[str]
+    team_id: int
 
 
 def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, RepContext]:
@@ -35,7 +37,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, RepContex
         "team__organization__target_retention", "team__organization__prompt_window_days",
         "user__email", "team__slack_webhook_url", "team__organization__email_delivery",
         "team__organization__slack_delivery", "paused_from", "channels_off",
-        "team__organization__teams_delivery", "team__teams_webhook_url",
+        "team__organization__teams_delivery", "team__teams_webhook_url", "team_id",
     ))  # fmt: skip
     days_off = organization_days_off(
         organization_ids={r[7] for r in rows}, around=now.date()
@@ -68,6 +70,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, RepContex
                 teams_delivery=row[18],
                 teams_webhook_url=row[19],
             ),  # fmt: skip
+            team_id=row[20],
         )
         for row in rows
     }

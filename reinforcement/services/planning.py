@@ -14,6 +14,7 @@ from reinforcement.memory.plan_scoring import Candidates, PlanPolicy, plan_choos
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
+from reinforcement.selectors.campaigns import campaign_topic_boosts
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_memory_model
 from reinforcement.services.delivery import deliveries_create
@@ -144,6 +145,8 @@ def plan_drafts(
     states = _load_states(rep_ids, wanted, rep_models, now)
     questions = _question_facts(set().union(*wanted.values()))
     busy = _questions_not_to_ask(rep_ids, local_dates, reopen)
+    teams = {r: contexts[r].team_id for r in rep_ids}
+    boosts = campaign_topic_boosts(rep_teams=teams, local_dates=local_dates)
     return [
         _choose(
             contexts[r],
@@ -153,6 +156,7 @@ def plan_drafts(
             busy[r],
             rep_models[r],
             now,
+            boosts.get(r),
         )
         for r in rep_ids
     ]
@@ -262,13 +266,9 @@ class _Draft:
     expires_at: dt.datetime
 
 
-def _choose(ctx, local_date, columns, questions, busy, model, now) -> _Draft:
-    qids, candidates = _candidates(columns, questions, busy)
-    policy = PlanPolicy(
-        budget=ctx.budget,
-        new_limit=ctx.new_limit,
-        target_retention=ctx.target_retention,
-    )
+def _choose(ctx, local_date, columns, questions, busy, model, now, boost) -> _Draft:
+    qids, candidates = _candidates(columns, questions, busy, boost)
+    policy = PlanPolicy(ctx.budget, ctx.new_limit, ctx.target_retention)
     chosen = plan_choose(model, candidates, policy)
     recall = model.recall(candidates.stability[chosen], candidates.elapsed_days[chosen])
     window = dt.timedelta(days=ctx.window_days)
@@ -286,6 +286,7 @@ def _candidates(
     columns: tuple[list, list, list, list] | None,
     questions: dict[int, _QuestionFacts],
     busy: set[int],
+    boost: dict[int, float] | None = None,
 ) -> tuple[list[int], Candidates]:
     """The rep's questions that may be asked today, as plan_choose's arrays."""
     ids, stability, difficulty, elapsed = columns or ([], [], [], [])
@@ -298,6 +299,8 @@ def _candidates(
         topic=np.array([questions[q].topic_id for q in qids], dtype=np.int64),
         order=np.array([questions[q].order for q in qids], dtype=np.int64),
     )
+    if boost:  # a campaign: its topics' scores are multiplied (plan_scoring)
+        candidates.weight = np.array([boost.get(t, 1.0) for t in candidates.topic])
     return qids, candidates
 
 

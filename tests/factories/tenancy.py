@@ -10,7 +10,7 @@ from rest_framework_simplejwt.token_blacklist.models import (
     OutstandingToken,
 )
 
-from enablement.models import AccountEmail, AuditEntry, Membership
+from enablement.models import AccountEmail, AuditEntry, Campaign, Membership
 from provisioning.models import ProvisioningToken
 from provisioning.services import token_rotate
 from reinforcement.models import (
@@ -28,10 +28,11 @@ from revenue.models import (
     CrmEvent,
     CrmSettings,
     Opportunity,
+    SalesStage,
     StageChange,
+    StageRefresher,
     WebhookSecret,
 )
-from revenue.models import SalesStage as _SalesStage
 from slack_app.models import SlackInstallation, SlackMember
 from sso.models import AllowedDomain, IdentityProvider
 from tests.factories.enablement import (
@@ -162,7 +163,7 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         installation=slack, rep=rep, slack_user_id=f"U-{prefix}", checked_at=now
     )
     # CRM deals (revenue/): a deal with one move, an event id, a secret, settings.
-    crm_stage = _SalesStage.objects.create(
+    crm_stage = SalesStage.objects.create(
         organization=organization, name=f"{prefix} stage"
     )
     opportunity = Opportunity.objects.create(
@@ -190,9 +191,29 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
     )
     crm_settings = CrmSettings.objects.create(organization=organization)
     # The audit log recorded all of the above; its latest entry names the domain.
+    # The stage-to-topic map and campaigns (crm-refresh).
+    crm_stage.topics.add(topic)
+    campaign = Campaign.objects.create(
+        organization=organization,
+        name=f"{prefix} campaign",
+        starts_on=now.date(),
+        ends_on=now.date(),
+    )
+    campaign.topics.add(topic)
+    campaign.teams.add(team)
+    refresher = StageRefresher.objects.create(
+        organization=organization,
+        opportunity=opportunity,
+        stage=crm_stage,
+        rep=rep,
+        entered_at=now,
+        due_at=now,
+        detail=f"{prefix} detail",
+    )
     audit_entry = (
         AuditEntry.objects.filter(organization=organization)
         .exclude(content_type__app_label="revenue")
+        .exclude(content_type__model="campaign")
         .latest("pk")
     )
     return {
@@ -228,4 +249,7 @@ def organization_world(*, prefix: str) -> dict[type[Model], Model]:
         CrmEvent: crm_event,
         WebhookSecret: crm_secret,
         CrmSettings: crm_settings,
+        SalesStage: crm_stage,
+        Campaign: campaign,
+        StageRefresher: refresher,
     }

@@ -93,3 +93,30 @@ def test_new_questions_fill_only_the_slots_reviews_leave():
         0,
         1,
     ]
+
+
+def test_a_campaign_weight_moves_the_dose_to_its_topics_within_the_budget():
+    """Weights of 1 everywhere choose what no weight chooses; a boost on the
+    less forgotten questions' topic brings them into the dose, which keeps
+    its budget; boosted new questions come before the curriculum's others."""
+    model = MemoryModel()
+    policy = PlanPolicy(budget=2, new_limit=0)
+    candidates = reviewed([30, 30, 12, 12])
+    unboosted = plan_choose(model, candidates, policy)
+    candidates.weight = np.ones(4)
+    assert plan_choose(model, candidates, policy) == unboosted
+    assert set(unboosted) == {0, 1}
+
+    candidates.weight = np.array([1.0, 1.0, 5.0, 5.0])
+    boosted = plan_choose(model, candidates, policy)
+    assert set(boosted) == {2, 3} and len(boosted) == policy.budget
+
+    new = Candidates(
+        stability=np.full(3, np.nan),
+        difficulty=np.full(3, np.nan),
+        elapsed_days=np.zeros(3),
+        topic=np.array([0, 0, 1]),
+        order=np.arange(3),
+        weight=np.array([1.0, 1.0, 2.0]),
+    )
+    assert plan_choose(model, new, PlanPolicy(budget=1, new_limit=1)) == [2]
