@@ -5,6 +5,8 @@ function the production planner calls, through its module so that the
 simulator always measures what production does.
 """
 
+from dataclasses import replace
+
 from reinforcement.memory import plan_scoring
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
@@ -156,3 +158,34 @@ def _history_split(
     earlier = sum(1 for d, _ in history if d < cutoff) + taught
     kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
     return items[:kept], items[kept:]
+
+
+# Item 3 of issue 14 (experiment): plan the rest of the year after the kickoff.
+YEAR_DAYS = 365
+YEAR_MIN_HORIZON_DAYS = 60.0
+
+
+class PlannerYear(Planner):
+    """The planner valuing a review over the rest of the kickoff's year.
+
+    A review's gain is counted in recall-days to the end of the year after the
+    kickoff (at least YEAR_MIN_HORIZON_DAYS) instead of over a rolling 60
+    days, against the same price per review (the value floor times 60 days),
+    so an early review of a fragile memory is credited for every day it still
+    helps, and a late one only for the days left.
+    """
+
+    name = "planner_year"
+
+    def choose(self, r, day):
+        horizon = max(YEAR_DAYS - day, YEAR_MIN_HORIZON_DAYS)
+        if self.plan_policy.horizon_days != horizon:
+            base = plan_scoring.PlanPolicy(
+                budget=self.budget, new_limit=0, target_retention=self.setting
+            )
+            self.plan_policy = replace(
+                self.plan_policy,
+                horizon_days=horizon,
+                min_gain=base.value_floor * base.horizon_days / horizon,
+            )
+        return super().choose(r, day)

@@ -6,16 +6,19 @@ memory); ``baselines`` holds the published schedulers, ``planners`` ours.
 
 from reinforcement.simulation.baselines import (
     FsrsDue,
+    FsrsDueKickoff,
     Leitner,
     NoReinforcement,
     QstreamClassic,
     Sm2,
+    Sm2Kickoff,
 )
 from reinforcement.simulation.planners import (
     Planner,
     PlannerNewAtRate,
     PlannerRefit,
     PlannerTrueParams,
+    PlannerYear,
 )
 
 POLICIES = {
@@ -25,10 +28,15 @@ POLICIES = {
         QstreamClassic,
         Leitner,
         Sm2,
+        Sm2Kickoff,
         FsrsDue,
+        FsrsDueKickoff,
         Planner,
         PlannerRefit,
         PlannerTrueParams,
         PlannerNewAtRate,
+        PlannerYear,
     )
 }
+# Tried, not the product: run only when asked for by name (docs/benchmarks.md).
+EXPERIMENTS = ("planner_year",)
