@@ -7,6 +7,8 @@ simulator always measures what production does.
 
 from dataclasses import replace
 
+import numpy as np
+
 from reinforcement.memory import plan_scoring
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
@@ -189,3 +191,64 @@ class PlannerYear(Planner):
                 min_gain=base.value_floor * base.horizon_days / horizon,
             )
         return super().choose(r, day)
+
+
+# The budget look-ahead checks the backlog these many days ahead; this share of
+# calendar days carry a dose.
+LOOK_AHEAD_DAYS = (7, 14, 21, 28)
+WORKING_SHARE = 5 / 7
+
+
+class PlannerLookAhead(Planner):
+    """The planner with a look-ahead of the budget (issue 14, tried).
+
+    When today's dose has free slots and more reviews will pass the value floor
+    within a few weeks than the doses until then can hold, the free slots take
+    the reviews due soonest, so a kickoff's first pass starts before the whole
+    module falls due at once.
+    """
+
+    name = "planner_lookahead"
+
+    def choose(self, r, day):
+        chosen = super().choose(r, day)
+        free = self.budget - len(chosen)
+        if free <= 0:
+            return chosen
+        candidates = plan_scoring.Candidates(
+            stability=self.stability[r],
+            difficulty=self.difficulty[r],
+            elapsed_days=day - self.last[r],
+            topic=self.topic,
+            order=self.order,
+        )
+        pulled = backlog_pull(self.models[r], candidates, chosen, self.plan_policy)
+        return chosen + [int(i) for i in pulled[:free]]
+
+
+def backlog_pull(model, candidates, chosen, policy):
+    """The reviews due soonest, if the coming doses cannot hold what falls due.
+
+    For each look-ahead of k days the doses before then hold ``cap`` reviews;
+    if the candidate ranked ``cap`` by its recall in k days would already pass
+    the value floor then (the gain grows as recall falls, so every lower one
+    would too), the backlog is real and the soonest due are asked now. One
+    exact score per look-ahead.
+    """
+    left = np.array(
+        [i for i in np.flatnonzero(~candidates.is_new) if int(i) not in chosen],
+        dtype=int,
+    )
+    for days in LOOK_AHEAD_DAYS:
+        cap = policy.budget * int(days * WORKING_SHARE)
+        if len(left) <= cap:
+            break
+        later = model.recall(
+            candidates.stability[left], candidates.elapsed_days[left] + days
+        )
+        order = left[np.argsort(later, kind="stable")]
+        shifted = replace(candidates, elapsed_days=candidates.elapsed_days + days)
+        gain = plan_scoring.review_gains(model, shifted, order[cap : cap + 1], policy)
+        if gain[0] > policy.value_floor:
+            return order
+    return np.empty(0, dtype=int)

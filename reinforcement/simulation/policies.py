@@ -15,6 +15,7 @@ from reinforcement.simulation.baselines import (
 )
 from reinforcement.simulation.planners import (
     Planner,
+    PlannerLookAhead,
     PlannerNewAtRate,
     PlannerRefit,
     PlannerTrueParams,
@@ -36,7 +37,8 @@ POLICIES = {
         PlannerTrueParams,
         PlannerNewAtRate,
         PlannerYear,
+        PlannerLookAhead,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
-EXPERIMENTS = ("planner_year",)
+EXPERIMENTS = ("planner_year", "planner_lookahead")

@@ -37,6 +37,7 @@ SETTINGS = {
     "planner_refit": REFERENCE_TARGETS,
     "planner_true_params": REFERENCE_TARGETS,
     "planner_year": PLANNER_TARGETS,
+    "planner_lookahead": PLANNER_TARGETS,
 }
 # A frontline manager's team; the KPI is judged per team.
 TEAM_SIZE = 20

@@ -166,3 +166,18 @@ def test_kickoff_baselines_without_a_kickoff_are_the_published_ones():
         assert not policy.started.any()
         assert np.isnan(policy.stability).all()
         assert policy.choose(0, 0) == [0, 1]
+
+
+def test_look_ahead_starts_a_kickoffs_first_pass_before_it_all_falls_due():
+    """Day 1 after a kickoff of 60 questions: nothing is worth asking yet for the
+    planner, but the whole module will be within 4 weeks, more than the doses
+    until then hold, so the look-ahead fills the dose (and never more)."""
+    from reinforcement.simulation.planners import Planner, PlannerLookAhead
+
+    planner = kickoff_make(Planner, questions=60, budget=3, setting=0.76)
+    ahead = kickoff_make(PlannerLookAhead, questions=60, budget=3, setting=0.76)
+    assert planner.choose(0, 1) == []
+    assert len(ahead.choose(0, 1)) == 3
+    # With only 6 questions the doses hold them all: nothing is pulled forward.
+    small = kickoff_make(PlannerLookAhead, questions=6, budget=3, setting=0.76)
+    assert small.choose(0, 1) == []
