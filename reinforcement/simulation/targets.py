@@ -180,7 +180,7 @@ def _saving(fsrs, q, avg):
     return saving, (
         f"{fsrs.time_avg_true_retention:.1%} time-averaged takes {needed:.0f} "
         f"questions per rep vs FSRS's {fsrs.questions_per_rep:.0f} "
-        f"({saving:.0%} fewer)"
+        f"({abs(saving):.0%} {'fewer' if saving >= 0 else 'more'})"
     )
 
 
