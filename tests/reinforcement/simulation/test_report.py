@@ -82,6 +82,7 @@ def test_qstream_target_allows_ten_percent_more_questions():
 
 
 def test_qstream_beyond_the_planners_workloads_is_unjudged():
+    """Qstream's workload outside the planner's measured range: no verdict."""
     found = checks(run("qstream_classic", 200.0, 0.70, 0.75))
     assert found[QSTREAM].met is None
 
