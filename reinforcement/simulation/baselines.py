@@ -2,6 +2,11 @@
 
 Qstream Classic, Leitner boxes, Anki's SM-2 and FSRS in due order each keep a
 due day per question and ask the due ones first; ``none`` asks nothing.
+
+As published they meet a kickoff's questions as new cards. ``sm2_kickoff`` and
+``fsrs_due_kickoff`` are the fair comparison for our planner, which knows the
+kickoff (``Enrollment.taught_on``): they start from the same taught memory on
+day 0, each scheduling it with its own rules from there.
 """
 
 import numpy as np
@@ -164,3 +169,45 @@ class FsrsDue(_DueQueue):
         self.started[r, q] = True
         days = self.models[r].interval(float(self.stability[r, q]), self.setting)
         self.due[r, q] = day + max(round(days), 1)
+
+
+class FsrsDueKickoff(FsrsDue):
+    """FSRS in due order that knows the kickoff, as our planner does.
+
+    Every question starts on day 0 at the planner's taught memory
+    (``MemoryModel.taught_memory()``, the product's belief after a recorded
+    ``taught_on``), due when FSRS's recall of it falls to the desired retention.
+    """
+
+    name = "fsrs_due_kickoff"
+    kickoff_known = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.taught:
+            return
+        self.started[:] = True
+        for r, memory in enumerate(self._taught):
+            days = self.models[r].interval(memory.stability, self.setting)
+            self.due[r] = max(round(days), 1)
+
+
+class Sm2Kickoff(Sm2):
+    """SM-2 that knows the kickoff: the lesson is each card's first "Good" on day 0.
+
+    SM-2 keeps no memory strength, only an interval and an ease; a first
+    "Good" graduates a card at the 1-day graduating interval with the starting
+    ease, as ``Sm2`` does for a question's first right answer. The product's
+    belief (for the KPI) starts at the taught memory, as for our planner.
+    """
+
+    name = "sm2_kickoff"
+    kickoff_known = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if not self.taught:
+            return
+        self.started[:] = True
+        self.interval[:] = SM2_GRADUATING_DAYS
+        self.due[:] = SM2_GRADUATING_DAYS

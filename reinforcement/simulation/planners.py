@@ -5,6 +5,10 @@ function the production planner calls, through its module so that the
 simulator always measures what production does.
 """
 
+from dataclasses import replace
+
+import numpy as np
+
 from reinforcement.memory import plan_scoring
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
@@ -156,3 +160,95 @@ def _history_split(
     earlier = sum(1 for d, _ in history if d < cutoff) + taught
     kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
     return items[:kept], items[kept:]
+
+
+# Item 3 of issue 14 (experiment): plan the rest of the year after the kickoff.
+YEAR_DAYS = 365
+YEAR_MIN_HORIZON_DAYS = 60.0
+
+
+class PlannerYear(Planner):
+    """The planner valuing a review over the rest of the kickoff's year.
+
+    A review's gain is counted in recall-days to the end of the year after the
+    kickoff (at least YEAR_MIN_HORIZON_DAYS) instead of over a rolling 60
+    days, against the same price per review (the value floor times 60 days),
+    so an early review of a fragile memory is credited for every day it still
+    helps, and a late one only for the days left.
+    """
+
+    name = "planner_year"
+
+    def choose(self, r, day):
+        horizon = max(YEAR_DAYS - day, YEAR_MIN_HORIZON_DAYS)
+        if self.plan_policy.horizon_days != horizon:
+            base = plan_scoring.PlanPolicy(
+                budget=self.budget, new_limit=0, target_retention=self.setting
+            )
+            self.plan_policy = replace(
+                self.plan_policy,
+                horizon_days=horizon,
+                min_gain=base.value_floor * base.horizon_days / horizon,
+            )
+        return super().choose(r, day)
+
+
+# The budget look-ahead checks the backlog these many days ahead; this share of
+# calendar days carry a dose.
+LOOK_AHEAD_DAYS = (7, 14, 21, 28)
+WORKING_SHARE = 5 / 7
+
+
+class PlannerLookAhead(Planner):
+    """The planner with a look-ahead of the budget (issue 14, tried).
+
+    When today's dose has free slots and more reviews will pass the value floor
+    within a few weeks than the doses until then can hold, the free slots take
+    the reviews due soonest, so a kickoff's first pass starts before the whole
+    module falls due at once.
+    """
+
+    name = "planner_lookahead"
+
+    def choose(self, r, day):
+        chosen = super().choose(r, day)
+        free = self.budget - len(chosen)
+        if free <= 0:
+            return chosen
+        candidates = plan_scoring.Candidates(
+            stability=self.stability[r],
+            difficulty=self.difficulty[r],
+            elapsed_days=day - self.last[r],
+            topic=self.topic,
+            order=self.order,
+        )
+        pulled = backlog_pull(self.models[r], candidates, chosen, self.plan_policy)
+        return chosen + [int(i) for i in pulled[:free]]
+
+
+def backlog_pull(model, candidates, chosen, policy):
+    """The reviews due soonest, if the coming doses cannot hold what falls due.
+
+    For each look-ahead of k days the doses before then hold ``cap`` reviews;
+    if the candidate ranked ``cap`` by its recall in k days would already pass
+    the value floor then (the gain grows as recall falls, so every lower one
+    would too), the backlog is real and the soonest due are asked now. One
+    exact score per look-ahead.
+    """
+    left = np.array(
+        [i for i in np.flatnonzero(~candidates.is_new) if int(i) not in chosen],
+        dtype=int,
+    )
+    for days in LOOK_AHEAD_DAYS:
+        cap = policy.budget * int(days * WORKING_SHARE)
+        if len(left) <= cap:
+            break
+        later = model.recall(
+            candidates.stability[left], candidates.elapsed_days[left] + days
+        )
+        order = left[np.argsort(later, kind="stable")]
+        shifted = replace(candidates, elapsed_days=candidates.elapsed_days + days)
+        gain = plan_scoring.review_gains(model, shifted, order[cap : cap + 1], policy)
+        if gain[0] > policy.value_floor:
+            return order
+    return np.empty(0, dtype=int)

@@ -6,16 +6,20 @@ memory); ``baselines`` holds the published schedulers, ``planners`` ours.
 
 from reinforcement.simulation.baselines import (
     FsrsDue,
+    FsrsDueKickoff,
     Leitner,
     NoReinforcement,
     QstreamClassic,
     Sm2,
+    Sm2Kickoff,
 )
 from reinforcement.simulation.planners import (
     Planner,
+    PlannerLookAhead,
     PlannerNewAtRate,
     PlannerRefit,
     PlannerTrueParams,
+    PlannerYear,
 )
 
 POLICIES = {
@@ -25,10 +29,16 @@ POLICIES = {
         QstreamClassic,
         Leitner,
         Sm2,
+        Sm2Kickoff,
         FsrsDue,
+        FsrsDueKickoff,
         Planner,
         PlannerRefit,
         PlannerTrueParams,
         PlannerNewAtRate,
+        PlannerYear,
+        PlannerLookAhead,
     )
 }
+# Tried, not the product: run only when asked for by name (docs/benchmarks.md).
+EXPERIMENTS = ("planner_year", "planner_lookahead")

@@ -13,11 +13,13 @@ import numpy as np
 
 from reinforcement.memory import plan_scoring
 from reinforcement.simulation.learners import learners_draw, learners_load
-from reinforcement.simulation.policies import POLICIES
+from reinforcement.simulation.policies import EXPERIMENTS, POLICIES
 from reinforcement.simulation.truth import TeamTruth
 
 SCENARIOS = ("post-training", "onboarding")
-POLICY_NAMES = tuple(POLICIES)
+# A run compares every policy but the experiments unless told otherwise.
+POLICY_NAMES = tuple(name for name in POLICIES if name not in EXPERIMENTS)
+EXPERIMENT_NAMES = EXPERIMENTS
 # The planner's workload knob is the organization's target retention T: a
 # review is asked only when its predicted recall is at most T and it buys at
 # least the value floor derived from T (plan_scoring.PlanPolicy.value_floor).
@@ -30,13 +32,17 @@ REFERENCE_TARGETS = (0.75, 0.8, 0.85, 0.9)
 FSRS_DESIRED_RETENTIONS = (0.8, 0.9, 0.95)
 SETTINGS = {
     "fsrs_due": FSRS_DESIRED_RETENTIONS,
+    "fsrs_due_kickoff": FSRS_DESIRED_RETENTIONS,
     "planner": PLANNER_TARGETS,
     "planner_refit": REFERENCE_TARGETS,
     "planner_true_params": REFERENCE_TARGETS,
+    "planner_year": PLANNER_TARGETS,
+    "planner_lookahead": PLANNER_TARGETS,
 }
 # A frontline manager's team; the KPI is judged per team.
 TEAM_SIZE = 20
-# The KPI is judged from day 60 on, once every question has been asked.
+# The KPI and the log loss are judged from day 60 on, once every question has
+# been asked.
 KPI_FROM_DAY = 60
 # Topics the curriculum is split into, in order (interleaving needs several).
 TOPICS = 6
@@ -65,7 +71,9 @@ class SimulationConfig:
             raise ValueError(f"unknown scenario {self.scenario!r}; use {SCENARIOS}")
         unknown = set(self.policies) - set(POLICIES)
         if unknown:
-            raise ValueError(f"unknown policies {sorted(unknown)}; use {POLICY_NAMES}")
+            raise ValueError(
+                f"unknown policies {sorted(unknown)}; use {tuple(POLICIES)}"
+            )
         if self.choices < 2 or self.reps < 1 or self.questions < 1 or self.days < 1:
             raise ValueError("need choices >= 2 and positive reps, questions, days")
 
@@ -81,9 +89,13 @@ class PolicyResult:
     share_below_70: float
     daily_true_retention: np.ndarray
     team_kpi_error_pp: list[float]
+    # Of the predicted probability of a right answer, r + (1 - r) c, over the
+    # answers from KPI_FROM_DAY on; truth_log_loss is the true model's own
+    # prediction of the same answers (the limit a memory model can reach).
     log_loss: float
     rmse_bins: float
     refits_adopted: int = 0
+    truth_log_loss: float = float("nan")
 
     @property
     def max_team_abs_error_pp(self) -> float:
@@ -174,6 +186,9 @@ class _Trace:
     kpi_true_daily: np.ndarray
     predicted: list = field(default_factory=list)
     observed: list = field(default_factory=list)
+    # The true recall at each answer and its day, for the log losses.
+    true_recall: list = field(default_factory=list)
+    answer_day: list = field(default_factory=list)
 
     @classmethod
     def empty(cls, days: int) -> "_Trace":
@@ -230,6 +245,8 @@ def _answers_simulate(config, policy, truth, draws, trace, day, morning, belief)
     for r in range(policy.reps):
         for q in policy.choose(r, day):
             trace.predicted.append(belief[r, q])
+            trace.true_recall.append(morning[r, q])
+            trace.answer_day.append(day)
             correct, confidence = truth.answer(
                 r,
                 q,
@@ -246,10 +263,13 @@ def _answers_simulate(config, policy, truth, draws, trace, day, morning, belief)
 def _policy_metrics(config, policy, trace: _Trace, final: np.ndarray) -> dict:
     """A team's sums and counts for one policy, for _combine to pool over teams."""
     n = policy.reps
-    recall = np.asarray(trace.predicted, dtype=float)
-    # The chance of a right answer: recalled, or forgotten and guessed right.
-    p = np.clip(recall + (1.0 - recall) / config.choices, 1e-6, 1 - 1e-6)
-    y = np.asarray(trace.observed, dtype=float)
+    scored = np.asarray(trace.answer_day, dtype=int) >= KPI_FROM_DAY
+    chance = 1.0 / config.choices
+    p = right_probability(np.asarray(trace.predicted, dtype=float)[scored], chance)
+    truth = right_probability(
+        np.asarray(trace.true_recall, dtype=float)[scored], chance
+    )
+    y = np.asarray(trace.observed, dtype=float)[scored]
     bins = np.minimum((p * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
     return {
         "reps": n,
@@ -261,12 +281,26 @@ def _policy_metrics(config, policy, trace: _Trace, final: np.ndarray) -> dict:
         "cells": final.size,
         "team_error_pp": _team_error_pp(config.days, trace),
         "answers": len(y),
-        "log_loss_sum": float(-(y * np.log(p) + (1 - y) * np.log(1 - p)).sum()),
+        "log_loss_sum": log_loss_sum(p, y),
+        "truth_log_loss_sum": log_loss_sum(truth, y),
         "bin_count": np.bincount(bins, minlength=CALIBRATION_BINS),
         "bin_p": np.bincount(bins, weights=p, minlength=CALIBRATION_BINS),
         "bin_y": np.bincount(bins, weights=y, minlength=CALIBRATION_BINS),
         "refits_adopted": sum(a for _, a in getattr(policy, "refits", [])),
     }
+
+
+def right_probability(recall: np.ndarray, chance: float) -> np.ndarray:
+    """The chance of a right answer: recalled, or forgotten and guessed right.
+
+    ``r + (1 - r) c``, clipped away from 0 and 1 so a log loss stays finite.
+    """
+    return np.clip(recall + (1.0 - recall) * chance, 1e-6, 1 - 1e-6)
+
+
+def log_loss_sum(p: np.ndarray, correct: np.ndarray) -> float:
+    """Summed negative log-likelihood of right/wrong answers under probabilities p."""
+    return float(-(correct * np.log(p) + (1 - correct) * np.log(1 - p)).sum())
 
 
 def _team_error_pp(days: int, trace: _Trace) -> float:
@@ -313,14 +347,19 @@ def _combine(key, parts: list[dict]) -> PolicyResult:
         team_kpi_error_pp=[
             p["team_error_pp"] for p in parts if not np.isnan(p["team_error_pp"])
         ],
-        log_loss=_total(parts, "log_loss_sum") / answers if answers else float("nan"),
+        log_loss=_per_answer(parts, "log_loss_sum", answers),
         rmse_bins=_rmse_bins(parts, answers),
         refits_adopted=_total(parts, "refits_adopted"),
+        truth_log_loss=_per_answer(parts, "truth_log_loss_sum", answers),
     )
 
 
 def _total(parts: list[dict], key: str):
     return sum(p[key] for p in parts)
+
+
+def _per_answer(parts: list[dict], key: str, answers: int) -> float:
+    return _total(parts, key) / answers if answers else float("nan")
 
 
 def _rmse_bins(parts: list[dict], answers: int) -> float:

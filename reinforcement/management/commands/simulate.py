@@ -14,6 +14,7 @@ from reinforcement.simulation.report import (
     retention_chart_svg,
 )
 from reinforcement.simulation.runner import (
+    EXPERIMENT_NAMES,
     POLICY_NAMES,
     SCENARIOS,
     SimulationConfig,
@@ -36,7 +37,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--policies",
             default=",".join(POLICY_NAMES),
-            help=f"comma-separated, from {', '.join(POLICY_NAMES)}",
+            help=f"comma-separated, from {', '.join(POLICY_NAMES)} (the default: "
+            f"all of them) and the experiments {', '.join(EXPERIMENT_NAMES)}",
         )
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument(

@@ -105,3 +105,79 @@ def test_sm2_graduates_new_cards_at_one_day_or_four_if_easy():
     assert list(policy.due[0]) == [1, 4]
     answer(policy, 0, 1, correct=True, confidence=Confidence.FAIRLY_SURE)
     assert policy.due[0, 0] == 1 + 3
+
+
+def kickoff_make(cls, *, taught=True, questions=4, budget=2, setting=None):
+    return cls(
+        reps=1,
+        questions=questions,
+        budget=budget,
+        true_params=LEARNER_PARAMETERS[:1],
+        topic=np.zeros(questions, dtype=int),
+        taught_on_day_zero=taught,
+        setting=setting,
+    )
+
+
+def test_fsrs_due_kickoff_starts_from_the_planners_taught_memory():
+    """After a kickoff FSRS's state is the taught memory, due at the desired retention."""
+    from reinforcement.memory.scheduling import MemoryModel
+    from reinforcement.simulation.baselines import FsrsDue, FsrsDueKickoff
+
+    taught = MemoryModel().taught_memory()
+    policy = kickoff_make(FsrsDueKickoff, setting=0.9)
+    assert np.all(policy.stability == taught.stability)
+    assert np.all(policy.difficulty == taught.difficulty)
+    due = max(round(MemoryModel().interval(taught.stability, 0.9)), 1)
+    assert np.all(policy.due == due) and policy.started.all()
+    # Nothing is new: before the due day it asks nothing, then the due ones.
+    assert policy.choose(0, due - 1) == []
+    assert policy.choose(0, due) == [0, 1]
+    # The first answer advances the taught memory, as the planner's would.
+    answer(policy, 0, due + 3, correct=True)
+    after = MemoryModel().next_memory(taught, Rating.GOOD, due + 3)
+    assert policy.stability[0, 0] == pytest.approx(after.stability)
+    # As published, FSRS meets the same questions as new cards on day 0.
+    published = kickoff_make(FsrsDue, setting=0.9)
+    assert np.isnan(published.stability).all()
+    assert published.choose(0, 0) == [0, 1]
+
+
+def test_sm2_kickoff_graduates_every_card_on_day_zero():
+    """The lesson is each card's first Good: due after the 1-day graduating interval."""
+    from reinforcement.memory.scheduling import MemoryModel
+    from reinforcement.simulation.baselines import Sm2Kickoff
+
+    policy = kickoff_make(Sm2Kickoff)
+    assert policy.started.all()
+    assert np.all(policy.due == 1) and np.all(policy.interval == 1)
+    assert np.all(policy.stability == MemoryModel().taught_memory().stability)
+    assert policy.choose(0, 1) == [0, 1]
+    answer(policy, 0, 1, correct=True)  # a review card: 1 day x 2.5, at least 3
+    assert policy.due[0, 0] == 1 + 3
+
+
+def test_kickoff_baselines_without_a_kickoff_are_the_published_ones():
+    """In onboarding nothing is taught: the kickoff-aware baselines start from nothing."""
+    from reinforcement.simulation.baselines import FsrsDueKickoff, Sm2Kickoff
+
+    for cls, setting in ((FsrsDueKickoff, 0.9), (Sm2Kickoff, None)):
+        policy = kickoff_make(cls, taught=False, setting=setting)
+        assert not policy.started.any()
+        assert np.isnan(policy.stability).all()
+        assert policy.choose(0, 0) == [0, 1]
+
+
+def test_look_ahead_starts_a_kickoffs_first_pass_before_it_all_falls_due():
+    """Day 1 after a kickoff of 60 questions: nothing is worth asking yet for the
+    planner, but the whole module will be within 4 weeks, more than the doses
+    until then hold, so the look-ahead fills the dose (and never more)."""
+    from reinforcement.simulation.planners import Planner, PlannerLookAhead
+
+    planner = kickoff_make(Planner, questions=60, budget=3, setting=0.76)
+    ahead = kickoff_make(PlannerLookAhead, questions=60, budget=3, setting=0.76)
+    assert planner.choose(0, 1) == []
+    assert len(ahead.choose(0, 1)) == 3
+    # With only 6 questions the doses hold them all: nothing is pulled forward.
+    small = kickoff_make(PlannerLookAhead, questions=6, budget=3, setting=0.76)
+    assert small.choose(0, 1) == []

@@ -74,11 +74,19 @@ def test_report_lists_every_policy_in_the_issue_json_shape(small_result):
         "time_avg_true_retention",
         "final_true_retention",
     }
+    assert set(data["policies"][1]) >= {"log_loss", "truth_log_loss", "rmse_bins"}
     assert set(data["calibration"]) >= {
         "max_team_abs_error_pp",
         "log_loss",
+        "truth_log_loss",
         "rmse_bins",
     }
+    # The calibration block is the planner's default setting (no refit in this run).
+    planner = next(
+        p for p in data["policies"] if p["setting"] == "target_retention=0.8"
+    )
+    assert data["calibration"]["truth_log_loss"] == planner["truth_log_loss"]
+    assert 0 < planner["truth_log_loss"] < 1
     assert "| qstream_classic |" in result_markdown(small_result)
 
 
@@ -251,3 +259,44 @@ print(outside)
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_right_answer_probability_and_log_loss_on_a_known_case():
+    """r + (1 - r) c, and the summed log loss, worked by hand for four answers."""
+    import math
+
+    import numpy as np
+
+    from reinforcement.simulation.runner import log_loss_sum, right_probability
+
+    p = right_probability(np.array([0.0, 0.5, 0.8, 1.0]), 0.25)
+    assert p == pytest.approx([0.25, 0.625, 0.85, 1 - 1e-6])
+    loss = log_loss_sum(p, np.array([0.0, 1.0, 0.0, 1.0]))
+    expected = -(math.log(0.75) + math.log(0.625) + math.log(0.15) + math.log(1 - 1e-6))
+    assert loss == pytest.approx(expected)
+
+
+def test_log_losses_count_answers_from_day_60_for_the_product_and_the_truth():
+    """A policy's log loss and the true model's are over the same day-60+ answers."""
+    import math
+
+    import numpy as np
+
+    from reinforcement.simulation.runner import _combine, _policy_metrics, _Trace
+
+    class Answered:
+        reps, label, asked, stability = 1, "", np.array([3]), np.ones((1, 1))
+
+    trace = _Trace.empty(100)
+    # Day 59 does not count; the two answers of days 60 and 61 do.
+    trace.answer_day = [59, 60, 61]
+    trace.predicted = [0.0, 0.6, 0.2]
+    trace.true_recall = [1.0, 0.8, 0.0]
+    trace.observed = [False, True, False]
+    config = SimulationConfig(days=100, choices=4)
+    part = _policy_metrics(config, Answered, trace, np.ones((1, 1)))
+    result = _combine(("planner", 0.8), [part])
+    product = -(math.log(0.6 + 0.4 * 0.25) + math.log(1 - (0.2 + 0.8 * 0.25))) / 2
+    truth = -(math.log(0.8 + 0.2 * 0.25) + math.log(0.75)) / 2
+    assert result.log_loss == pytest.approx(product)
+    assert result.truth_log_loss == pytest.approx(truth)
