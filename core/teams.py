@@ -9,10 +9,9 @@ message is an Adaptive Card in the wrapper the Workflows trigger expects
 has taken the request; it does not say whether the post reached the channel.
 """
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
+
+from core.webhooks import WebhookPostError, webhook_post
 
 TEAMS_TIMEOUT_SECONDS = 10
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -21,7 +20,7 @@ ADAPTIVE_CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 ADAPTIVE_CARD_VERSION = "1.4"
 
 
-class TeamsPostError(Exception):
+class TeamsPostError(WebhookPostError):
     """The webhook did not take the message: the text says why (status and body)."""
 
 
@@ -51,20 +50,7 @@ def teams_post(
     *, url: str, message: dict[str, Any], timeout: float = TEAMS_TIMEOUT_SECONDS
 ) -> None:
     """POST message as JSON to url; raises TeamsPostError unless it answered 2xx."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(message).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            if response.status >= 300:
-                raise TeamsPostError(f"HTTP {response.status}")
-    except urllib.error.HTTPError as exc:
-        # A refused flow answers with a JSON error ("WorkflowTriggerIsNotEnabled",
-        # "DirectApiAuthorizationRequired"): worth showing as it is.
-        body = exc.read(300).decode("utf-8", "replace").strip()
-        raise TeamsPostError(f"HTTP {exc.code}: {body or exc.reason}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        webhook_post(url=url, payload=message, timeout=timeout)
+    except WebhookPostError as exc:
         raise TeamsPostError(str(exc)) from exc

@@ -8,7 +8,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from rest_framework.test import APIClient
 
-import core.slack
+import core.webhooks
 from reinforcement import tasks
 from reinforcement.models import Answer, DailyPlan, Delivery, Prompt
 from reinforcement.selectors.deliveries import delivery_status_counts
@@ -251,7 +251,7 @@ def test_slack_channel_posts_to_the_team_webhook(monkeypatch):
         posted.append((request.full_url, request.data))
         return Response()
 
-    monkeypatch.setattr(core.slack.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(core.webhooks.urllib.request, "urlopen", fake_urlopen)
     statuses = plan_deliver(plan_id=outcome.plan_id, now=NOW)
     assert statuses["slack"] == "sent"
     assert posted[0][0] == "https://hooks.slack.example/T1"
