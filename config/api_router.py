@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 
 urlpatterns = [
     path("", include("reinforcement.api.rep_urls")),
+    path("kpis/outcomes/", include("revenue.api.urls")),
     path("kpis/", include("reinforcement.api.kpi_urls")),
     # The schema and its docs are public: they describe, they do not disclose.
     path(

@@ -27,6 +27,8 @@ urlpatterns = [
     path("sso/", include("sso.urls")),
     # SCIM 2.0 provisioning for Okta and Entra ID (docs/people.md).
     path("scim/v2/", include("provisioning.urls")),
+    # Outcome pages of the revenue link (docs/kpis.md), before the manager's.
+    path("manager/outcomes/", include("revenue.web.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     path("", include("reinforcement.web.rep_urls")),
 ]

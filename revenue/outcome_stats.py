@@ -257,6 +257,22 @@ class DidResult:
     reps: int
     effect: Interval | None = None  # (T after - T before) - (C after - C before)
 
+    @property
+    def treated_before(self) -> float | None:
+        return self.means[(True, False)]
+
+    @property
+    def treated_after(self) -> float | None:
+        return self.means[(True, True)]
+
+    @property
+    def control_before(self) -> float | None:
+        return self.means[(False, False)]
+
+    @property
+    def control_after(self) -> float | None:
+        return self.means[(False, True)]
+
 
 def did_estimate(rows: Sequence[DidRow], *, min_reps: int = MIN_REPS) -> DidResult:
     """Difference-in-differences by weighted least squares on treated, after and
@@ -264,7 +280,9 @@ def did_estimate(rows: Sequence[DidRow], *, min_reps: int = MIN_REPS) -> DidResu
     or there are fewer than ``min_reps`` reps."""
     rows = [r for r in rows if r.weight > 0 and math.isfinite(r.value)]
     keys = [(t, a) for t in (True, False) for a in (False, True)]
-    weights = {k: sum(r.weight for r in rows if (r.treated, r.after) == k) for k in keys}
+    weights = {
+        k: sum(r.weight for r in rows if (r.treated, r.after) == k) for k in keys
+    }
     means = {
         k: (
             sum(r.value * r.weight for r in rows if (r.treated, r.after) == k)

@@ -156,6 +156,8 @@ DEFAULT_FROM_EMAIL = env(
 )
 from .people import *  # noqa: E402, F403, I001 (invitations, password reset: docs/people.md)
 
+from .outcomes import *  # noqa: E402, F403, I001 (outcome rollups: docs/kpis.md)
+
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # The embedded default is the Redis that scripts/embedded_redis.py starts.
@@ -282,7 +284,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": DELIVERY_SWEEP_SECONDS,
         "options": {"expires": 0.8 * DELIVERY_SWEEP_SECONDS},
     },
-} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE)  # noqa: F405
+} | (PEOPLE_BEAT_SCHEDULE | REPLAN_BEAT_SCHEDULE | OUTCOMES_BEAT_SCHEDULE)  # noqa: F405
 
 # REINFORCEMENT
 # How a multiple-choice answer maps to an FSRS rating (1 Again .. 4 Easy),
