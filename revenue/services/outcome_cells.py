@@ -96,12 +96,12 @@ def _rep_month_cells(organization_id: int, month: dt.date, reps) -> int:
     )
     counts: dict[int, Counter] = {rep: Counter() for rep in reps}
     for rep_id, n in (
-        facts.filter(created_month=month).values_list("rep_id").annotate(Count("pk"))
+        facts.filter(created_month=month).values_list("rep_id").annotate(n=Count("pk"))
     ):
         counts[rep_id]["created"] = n
     closed = facts.filter(closed_month=month)
     for rep_id, outcome, n in closed.values_list("rep_id", "outcome").annotate(
-        Count("pk")
+        n=Count("pk")
     ):
         if outcome in (Opportunity.Outcome.WON, Opportunity.Outcome.LOST):
             counts[rep_id][outcome] = n
@@ -114,7 +114,7 @@ def _rep_month_cells(organization_id: int, month: dt.date, reps) -> int:
         ),
     )
     for rep_id, n, converted in leads.values_list("owner_id").annotate(
-        Count("pk"), Count("pk", filter=Q(converted_at__isnull=False))
+        n=Count("pk"), k=Count("pk", filter=Q(converted_at__isnull=False))
     ):
         counts[rep_id]["leads"], counts[rep_id]["leads_converted"] = n, converted
     rows = [
@@ -128,7 +128,7 @@ def _rep_month_cells(organization_id: int, month: dt.date, reps) -> int:
         )
         for rep, d, n in closed.filter(outcome=Opportunity.Outcome.WON)
         .values_list("rep_id", "cycle_days")
-        .annotate(Count("pk"))
+        .annotate(n=Count("pk"))
     ]
     OutcomeRepMonth.objects.bulk_create(rows, batch_size=2000)
     CycleDayCell.objects.bulk_create(cycles, batch_size=2000)
