@@ -117,19 +117,32 @@ class TargetComparison:
         return self.difference is not None and self.difference.excludes_zero
 
 
-def target_comparison(cells: Sequence[Cell], *, target: float) -> TargetComparison:
-    """Conversion at or above ``target`` against below, with the difference's
-    interval from a linear probability model on the indicator, clustered by rep."""
-    cells = [c for c in cells if c.resolved > 0]
+def _group_counts(cells: Sequence[Cell], target: float) -> dict:
     above = [c for c in cells if c.retention >= target]
     below = [c for c in cells if c.retention < target]
-    counts = {
+    return {
         "above_resolved": sum(c.resolved for c in above),
         "above_converted": sum(c.converted for c in above),
         "below_resolved": sum(c.resolved for c in below),
         "below_converted": sum(c.converted for c in below),
         "reps": len({c.rep for c in cells}),
     }
+
+
+def _columns(cells: Sequence[Cell]):
+    """(share converted, entries, rep) of each cell, as arrays."""
+    return (
+        np.array([c.converted / c.resolved for c in cells]),
+        np.array([c.resolved for c in cells], dtype=float),
+        np.array([c.rep for c in cells]),
+    )
+
+
+def target_comparison(cells: Sequence[Cell], *, target: float) -> TargetComparison:
+    """Conversion at or above ``target`` against below, with the difference's
+    interval from a linear probability model on the indicator, clustered by rep."""
+    cells = [c for c in cells if c.resolved > 0]
+    counts = _group_counts(cells, target)
     enough = (
         min(counts["above_resolved"], counts["below_resolved"])
         >= MIN_RESOLVED_PER_GROUP
@@ -141,14 +154,9 @@ def target_comparison(cells: Sequence[Cell], *, target: float) -> TargetComparis
     }
     if not enough:
         return TargetComparison(enough=False, **counts, **rates)
-    y = np.array([c.converted / c.resolved for c in cells])
+    y, weights, groups = _columns(cells)
     x = np.array([1.0 if c.retention >= target else 0.0 for c in cells])
-    fit = _clustered_wls(
-        y,
-        np.column_stack([np.ones_like(x), x]),
-        np.array([c.resolved for c in cells], dtype=float),
-        np.array([c.rep for c in cells]),
-    )
+    fit = _clustered_wls(y, np.column_stack([np.ones_like(x), x]), weights, groups)
     low, high = fit.conf_int(alpha=0.05)[1]
     difference = Interval(float(fit.params[1]), float(low), float(high))
     return TargetComparison(enough=True, **counts, **rates, difference=difference)
@@ -180,31 +188,37 @@ def logistic_clustered(cells: Sequence[Cell]) -> LogisticFit:
     converted = sum(c.converted for c in cells)
     if reps < MIN_REPS or entries < 2 * MIN_RESOLVED_PER_GROUP:
         return LogisticFit(enough=False, entries=entries, reps=reps)
-    retention = np.array([c.retention for c in cells])
-    if converted in (0, entries) or np.ptp(retention) == 0:
+    if converted in (0, entries) or len({c.retention for c in cells}) == 1:
         return LogisticFit(
             enough=False,
             entries=entries,
             reps=reps,
             failed="every entry had the same result or the same retention",
         )
-    endog = np.array([[c.converted, c.resolved - c.converted] for c in cells], float)
-    exog = np.column_stack([np.ones_like(retention), retention])
-    groups = np.array([c.rep for c in cells])
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(
-                cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
-            )
-        low, high = fit.conf_int(alpha=0.05)[1]
-        slope, p_value = float(fit.params[1]), float(fit.pvalues[1])
+        slope, low, high, p_value = _logistic_fit(cells)
     except (ValueError, np.linalg.LinAlgError) as exc:  # separation, singular
         return LogisticFit(False, entries, reps, failed=str(exc)[:200])
     if not all(map(math.isfinite, (slope, low, high))):
         return LogisticFit(False, entries, reps, failed="the fit did not converge")
     odds = Interval(*(math.exp(v * ODDS_STEP) for v in (slope, low, high)))
     return LogisticFit(True, entries, reps, odds_ratio=odds, p_value=p_value)
+
+
+def _logistic_fit(cells: Sequence[Cell]) -> tuple[float, float, float, float]:
+    """Slope of retention, its 95% interval and p-value."""
+    retention = np.array([c.retention for c in cells])
+    endog = np.array([[c.converted, c.resolved - c.converted] for c in cells], float)
+    exog = np.column_stack([np.ones_like(retention), retention])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.GLM(endog, exog, family=sm.families.Binomial()).fit(
+            cov_type="cluster",
+            cov_kwds={"groups": np.array([c.rep for c in cells])},
+            use_t=True,
+        )
+        low, high = fit.conf_int(alpha=0.05)[1]
+        return float(fit.params[1]), float(low), float(high), float(fit.pvalues[1])
 
 
 @dataclass(frozen=True)
@@ -274,33 +288,21 @@ class DidResult:
         return self.means[(False, True)]
 
 
-def did_estimate(rows: Sequence[DidRow], *, min_reps: int = MIN_REPS) -> DidResult:
-    """Difference-in-differences by weighted least squares on treated, after and
-    their product, with rep-clustered errors; "not enough" when a group is empty
-    or there are fewer than ``min_reps`` reps."""
-    rows = [r for r in rows if r.weight > 0 and math.isfinite(r.value)]
-    keys = [(t, a) for t in (True, False) for a in (False, True)]
-    weights = {
-        k: sum(r.weight for r in rows if (r.treated, r.after) == k) for k in keys
-    }
-    means = {
-        k: (
-            sum(r.value * r.weight for r in rows if (r.treated, r.after) == k)
-            / weights[k]
-            if weights[k]
-            else None
-        )
-        for k in keys
-    }
-    reps = len({r.rep for r in rows})
-    treated_reps = {r.rep for r in rows if r.treated}
-    control_reps = {r.rep for r in rows if not r.treated}
-    if (
-        min(weights.values()) <= 0
-        or reps < min_reps
-        or min(len(treated_reps), len(control_reps)) < 2
-    ):
-        return DidResult(False, means, weights, reps)
+DID_KEYS = ((True, False), (True, True), (False, False), (False, True))
+
+
+def _did_groups(rows: Sequence[DidRow]) -> tuple[dict, dict]:
+    """Weights and weighted means of the four (treated, after) groups."""
+    weights = dict.fromkeys(DID_KEYS, 0.0)
+    sums = dict.fromkeys(DID_KEYS, 0.0)
+    for r in rows:
+        weights[(r.treated, r.after)] += r.weight
+        sums[(r.treated, r.after)] += r.value * r.weight
+    means = {k: sums[k] / weights[k] if weights[k] else None for k in DID_KEYS}
+    return means, weights
+
+
+def _did_fit(rows: Sequence[DidRow]) -> Interval:
     t = np.array([float(r.treated) for r in rows])
     a = np.array([float(r.after) for r in rows])
     exog = np.column_stack([np.ones_like(t), t, a, t * a])
@@ -310,8 +312,28 @@ def did_estimate(rows: Sequence[DidRow], *, min_reps: int = MIN_REPS) -> DidResu
         np.array([r.weight for r in rows]),
         np.array([r.rep for r in rows]),
     )
-    low, high = fit.conf_int(alpha=0.05)[3]
-    effect = Interval(float(fit.params[3]), float(low), float(high))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        low, high = fit.conf_int(alpha=0.05)[3]
+    return Interval(float(fit.params[3]), float(low), float(high))
+
+
+def _smaller_side(rows: Sequence[DidRow]) -> int:
+    """Reps in the smaller of the campaign and the other side."""
+    treated = {r.rep for r in rows if r.treated}
+    return min(len(treated), len({r.rep for r in rows} - treated))
+
+
+def did_estimate(rows: Sequence[DidRow], *, min_reps: int = MIN_REPS) -> DidResult:
+    """Difference-in-differences by weighted least squares on treated, after and
+    their product, with rep-clustered errors; "not enough" when a group is empty,
+    either side has fewer than 2 reps, or there are fewer than ``min_reps``."""
+    rows = [r for r in rows if r.weight > 0 and math.isfinite(r.value)]
+    means, weights = _did_groups(rows)
+    reps = len({r.rep for r in rows})
+    if min(weights.values()) <= 0 or reps < min_reps or _smaller_side(rows) < 2:
+        return DidResult(False, means, weights, reps)
+    effect = _did_fit(rows)
     if not all(map(math.isfinite, (effect.estimate, effect.low, effect.high))):
         return DidResult(False, means, weights, reps)
     return DidResult(True, means, weights, reps, effect)

@@ -26,8 +26,10 @@ def outcome_rollups_receive(
 
 
 @receiver(demo_history_seeded, dispatch_uid="revenue.demo_crm")
-def demo_crm_receive(sender, *, organization_id: int, today, seed: int, **kwargs):
+def demo_crm_receive(
+    sender, *, organization_id: int, today, days: int, seed: int, **kwargs
+):
     """The demo's answer history exists: simulate its CRM on top of it."""
     from revenue.services.demo_crm import demo_crm_seed
 
-    demo_crm_seed(organization_id=organization_id, today=today, seed=seed)
+    demo_crm_seed(organization_id=organization_id, today=today, days=days, seed=seed)

@@ -102,6 +102,7 @@ def demo_history_seed(
         sender=demo_history_seed,
         organization_id=organization.pk,
         today=today,
+        days=days,
         seed=seed,
     )
     return summary

@@ -47,9 +47,12 @@ class _Deal:
     open: bool = True
 
 
-def demo_crm_seed(*, organization_id: int, today: dt.date, seed: int = 7) -> int:
-    """Simulate the demo organization's CRM once; returns the deals written
-    (0 when it already has stages)."""
+def demo_crm_seed(
+    *, organization_id: int, today: dt.date, days: int = 90, seed: int = 7
+) -> int:
+    """Simulate the demo organization's CRM once, deals created over the
+    ``days`` of answer history; returns the deals written (0 when it already
+    has stages)."""
     organization = Organization.objects.get(pk=organization_id)
     if SalesStage.objects.filter(organization=organization).exists():
         return 0
@@ -57,7 +60,7 @@ def demo_crm_seed(*, organization_id: int, today: dt.date, seed: int = 7) -> int
     now = dt.datetime.combine(today, dt.time(12), tzinfo=dt.UTC)
     with transaction.atomic():
         stages = _stage_map(organization)
-        deals = _deals_create(organization, rng, now)
+        deals = _deals_create(organization, rng, now, days)
         _deals_walk(organization, rng, now, deals, stages)
         _leads_create(organization, rng, deals)
         _campaign_create(organization, today)
@@ -78,14 +81,15 @@ def _stage_map(organization) -> list[SalesStage]:
     return stages
 
 
-def _deals_create(organization, rng, now) -> list[_Deal]:
+def _deals_create(organization, rng, now, days: int) -> list[_Deal]:
     profiles = RepProfile.objects.filter(
         team__organization=organization
     ).select_related("user")
     deals = []
     for profile in profiles.order_by("user_id"):
         for i in range(DEALS_PER_REP):
-            created = now - dt.timedelta(days=rng.uniform(5, 85))
+            # After the first answers, so reps have a retention to enter with.
+            created = now - dt.timedelta(days=rng.uniform(5, max(days - 5, 6)))
             opp = Opportunity(
                 organization=organization,
                 external_id=f"demo-{profile.user_id}-{i}",
@@ -111,44 +115,55 @@ def _p_convert(true_recall: float | None) -> float:
 
 def _deals_walk(organization, rng, now, deals, stages) -> None:
     """Move every deal stage by stage until it closes or reaches now."""
-    open_stages = [s for s in stages if s.kind == "open"]
     won, lost = stages[-2], stages[-1]
     skills = demo_rep_skills(organization)
-    previous = {id(d): None for d in deals}
-    for stage in open_stages:
+    previous: dict[int, SalesStage | None] = {id(d): None for d in deals}
+    for stage in (s for s in stages if s.kind == "open"):
         moving = [d for d in deals if d.open and d.at < now]
         for d in moving:
             d.changes.append(_change(d, previous[id(d)], stage, d.at))
             previous[id(d)] = stage
-        topic_ids = frozenset(stage.topics.values_list("pk", flat=True))
-        recall = retention_at_entries(
-            organization_id=organization.pk,
-            asks=[RetentionAsk(id(d), d.rep_id, topic_ids, d.at) for d in moving]
-            if topic_ids
-            else [],
-        )
+        recall = _true_recall(organization, stage, moving, skills)
         for d in moving:
-            predicted = recall.get(id(d), (None, 0))[0]
-            true = predicted ** (0.8 / skills.get(d.rep_id, 0.8)) if predicted else None
-            d.at += dt.timedelta(days=rng.uniform(2, 14))
-            if d.at >= now:
-                d.open = False  # still in this stage today
-                d.opp.stage = stage
-            elif rng.random() >= _p_convert(true):
-                d.changes.append(_change(d, stage, lost, d.at))
-                _close(d, lost, "lost")
+            _stage_leave(d, rng, now, stage, lost, _p_convert(recall.get(id(d))))
     for d in deals:
         if d.open:
             d.changes.append(_change(d, previous[id(d)], won, d.at))
             _close(d, won, "won")
-        elif d.opp.stage is None:
-            d.opp.stage = previous[id(d)]
     Opportunity.objects.bulk_update(
         [d.opp for d in deals], ["stage", "outcome", "closed_at"], batch_size=1000
     )
     StageChange.objects.bulk_create(
         [c for d in deals for c in d.changes], batch_size=2000
     )
+
+
+def _true_recall(organization, stage, deals, skills) -> dict[int, float]:
+    """The owners' true recall of the stage's topics as each deal enters it."""
+    topic_ids = frozenset(stage.topics.values_list("pk", flat=True))
+    if not topic_ids:
+        return {}
+    predicted = retention_at_entries(
+        organization_id=organization.pk,
+        asks=[RetentionAsk(id(d), d.rep_id, topic_ids, d.at) for d in deals],
+    )
+    recall = {}
+    for deal in deals:
+        value = predicted.get(id(deal), (None, 0))[0]
+        if value is not None:
+            recall[id(deal)] = value ** (0.8 / skills.get(deal.rep_id, 0.8))
+    return recall
+
+
+def _stage_leave(deal, rng, now, stage, lost, p_convert: float) -> None:
+    """Some days in the stage, then on (to the next stage), lost, or still here."""
+    deal.at += dt.timedelta(days=rng.uniform(2, 14))
+    if deal.at >= now:
+        deal.open = False  # still in this stage today
+        deal.opp.stage = stage
+    elif rng.random() >= p_convert:
+        deal.changes.append(_change(deal, stage, lost, deal.at))
+        _close(deal, lost, "lost")
 
 
 def _change(deal, from_stage, to_stage, at) -> StageChange:
