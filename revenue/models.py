@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enablement.encrypted_fields import EncryptedTextField
-from enablement.models import Organization, TimestampedModel, Topic
+from enablement.models import Organization, Team, TimestampedModel, Topic
 
 
 class SalesStage(TimestampedModel):
@@ -444,3 +444,50 @@ class CycleDayCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rep_id} {self.month} {self.days}"
+
+
+class TeamStageDayCell(models.Model):
+    """StageDayCell summed over a team's reps (their team when rolled up): what
+    team and organization scopes read, so a read does not sum every rep's rows."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "team"], name="team_stage_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.stage_id} {self.month} {self.days}"
+
+
+class TeamCycleDayCell(models.Model):
+    """CycleDayCell summed over a team's reps (their team when rolled up)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField()
+    won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "team"], name="team_cycle_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.month} {self.days}"

@@ -10,7 +10,14 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from reinforcement.selectors.scoping import KpiScope
-from revenue.models import CycleDayCell, OutcomeRepMonth, SalesStage, StageDayCell
+from revenue.models import (
+    CycleDayCell,
+    OutcomeRepMonth,
+    SalesStage,
+    StageDayCell,
+    TeamCycleDayCell,
+    TeamStageDayCell,
+)
 from revenue.outcome_stats import histogram_median, ratio
 
 DEFAULT_MONTHS = 12
@@ -106,58 +113,87 @@ class OutcomeSummary:
         return bool(self.total.created or self.total.closed or self.stages)
 
 
-def _rep_directory(scope: KpiScope) -> dict[int, tuple[str, str, int]]:
+def _rep_directory(scope: KpiScope) -> dict[int, tuple[str, str]]:
     rows = scope.reps().values_list(
         "user_id", "user__first_name", "user__last_name", "user__username",
         "team__name",
     )  # fmt: skip
     return {
-        uid: ((f"{first} {last}".strip() or username), team, uid)
+        uid: ((f"{first} {last}".strip() or username), team)
         for uid, first, last, username, team in rows
     }
 
 
+COUNTS = ("created", "won", "lost", "leads", "leads_converted")
+TEAM = "rep__rep_profile__team_id"
+
+
+def _grouped(months, cycles, key: str, cycle_key: str | None = None) -> dict:
+    """key value -> OutcomeFigures, counts and cycle histogram summed in SQL."""
+    figures: dict = {}
+    for row in months.values(key).annotate(**{c: Sum(c) for c in COUNTS}):
+        figures.setdefault(row[key], OutcomeFigures()).add(row)
+    by = cycle_key or key
+    for value, days, n in cycles.values_list(by, "days").annotate(n=Sum("won")):
+        figures.setdefault(value, OutcomeFigures()).cycle_days[days] += n
+    return figures
+
+
 def kpi_outcome_summary(
-    *, scope: KpiScope, now: dt.datetime | None = None, months: int = DEFAULT_MONTHS
+    *,
+    scope: KpiScope,
+    now: dt.datetime | None = None,
+    months: int = DEFAULT_MONTHS,
+    with_reps: bool = True,
 ) -> OutcomeSummary:
-    """Every outcome figure of the scope over the last ``months`` months."""
+    """Every outcome figure of the scope over the last ``months`` months.
+
+    Sums and histograms are grouped in SQL; team and organization scopes read
+    the team cells, so a read touches a few thousand rows at most (per rep
+    only ``with_reps``).
+    """
     window = window_months(now=now or timezone.now(), months=months)
     org = scope.organization.pk
-    rep_ids = scope.rep_ids()
-    directory = _rep_directory(scope)
-    in_window = {"organization_id": org, "month__gte": window[0], "rep_id__in": rep_ids}
-    per_rep: dict[int, OutcomeFigures] = {}
-    per_month = {m: OutcomeFigures() for m in window}
-    rows = OutcomeRepMonth.objects.filter(**in_window).values(
-        "rep_id", "month", "created", "won", "lost", "leads", "leads_converted"
-    )
-    for row in rows:
-        per_rep.setdefault(row["rep_id"], OutcomeFigures()).add(row)
-        if row["month"] in per_month:
-            per_month[row["month"]].add(row)
-    cycles = (
-        CycleDayCell.objects.filter(**in_window)
-        .values_list("rep_id", "month", "days")
-        .annotate(n=Sum("won"))
-    )
-    for rep_id, month, days, n in cycles:
-        per_rep.setdefault(rep_id, OutcomeFigures()).cycle_days[days] += n
-        if month in per_month:
-            per_month[month].cycle_days[days] += n
+    by_rep = {
+        "organization_id": org,
+        "month__gte": window[0],
+        "rep_id__in": scope.rep_ids(),
+    }
+    by_team = {"organization_id": org, "month__gte": window[0], "team__in": scope.teams}
+    month_rows = OutcomeRepMonth.objects.filter(**by_rep)
+    rep_cycles = CycleDayCell.objects.filter(**by_rep)
+    if scope.rep_id is None:
+        cycles, stage_cells = (
+            TeamCycleDayCell.objects.filter(**by_team),
+            TeamStageDayCell.objects.filter(**by_team),
+        )
+        per_team = _grouped(month_rows, cycles, TEAM, "team_id")
+    else:  # a rep alone: their own cells, never their team's
+        cycles, stage_cells = rep_cycles, StageDayCell.objects.filter(**by_rep)
+        per_team = _grouped(month_rows, cycles, TEAM)
+    names = dict(scope.teams.values_list("pk", "name"))
+    per_month = _grouped(month_rows, cycles, "month")
     return OutcomeSummary(
         months=window,
-        total=_pooled(per_rep.values()),
-        teams=_teams(per_rep, directory),
-        reps=sorted(
-            (
-                RepOutcome(rep_id, *directory[rep_id][:2], figures)
-                for rep_id, figures in per_rep.items()
-                if rep_id in directory
-            ),
-            key=lambda r: (r.team, r.name),
+        total=_pooled(per_team.values()),
+        teams=sorted(
+            ((names.get(t, "?"), f) for t, f in per_team.items()), key=lambda x: x[0]
         ),
-        stages=_stages(in_window, org),
-        trend=list(per_month.items()),
+        reps=_reps(scope, month_rows, rep_cycles) if with_reps else [],
+        stages=_stages(stage_cells, org),
+        trend=[(m, per_month.get(m, OutcomeFigures())) for m in window],
+    )
+
+
+def _reps(scope, month_rows, rep_cycles) -> list[RepOutcome]:
+    directory = _rep_directory(scope)
+    return sorted(
+        (
+            RepOutcome(rep_id, *directory[rep_id], figures)
+            for rep_id, figures in _grouped(month_rows, rep_cycles, "rep_id").items()
+            if rep_id in directory
+        ),
+        key=lambda r: (r.team, r.name),
     )
 
 
@@ -169,19 +205,9 @@ def _pooled(figures) -> OutcomeFigures:
     return total
 
 
-def _teams(per_rep: dict, directory: dict) -> list[tuple[str, OutcomeFigures]]:
-    by_team: dict[str, list[OutcomeFigures]] = {}
-    for rep_id, figures in per_rep.items():
-        if rep_id in directory:
-            by_team.setdefault(directory[rep_id][1], []).append(figures)
-    return [(team, _pooled(f)) for team, f in sorted(by_team.items())]
-
-
-def _stages(in_window: dict, organization_id: int) -> list[StageOutcome]:
-    cells = (
-        StageDayCell.objects.filter(**in_window)
-        .values_list("stage_id", "days")
-        .annotate(n=Sum("entries"), k=Sum("converted"))
+def _stages(stage_cells, organization_id: int) -> list[StageOutcome]:
+    cells = stage_cells.values_list("stage_id", "days").annotate(
+        n=Sum("entries"), k=Sum("converted")
     )
     stages = {
         s.pk: StageOutcome(s.pk, s.name, s.order, 0, 0, 0, Counter())

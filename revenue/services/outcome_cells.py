@@ -5,8 +5,9 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 
+from enablement.models import RepProfile
 from revenue.models import (
     CycleDayCell,
     Lead,
@@ -16,10 +17,13 @@ from revenue.models import (
     StageDayCell,
     StageEntry,
     StageRetentionCell,
+    TeamCycleDayCell,
+    TeamStageDayCell,
 )
 
 RepMonth = tuple[int, dt.date]
 CELL_MODELS = (StageDayCell, StageRetentionCell, OutcomeRepMonth, CycleDayCell)
+TEAM_CELL_MODELS = (TeamStageDayCell, TeamCycleDayCell)
 
 
 def _next_month(month: dt.date) -> dt.date:
@@ -43,7 +47,58 @@ def cells_recompute(*, organization_id: int, pairs: Iterable[RepMonth]) -> int:
             ).delete()
         written += _stage_cells(organization_id, month, reps)
         written += _rep_month_cells(organization_id, month, reps)
+        teams = set(
+            RepProfile.objects.filter(user_id__in=reps).values_list(
+                "team_id", flat=True
+            )
+        )
+        written += team_cells_recompute(
+            organization_id=organization_id, month=month, team_ids=teams
+        )
     return written
+
+
+def team_cells_recompute(*, organization_id: int, month: dt.date, team_ids) -> int:
+    """Sum the rep cells of these teams' current reps in the month."""
+    for model in TEAM_CELL_MODELS:
+        model.objects.filter(
+            organization_id=organization_id, month=month, team_id__in=team_ids
+        ).delete()
+    team = "rep__rep_profile__team_id"
+    of_teams = {
+        "organization_id": organization_id,
+        "month": month,
+        "rep__rep_profile__team_id__in": team_ids,
+    }
+    stage_rows = [
+        TeamStageDayCell(
+            organization_id=organization_id,
+            team_id=team_id,
+            stage_id=stage_id,
+            month=month,
+            days=days,
+            entries=n,
+            converted=k,
+        )  # fmt: skip
+        for team_id, stage_id, days, n, k in StageDayCell.objects.filter(**of_teams)
+        .values_list(team, "stage_id", "days")
+        .annotate(n=Sum("entries"), k=Sum("converted"))
+    ]
+    cycle_rows = [
+        TeamCycleDayCell(
+            organization_id=organization_id,
+            team_id=team_id,
+            month=month,
+            days=days,
+            won=n,
+        )
+        for team_id, days, n in CycleDayCell.objects.filter(**of_teams)
+        .values_list(team, "days")
+        .annotate(n=Sum("won"))
+    ]
+    TeamStageDayCell.objects.bulk_create(stage_rows, batch_size=2000)
+    TeamCycleDayCell.objects.bulk_create(cycle_rows, batch_size=2000)
+    return len(stage_rows) + len(cycle_rows)
 
 
 def _stage_cells(organization_id: int, month: dt.date, reps) -> int:

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from revenue.models import Lead, Opportunity, OpportunityFact, StageChange, StageEntry
-from revenue.services.outcome_cells import CELL_MODELS, cells_recompute
+from revenue.services.outcome_cells import (
+    CELL_MODELS,
+    TEAM_CELL_MODELS,
+    cells_recompute,
+)
 from revenue.services.outcome_facts import (
     entries_refresh,
     facts_refresh,
@@ -111,7 +115,7 @@ def outcome_rollups_rebuild(*, organization_id: int) -> RollupSummary:
             )
             facts_refresh(organization_id=organization_id, opportunity_ids=chunk)
     with transaction.atomic():
-        for model in CELL_MODELS:
+        for model in (*CELL_MODELS, *TEAM_CELL_MODELS):
             model.objects.filter(organization_id=organization_id).delete()
         pairs = set(
             StageEntry.objects.filter(organization_id=organization_id)

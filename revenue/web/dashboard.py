@@ -23,7 +23,11 @@ def request_months(request) -> int:
 def outcomes_section(request, scope) -> str:
     """The dashboard's Outcomes section: figures of the scope and the window."""
     months = request_months(request)
-    summary = kpi_outcome_summary(scope=scope, now=timezone.now(), months=months)
+    # The whole organization's reps are a CSV, not a table on the page.
+    with_reps = not (scope.is_admin and scope.team is None)
+    summary = kpi_outcome_summary(
+        scope=scope, now=timezone.now(), months=months, with_reps=with_reps
+    )
     return render_to_string(
         "revenue/outcomes_section.html",
         {
