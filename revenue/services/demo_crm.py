@@ -36,6 +36,7 @@ BASE_LOGIT = 0.4
 RECALL_EFFECT = 5.0  # log-odds per unit of true recall, around RECALL_CENTRE
 RECALL_CENTRE = 0.7
 CAMPAIGN_NAME = "Discovery push"
+CAMPAIGN_TEAM = "Enterprise East"
 
 
 @dataclass
@@ -226,4 +227,6 @@ def _campaign_create(organization, today) -> None:
             key__in=["discovery-questioning", "active-listening", "identify-pain"],
         )
     )
-    campaign.teams.set(Team.objects.filter(organization=organization)[:1])
+    campaign.teams.set(
+        Team.objects.filter(organization=organization, name=CAMPAIGN_TEAM)
+    )

@@ -13,3 +13,9 @@ def pct(value) -> str:
 def points(value) -> str:
     """A difference of shares in percentage points, signed."""
     return "–" if value is None else f"{value * 100:+.1f} points"
+
+
+@register.filter
+def num1(value) -> str:
+    """A number with one decimal; an en dash when there is none."""
+    return "–" if value is None else f"{value:.1f}"
