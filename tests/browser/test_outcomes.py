@@ -13,10 +13,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_demo_manager_sees_outcomes_chart_and_campaign_report(browser, live_server):
-    # given: the demo with five weeks of history and its simulated CRM
+    # given: the demo with three weeks of history and its simulated CRM
     today = timezone.localdate()
     demo_seed(today=today)
-    demo_history_seed(today=today, days=35)
+    demo_history_seed(today=today, days=21)
     campaign = Campaign.objects.get(name="Discovery push")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # when: manager.east logs in
