@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 
 urlpatterns = [
     path("", include("reinforcement.api.rep_urls")),
+    path("kpis/outcomes/", include("revenue.api.outcome_urls")),
     path("kpis/", include("reinforcement.api.kpi_urls")),
     # The signed CRM webhook (docs/revenue.md): the signature names the tenant.
     path("crm/", include("revenue.api.urls")),

@@ -29,6 +29,8 @@ urlpatterns = [
     path("scim/v2/", include("provisioning.urls")),
     # The Slack app: Slack's signed requests, the OAuth install (docs/slack.md).
     path("slack/", include("slack_app.urls")),
+    # Outcome pages of the revenue link (docs/kpis.md), before the manager's.
+    path("manager/outcomes/", include("revenue.web.urls")),
     path("manager/", include("reinforcement.web.manager_urls")),
     # The daily email's signed links: one-tap answers, unsubscribe (docs/channels.md).
     path("email/", include("reinforcement.web.email_urls")),

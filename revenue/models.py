@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from enablement.encrypted_fields import EncryptedTextField
-from enablement.models import Organization, TimestampedModel, Topic
+from enablement.models import Organization, Team, TimestampedModel, Topic
 
 
 def webhook_key_new() -> str:
@@ -325,3 +325,244 @@ class StageRefresher(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.opportunity} entered {self.stage}: {self.status}"
+
+
+# Outcome rollups (docs/kpis.md, "Outcomes"): facts per stage entry and per
+# deal, and the cells the outcome KPIs read. Maintained by
+# ``revenue.services.outcome_rollups`` from the stage history; never edited.
+
+
+class StageEntry(models.Model):
+    """One entry of a deal into a stage (one per StageChange), with how it ended
+    and the owner's predicted retention of the stage's topics at entry."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    stage_change = models.OneToOneField(
+        StageChange, on_delete=models.CASCADE, related_name="entry"
+    )
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    entered_at = models.DateTimeField()
+    month = models.DateField(help_text=_("First day of the UTC month of entry."))
+    left_at = models.DateTimeField(null=True, blank=True)
+    # Whole days from entry to leaving; None while the deal is still there.
+    days_in_stage = models.IntegerField(null=True, blank=True)
+    # Left to a later stage or to won (only meaningful once left).
+    converted = models.BooleanField(default=False)
+    # Mean predicted recall of the stage's topics' questions the owner had
+    # answered before entry; None when the stage has no topics or the owner
+    # had answered none of them. Computed once, when the entry is rolled up.
+    retention = models.FloatField(null=True, blank=True)
+    retention_questions = models.PositiveIntegerField(default=0)
+    retention_computed = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "stage entries"
+        indexes = [
+            models.Index(
+                fields=["organization", "rep", "month"], name="stage_entry_rep"
+            ),
+            models.Index(
+                fields=["organization", "stage", "entered_at"], name="stage_entry_stage"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.opportunity_id} in {self.stage_id} at {self.entered_at}"
+
+
+class OpportunityFact(models.Model):
+    """A deal as its owner's outcome figures count it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    opportunity = models.OneToOneField(
+        Opportunity, on_delete=models.CASCADE, related_name="fact"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_month = models.DateField()
+    closed_month = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=4, choices=Opportunity.Outcome.choices)
+    # Whole days from creation to closing won; None unless won.
+    cycle_days = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "rep", "created_month"], name="opp_fact_created"
+            ),
+            models.Index(
+                fields=["organization", "rep", "closed_month"], name="opp_fact_closed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact of {self.opportunity_id}"
+
+
+class StageDayCell(models.Model):
+    """Entries of a rep's deals into a stage in a month, by whole days spent
+    there (None: still there): conversion and time in stage."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "rep"], name="stage_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.stage_id} {self.month} {self.days}"
+
+
+class StageRetentionCell(models.Model):
+    """Entries that have left a stage, by the owner's retention at entry in
+    whole percent: the input of retention against outcomes."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    retention_pct = models.PositiveSmallIntegerField()
+    resolved = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "stage", "month"], name="stage_retention_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.stage_id} {self.month} {self.retention_pct}%"
+
+
+class OutcomeRepMonth(models.Model):
+    """A rep's deals and leads in a month: created, closed won and lost (by
+    month of closing), leads created and converted (by month of creation)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    created = models.PositiveIntegerField(default=0)
+    won = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+    leads = models.PositiveIntegerField(default=0)
+    leads_converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "rep", "month"], name="outcome_rep_month_unique"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "rep"], name="outcome_rep_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.month}"
+
+
+class CycleDayCell(models.Model):
+    """A rep's deals won in a month, by whole days from creation: the sales cycle."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField()
+    days = models.IntegerField()
+    won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "rep"], name="cycle_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rep_id} {self.month} {self.days}"
+
+
+class TeamStageDayCell(models.Model):
+    """StageDayCell summed over a team's reps (their team when rolled up): what
+    team and organization scopes read, so a read does not sum every rep's rows."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "team"], name="team_stage_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.stage_id} {self.month} {self.days}"
+
+
+class TeamCycleDayCell(models.Model):
+    """CycleDayCell summed over a team's reps (their team when rolled up)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField()
+    won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "month", "team"], name="team_cycle_day_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} {self.month} {self.days}"

@@ -1,10 +1,11 @@
-"""Receivers of the revenue app's own signals: each enqueues one task."""
+"""Receivers of the CRM ingest's and the demo's signals: each enqueues or calls one service."""
 
 import logging
 
 from django.dispatch import receiver
 from kombu.exceptions import OperationalError as BrokerError
 
+from reinforcement.signals import demo_history_seeded
 from revenue.signals import stage_changes_recorded
 
 logger = logging.getLogger(__name__)
@@ -31,3 +32,31 @@ def stage_refreshers_receive(
             len(stage_change_ids),
             exc,
         )
+
+
+@receiver(stage_changes_recorded, dispatch_uid="revenue.outcome_rollups")
+def outcome_rollups_receive(
+    sender, *, organization_id: int, stage_change_ids: list[int], **kwargs
+) -> None:
+    """New stage history committed: roll its deals up in a task (the sweeper
+    catches it if the broker is down)."""
+    from revenue.tasks import outcome_rollups_refresh_task
+
+    try:
+        outcome_rollups_refresh_task.delay(
+            organization_id=organization_id, stage_change_ids=list(stage_change_ids)
+        )
+    except BrokerError as exc:
+        logger.warning(
+            "broker unavailable, outcome rollups left to the sweeper: %s", exc
+        )
+
+
+@receiver(demo_history_seeded, dispatch_uid="revenue.demo_crm")
+def demo_crm_receive(
+    sender, *, organization_id: int, today, days: int, seed: int, **kwargs
+):
+    """The demo's answer history exists: simulate its CRM on top of it."""
+    from revenue.services.demo_crm import demo_crm_seed
+
+    demo_crm_seed(organization_id=organization_id, today=today, days=days, seed=seed)

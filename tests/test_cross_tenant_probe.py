@@ -10,6 +10,7 @@ later fails ``test_every_url_is_probed_or_public`` until it has a probe here or
 a reason to be public. Admin is probed by tests/enablement/test_admin_tenancy.py.
 """
 
+import datetime as dt
 import json
 import re
 import uuid
@@ -22,7 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from enablement.models import Module, Organization, Question, Team, Topic
+from enablement.models import Campaign, Module, Organization, Question, Team, Topic
 from reinforcement.models import Answer, Prompt
 from reinforcement.web.manager_views import CSV_TABLES
 from tests.factories.tenancy import organization_world
@@ -92,6 +93,16 @@ def _a_choice(world) -> int:
     return world[Question].choices.order_by("pk").first().pk
 
 
+def _a_campaign(world) -> int:
+    today = dt.date.today()
+    campaign, _ = Campaign.objects.get_or_create(
+        organization=world[Organization],
+        name=f"{world[Organization].name} campaign",
+        defaults={"starts_on": today, "ends_on": today},
+    )
+    return campaign.pk
+
+
 @dataclass(frozen=True)
 class Probe:
     method: str = "get"
@@ -151,6 +162,11 @@ PROBES: dict[str, list[Probe]] = {
         )
     },  # fmt: skip
     "api/v1/kpis/forgetting-curve/": [KPI_TOPIC],
+    # Outcome KPIs, retention against outcomes, campaign reports (revenue).
+    **{f"api/v1/kpis/outcomes/{n}/": [KPI] for n in ("summary", "reps", "retention")},
+    "manager/outcomes/retention/": [KPI],
+    "manager/outcomes/campaigns/": [KPI],
+    "manager/outcomes/campaigns/<int:campaign_id>/": [Probe()],
     "manager/": [KPI_TOPIC],
     "manager/export/<slug:table>.csv": [KPI_TOPIC],
     "manager/coaching/": [KPI],
@@ -189,9 +205,10 @@ PATH_VALUES: dict[str, Callable[[dict], list]] = {
     "prompt_id": lambda w: [w[Prompt].pk],
     "rep_id": lambda w: [w["rep"].pk],
     "table": lambda w: sorted(CSV_TABLES),
+    "campaign_id": lambda w: [_a_campaign(w)],
 }
 # The parameters that name one of A's rows (a table name names none).
-ID_PARAMETERS = {"prompt_id", "rep_id"}
+ID_PARAMETERS = {"prompt_id", "rep_id", "campaign_id"}
 PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 
 

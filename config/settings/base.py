@@ -160,6 +160,8 @@ from .channels import *  # noqa: E402, F403, I001 (one-tap email, reminders: doc
 from .slack import *  # noqa: E402, F403, I001 (the Slack app: docs/slack.md)
 from .revenue_refreshers import *  # noqa: E402, F403, I001 (docs/revenue.md, "Refreshers")
 
+from .outcomes import *  # noqa: E402, F403, I001 (outcome rollups: docs/kpis.md)
+
 # CELERY
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
 # The embedded default is the Redis that scripts/embedded_redis.py starts.
@@ -290,7 +292,8 @@ CELERY_BEAT_SCHEDULE = {
     PEOPLE_BEAT_SCHEDULE
     | REPLAN_BEAT_SCHEDULE
     | CHANNELS_BEAT_SCHEDULE
-    | SLACK_BEAT_SCHEDULE  # noqa: F405
+    | SLACK_BEAT_SCHEDULE
+    | OUTCOMES_BEAT_SCHEDULE
 )
 CELERY_BEAT_SCHEDULE |= REVENUE_REFRESHER_BEAT_SCHEDULE
 

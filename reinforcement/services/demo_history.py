@@ -21,6 +21,7 @@ from reinforcement.services.prompts import prompts_expire
 from reinforcement.services.rollups.participation import participation_refresh
 from reinforcement.services.rollups.rebuild import rollups_rebuild
 from reinforcement.services.rollups.snapshots import snapshots_refresh
+from reinforcement.signals import demo_history_seeded
 
 HISTORY_DAYS = 90
 # Share of days each kind of rep answers; cycled over the reps of a team.
@@ -96,7 +97,27 @@ def demo_history_seed(
         summary.days += 1
     rollups_rebuild(rep_ids=list(simulation.learners))
     participation_refresh(days={today - dt.timedelta(days=d) for d in range(days + 4)})
+    # The revenue app simulates the demo's CRM on these answers.
+    demo_history_seeded.send(
+        sender=demo_history_seed,
+        organization_id=organization.pk,
+        today=today,
+        days=days,
+        seed=seed,
+    )
     return summary
+
+
+def demo_rep_skills(organization: Organization) -> dict[int, float]:
+    """rep id -> how well the simulated rep learns (the demo's true recall is
+    the model's prediction to the power 0.8 / skill, as ``_answer`` draws it)."""
+    profiles = RepProfile.objects.filter(team__organization=organization)
+    return {
+        user_id: SKILL[i % len(SKILL)]
+        for i, user_id in enumerate(
+            profiles.order_by("user_id").values_list("user_id", flat=True)
+        )
+    }
 
 
 def _simulated_questions(organization: Organization) -> list[Question]:
@@ -122,10 +143,11 @@ def _simulation_cast(
     profiles = list(
         RepProfile.objects.filter(team__organization=organization).order_by("user_id")
     )
+    skills = demo_rep_skills(organization)
     learners = {
         p.user_id: _Learner(
             p.user_id,
-            SKILL[i % len(SKILL)],
+            skills[p.user_id],
             ATTENDANCE[i % len(ATTENDANCE)],
             p.hired_on,
         )

@@ -42,6 +42,10 @@ from reinforcement.web.manager_definitions import kpi_definition_html
 
 # Coaching rows on the dashboard; the rest are one click away (manager:coaching).
 COACHING_ON_DASHBOARD = 25
+# Sections the apps above reinforcement add at the end of the dashboard
+# (revenue's Outcomes), registered from their app config: each takes the
+# request and the scope and returns HTML.
+DASHBOARD_SECTIONS: list[Callable[[HttpRequest, KpiScope], str]] = []
 
 
 def _int_param(request: HttpRequest, name: str) -> int | None:
@@ -125,6 +129,7 @@ def manager_dashboard_view(request: HttpRequest) -> HttpResponse:
         "flagged": [q for q in content if q.flags],
         "misconceptions": kpi_misconception_list(scope=scope, limit=10),
         "ramp": ramp,
+        "extra_sections": [section(request, scope) for section in DASHBOARD_SECTIONS],
     }
     return render(request, "reinforcement/manager/dashboard.html", context)
 

@@ -23,7 +23,7 @@ from core.errors import ApplicationError
 from enablement.models import Organization
 from revenue.events import Event, LeadEvent, OpportunityEvent, OwnerRef, StageRef
 from revenue.models import CrmEvent, Lead, Opportunity, SalesStage, StageChange
-from revenue.selectors import owners_match
+from revenue.selectors.ingest import owners_match
 from revenue.signals import stage_changes_recorded
 
 APPLIED, DUPLICATE, ERROR = "applied", "duplicate", "error"

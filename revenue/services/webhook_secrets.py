@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from enablement.models import Organization
 from revenue.models import WebhookSecret
-from revenue.selectors import webhook_secret_find
+from revenue.selectors.ingest import webhook_secret_find
 
 SIGNATURE_PREFIX = "sha256="
 # Compared against when the key id is unknown, so that path costs the same

@@ -82,6 +82,12 @@ def check_heatmap_keyboard(page, width: int) -> None:
             assert apart, (a, b)
 
 
+def _demo_campaign_id() -> int:
+    from enablement.models import Campaign
+
+    return Campaign.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 def log_in(page, base: str, username: str) -> None:
     page.goto(base + "/login/")
     page.get_by_label("Username").fill(username)
@@ -144,6 +150,9 @@ def test_every_page_has_no_serious_violation(browser, live_server, device):
         ("coaching", "/manager/coaching/"),
         ("rep page", f"/manager/reps/{rep.pk}/"),
         ("definitions", "/manager/definitions/"),
+        ("retention against outcomes", "/manager/outcomes/retention/"),
+        ("campaign reports", "/manager/outcomes/campaigns/"),
+        ("campaign report", f"/manager/outcomes/campaigns/{_demo_campaign_id()}/"),
     ]:
         page.goto(base + path)
         check(page, name, width, found)

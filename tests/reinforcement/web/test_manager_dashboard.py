@@ -27,7 +27,8 @@ def test_dashboard_shows_the_managers_team_within_a_query_budget(
     client, world, django_assert_max_num_queries
 ):
     client.force_login(world.manager_a)
-    with django_assert_max_num_queries(25):
+    # 25 for reinforcement's KPIs, 10 for revenue's Outcomes section.
+    with django_assert_max_num_queries(35):
         response = client.get(DASHBOARD)
     assert response.status_code == 200
     body = response.content.decode()
