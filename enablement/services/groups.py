@@ -34,6 +34,8 @@ ADMIN_EXTRA = (
     ("reinforcement", "delivery", ("view", "change")),
     ("reinforcement", "dailyplan", ("view",)),
     ("reinforcement", "prompt", ("view",)),
+    # The refit history and the "Memory model" report page built on it.
+    ("reinforcement", "memorymodelfit", ("view",)),
     # Single sign-on settings of their organization (sso/).
     ("sso", "identityprovider", ALL),
     ("sso", "alloweddomain", ALL),
