@@ -275,7 +275,3 @@ class MemoryModelReportOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="On the same answers: the FSRS-6 defaults."
     )
     fits = MemoryModelFitOutputSerializer(many=True, help_text="Newest first.")
-
-
-class MemoryModelInputSerializer(QueryParamsSerializer):
-    organization = _id_param("Organization id (default: the first visible).")

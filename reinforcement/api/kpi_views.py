@@ -214,15 +214,18 @@ class RampListApi(APIView):
 
 
 class MemoryModelGetApi(APIView):
-    """The organization's memory model report, for its admins and managers."""
+    """The organization's memory model report, for its admins and managers.
+
+    The model is the organization's: ``?team=`` is checked like every KPI's
+    (a team the caller may not see is refused) but narrows nothing.
+    """
 
     @_docs(
         "Memory model: reliability of predicted right answers, and the refit history",
         s.MemoryModelReportOutputSerializer,
-        parameters=s.MemoryModelInputSerializer,
     )
     def get(self, request: Request) -> Response:
-        scope, _ = _scope(request, s.MemoryModelInputSerializer)
+        scope, _ = _scope(request)
         if scope.rep_id is not None:
             raise PermissionDenied("the memory model is for admins and managers")
         report = memory_model_report(organization_id=scope.organization.pk)

@@ -27,7 +27,7 @@ parameters across 461 Anki users), so a small organization moves little.
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import numpy as np
 from scipy.optimize import minimize
@@ -49,6 +49,10 @@ PRIOR_SD = (
 RECALL_MIN, RECALL_MAX = 1e-4, 0.999
 FINITE_STEP = 1e-6
 MAX_ITERATIONS = 80
+# Stop once an iteration improves the log-likelihood by less than this share:
+# on simulated answers the recovered curve was the same as at SciPy's default
+# (2.2e-9) after half the iterations.
+RELATIVE_TOLERANCE = 1e-6
 # Whether the refit uses stated confidence (docs/memory.md): off, because on
 # answers whose confidence is set by true recall, as the simulator's reps
 # state it, the fitted ordered logit runs to its bounds and recovered the
@@ -141,15 +145,7 @@ class ConfidenceModel:
     guessed_certain: float = -3.0
 
     def vector(self) -> np.ndarray:
-        return np.array(
-            [
-                self.threshold,
-                self.log_gap,
-                self.slope,
-                self.guessed_fairly_sure,
-                self.guessed_certain,
-            ]
-        )
+        return np.array(astuple(self))
 
     @classmethod
     def from_vector(cls, v) -> "ConfidenceModel":
@@ -327,7 +323,7 @@ def likelihood_fit(
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"maxiter": MAX_ITERATIONS},
+        options={"maxiter": MAX_ITERATIONS, "ftol": RELATIVE_TOLERANCE},
     )
     u = result.x[:k] if fit_parameters else np.zeros(len(w0))
     w = fsrs_forward.parameters_clip(w0 + u * sd)

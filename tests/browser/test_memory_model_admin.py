@@ -30,9 +30,9 @@ def test_admin_reads_the_memory_model_report(browser, live_server):
         page.click("#memory-model-link a")
 
         # then: the diagram, the bins and both models' scores are shown
-        assert page.locator("#reliability-diagram circle").count() == 5
+        assert page.locator("#reliability-diagram circle").count() == 6
         rows = page.locator("#reliability-bins tbody tr")
-        assert rows.count() == 5
+        assert rows.count() == 6
         assert rows.first.locator("th").text_content() == "0.3–0.4"
         assert page.locator("#model-scores tr.default td").first.text_content() == "8"
         assert "refitted on 30 Nov 2026" in page.text_content("#model-in-use")

@@ -96,6 +96,8 @@ def test_api_refuses_another_organization_and_reps(two_orgs):
     api.force_authenticate(two_orgs["B"]["admin"])
     url = reverse("kpis:memory-model")
     assert api.get(url, {"organization": two_orgs["A"]["org"].pk}).status_code == 403
+    team_a = two_orgs["A"]["manager"].managed_teams.get()
+    assert api.get(url, {"team": team_a.pk}).status_code == 403
     data = api.get(url).json()
     assert data["organization_id"] == two_orgs["B"]["org"].pk
     assert data["parameters"][20] == pytest.approx(0.25)
