@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from enablement.admin_tenancy import GLOBAL, TenantScopedAdmin
 from reinforcement.admin_deliveries import DeliveryHealthAdminMixin
+from reinforcement.admin_memory_model import MemoryModelReportAdminMixin
 from reinforcement.models import (
     Answer,
     DailyPlan,
@@ -123,12 +124,15 @@ class DeliveryAdmin(DeliveryHealthAdminMixin, ReadOnlyAdmin):
 
 
 @admin.register(MemoryModelFit)
-class MemoryModelFitAdmin(ReadOnlyAdmin):
+class MemoryModelFitAdmin(MemoryModelReportAdminMixin, ReadOnlyAdmin):
+    # The refit history; its "Memory model" report page is report/.
     organization_path = "organization"
+    change_list_template = "admin/reinforcement/memorymodelfit_change_list.html"
     list_display = (
         "organization",
         "fitted_at",
         "adopted",
+        "likelihood",
         "train_reviews",
         "holdout_reviews",
         "current_log_loss",

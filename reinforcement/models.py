@@ -336,6 +336,12 @@ class Delivery(TimestampedModel):
 class MemoryModelFit(models.Model):
     """One refit of FSRS parameters for an organization, adopted or not, with metrics."""
 
+    class Likelihood(models.TextChoices):
+        """What the fit maximized (docs/memory.md, "Refitting parameters")."""
+
+        GRADES = "grades", _("Grades (FSRS optimizer, before 2026-12)")
+        ANSWERS = "answers", _("Answers, with the chance of a lucky guess")
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="memory_model_fits"
     )
@@ -351,6 +357,17 @@ class MemoryModelFit(models.Model):
     current_rmse_bins = models.FloatField(null=True, blank=True)
     candidate_rmse_bins = models.FloatField(null=True, blank=True)
     note = models.CharField(max_length=255, blank=True)
+    likelihood = models.CharField(
+        max_length=8, choices=Likelihood.choices, default=Likelihood.GRADES
+    )
+    calibration = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The hold-out's reliability bins and log loss of a right answer, for the "
+            "model in use after this fit and for the FSRS-6 defaults."
+        ),
+    )
 
     class Meta:
         ordering = ["-fitted_at"]

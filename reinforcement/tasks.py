@@ -185,7 +185,8 @@ def organization_refit_task(*, organization_id: int) -> bool:
     """Refit one organization's FSRS parameters; returns whether they were adopted.
 
     Cost: reads the organization's whole Answer log once (about a second per
-    million answers) and runs the Rust optimizer.
+    million answers) and fits the answers' likelihood with SciPy (about 3 s of
+    CPU per 100k answers, docs/benchmarks.md "Refit").
     """
     from enablement.models import Organization
     from reinforcement.services.refit import organization_refit

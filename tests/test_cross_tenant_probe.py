@@ -159,6 +159,7 @@ PROBES: dict[str, list[Probe]] = {
             "content",
             "misconceptions",
             "ramp",
+            "memory-model",
         )
     },  # fmt: skip
     "api/v1/kpis/forgetting-curve/": [KPI_TOPIC],

@@ -39,6 +39,8 @@ ADMIN_EXTRA = (
     # Reminders and manager digests: read, with a canceled row's reason.
     ("reinforcement", "reminder", ("view",)),
     ("reinforcement", "managerdigest", ("view",)),
+    # The refit history and the "Memory model" report page built on it.
+    ("reinforcement", "memorymodelfit", ("view",)),
     # Single sign-on settings of their organization (sso/).
     ("sso", "identityprovider", ALL),
     ("sso", "alloweddomain", ALL),

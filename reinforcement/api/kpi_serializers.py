@@ -227,3 +227,61 @@ class RampRowOutputSerializer(serializers.Serializer):
     days = serializers.IntegerField(help_text="To mastery, or so far if not reached.")
     team_median_days = serializers.FloatField(allow_null=True)
     new_hire_median_days = serializers.FloatField(allow_null=True)
+
+
+# Memory model report ------------------------------------------------------------
+
+
+class CalibrationBinOutputSerializer(serializers.Serializer):
+    low = serializers.FloatField(help_text="Lower edge of predicted P(right).")
+    high = serializers.FloatField()
+    answers = serializers.IntegerField()
+    predicted = serializers.FloatField(
+        allow_null=True, help_text="Mean predicted probability of a right answer."
+    )
+    observed = serializers.FloatField(
+        allow_null=True, help_text="Share of these answers that were right."
+    )
+
+
+class CalibrationOutputSerializer(serializers.Serializer):
+    answers = serializers.IntegerField()
+    log_loss = serializers.FloatField(allow_null=True)
+    rmse_bins = serializers.FloatField(allow_null=True)
+    bins = CalibrationBinOutputSerializer(many=True)
+
+
+class MemoryModelFitOutputSerializer(serializers.Serializer):
+    fitted_at = serializers.DateTimeField()
+    adopted = serializers.BooleanField()
+    likelihood = serializers.CharField(help_text="answers, or grades (before 2026-12).")
+    train_reviews = serializers.IntegerField()
+    holdout_reviews = serializers.IntegerField()
+    holdout_from = serializers.DateTimeField(allow_null=True)
+    current_log_loss = serializers.FloatField(allow_null=True)
+    candidate_log_loss = serializers.FloatField(allow_null=True)
+    current_rmse_bins = serializers.FloatField(allow_null=True)
+    candidate_rmse_bins = serializers.FloatField(allow_null=True)
+    note = serializers.CharField()
+
+
+class MemoryModelReportOutputSerializer(serializers.Serializer):
+    organization_id = serializers.IntegerField()
+    parameters = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="The 21 FSRS-6 parameters in use (the FSRS-6 defaults until a fit is adopted).",
+    )
+    adopted = MemoryModelFitOutputSerializer(
+        allow_null=True, help_text="The fit in use; null: the defaults."
+    )
+    latest = MemoryModelFitOutputSerializer(
+        allow_null=True, help_text="The newest refit that scored a hold-out."
+    )
+    model = CalibrationOutputSerializer(
+        allow_null=True,
+        help_text="On the latest hold-out: the model in use after that refit.",
+    )
+    default = CalibrationOutputSerializer(
+        allow_null=True, help_text="On the same answers: the FSRS-6 defaults."
+    )
+    fits = MemoryModelFitOutputSerializer(many=True, help_text="Newest first.")

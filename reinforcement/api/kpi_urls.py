@@ -20,4 +20,5 @@ urlpatterns = [
         "misconceptions/", views.MisconceptionListApi.as_view(), name="misconceptions"
     ),
     path("ramp/", views.RampListApi.as_view(), name="ramp"),
+    path("memory-model/", views.MemoryModelGetApi.as_view(), name="memory-model"),
 ]

@@ -28,6 +28,7 @@ from reinforcement.selectors.kpi_retention import (
     kpi_weakest_topic,
 )
 from reinforcement.selectors.kpi_summary import kpi_scope_summary
+from reinforcement.selectors.memory_models import memory_model_report
 from reinforcement.selectors.scoping import KpiScope, ScopeDenied, kpi_scope_get
 
 TAG = "KPIs"
@@ -210,3 +211,22 @@ class RampListApi(APIView):
             for r in ramp.rows
         ]
         return Response(s.RampRowOutputSerializer(rows, many=True).data)
+
+
+class MemoryModelGetApi(APIView):
+    """The organization's memory model report, for its admins and managers.
+
+    The model is the organization's: ``?team=`` is checked like every KPI's
+    (a team the caller may not see is refused) but narrows nothing.
+    """
+
+    @_docs(
+        "Memory model: reliability of predicted right answers, and the refit history",
+        s.MemoryModelReportOutputSerializer,
+    )
+    def get(self, request: Request) -> Response:
+        scope, _ = _scope(request)
+        if scope.rep_id is not None:
+            raise PermissionDenied("the memory model is for admins and managers")
+        report = memory_model_report(organization_id=scope.organization.pk)
+        return Response(s.MemoryModelReportOutputSerializer(report).data)

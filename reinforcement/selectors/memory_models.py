@@ -1,6 +1,7 @@
 """Which FSRS parameters an organization's reps are scheduled with."""
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -47,3 +48,48 @@ def fit_memory_model(fit_id: int | None) -> MemoryModel:
         pk=fit_id
     )
     return MemoryModel(parameters)
+
+
+# The model report (docs/memory.md, "Model report") ------------------------------
+
+REPORT_HISTORY = 24  # refits listed: a year of monthly ones, two months of nightly
+
+
+@dataclass(frozen=True)
+class MemoryModelReport:
+    """What tells an organization whether its memory model's numbers can be trusted.
+
+    ``latest`` is the newest refit that scored a hold-out; ``model`` and
+    ``default`` its calibration summaries (``memory.calibration``) for the
+    parameters in use after it and for the FSRS-6 defaults, on the same
+    answers. ``adopted`` is the fit in use (None: the defaults). ``fits`` is
+    the refit history, newest first.
+    """
+
+    organization_id: int
+    latest: MemoryModelFit | None
+    adopted: MemoryModelFit | None
+    fits: list[MemoryModelFit]
+
+    @property
+    def model(self) -> dict | None:
+        return (self.latest.calibration or {}).get("model") if self.latest else None
+
+    @property
+    def default(self) -> dict | None:
+        return (self.latest.calibration or {}).get("default") if self.latest else None
+
+    @property
+    def parameters(self) -> tuple[float, ...]:
+        return tuple(self.adopted.parameters) if self.adopted else DEFAULT_PARAMETERS
+
+
+def memory_model_report(*, organization_id: int) -> MemoryModelReport:
+    """The organization's model report, from its own refits (three queries)."""
+    fits = MemoryModelFit.objects.filter(organization_id=organization_id)
+    return MemoryModelReport(
+        organization_id=organization_id,
+        latest=fits.filter(calibration__isnull=False).order_by("-fitted_at").first(),
+        adopted=fits.filter(adopted=True).order_by("-fitted_at").first(),
+        fits=list(fits.order_by("-fitted_at")[:REPORT_HISTORY]),
+    )

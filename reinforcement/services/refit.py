@@ -1,16 +1,23 @@
-"""Refit an organization's FSRS parameters from its Answer log."""
+"""Refit an organization's FSRS parameters from its Answer log.
+
+The fit is ``memory.answer_fit``'s: the likelihood of the answers themselves
+(right or wrong, with the question's chance level), not of their grades.
+"""
 
 import datetime as dt
 from collections import defaultdict
 
 from enablement.models import Organization
-from reinforcement.memory.rep_calendar import zone
-from reinforcement.memory.scheduling import (
-    Review,
-    history_with_teaching,
-    parameters_refit,
-    training_items,
+from reinforcement.kpi_rules import chance_level
+from reinforcement.memory.answer_fit import (
+    AnswerHistory,
+    AnswerReview,
+    answer_data,
+    likelihood_refit,
 )
+from reinforcement.memory.calibration import model_calibration
+from reinforcement.memory.rep_calendar import zone
+from reinforcement.memory.scheduling import DEFAULT_PARAMETERS
 from reinforcement.models import Answer, MemoryModelFit
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_parameters
@@ -24,13 +31,15 @@ MIN_HOLDOUT_ITEMS = 50
 
 def answer_histories(
     *, organization_id: int, today: dt.date | None = None
-) -> list[list[Review]]:
-    """Each (rep, question)'s reviews in time order, with whole local days between them.
+) -> list[AnswerHistory]:
+    """Each (rep, question)'s answers in time order, with whole local days between them.
 
     Days are counted between the rep's local calendar dates, as Anki counts
     them from its day cutoff: 17:00 then 09:00 the next morning is one day.
     Where the question's module was taught live (the enrollment's
-    ``taught_on``), the lesson leads the history as a first "Good" review.
+    ``taught_on``, on or before the first answer), the history starts from
+    the taught memory, as the product's belief does, and its first answer is
+    counted from the lesson.
     """
     rows = (
         Answer.objects.filter(
@@ -43,35 +52,52 @@ def answer_histories(
             "rating",
             "answered_at",
             "rep__rep_profile__time_zone",
+            "correct",
+            "confidence",
+            "choice_count",
+            "question__kind",
         )
         .iterator(chunk_size=10_000)
     )
-    histories: dict[tuple[int, int], list[Review]] = defaultdict(list)
-    first_day: dict[tuple[int, int], dt.date] = {}
-    last_day: dict[tuple[int, int], dt.date] = {}
-    for rep_id, question_id, rating, at, time_zone in rows:
+    histories: dict[tuple[int, int], list[AnswerReview]] = defaultdict(list)
+    days: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    for rep_id, question_id, rating, at, time_zone, *answer in rows:
+        correct, confidence, choice_count, kind = answer
         pair = (rep_id, question_id)
         day = at.astimezone(zone(time_zone or "UTC")).date()
-        previous = last_day.get(pair)
-        delta = (day - previous).days if previous else 0
-        histories[pair].append(Review(rating, delta, at.timestamp()))
-        first_day.setdefault(pair, day)
-        last_day[pair] = day
+        previous = days[pair][-1] if days[pair] else None
+        histories[pair].append(
+            AnswerReview(
+                rating=rating,
+                delta_days=(day - previous).days if previous else 0,
+                correct=correct,
+                confidence=confidence,
+                chance=chance_level(kind=kind, choice_count=choice_count),
+                at=at.timestamp(),
+            )
+        )
+        days[pair].append(day)
     taught = enrolled_questions(
         rep_ids=sorted({rep_id for rep_id, _ in histories}),
         on_date=today or dt.date.max,
     )
     out = []
-    for (rep_id, question_id), history in histories.items():
+    for (rep_id, question_id), reviews in histories.items():
         taught_on = taught.get(rep_id, {}).get(question_id)
-        if taught_on is not None and taught_on <= first_day[(rep_id, question_id)]:
-            at = dt.datetime.combine(taught_on, dt.time(12), tzinfo=dt.UTC).timestamp()
-            history = history_with_teaching(
-                history,
-                days_before_first=(first_day[(rep_id, question_id)] - taught_on).days,
-                at=at,
+        first_day = days[(rep_id, question_id)][0]
+        if taught_on is not None and taught_on <= first_day:
+            first = reviews[0]
+            reviews[0] = AnswerReview(
+                rating=first.rating,
+                delta_days=(first_day - taught_on).days,
+                correct=first.correct,
+                confidence=first.confidence,
+                chance=first.chance,
+                at=first.at,
             )
-        out.append(history)
+            out.append(AnswerHistory(tuple(reviews), taught=True))
+        else:
+            out.append(AnswerHistory(tuple(reviews)))
     return out
 
 
@@ -81,7 +107,6 @@ def organization_refit(
     """Fit on the earlier answers, score on the later ones, adopt only if better."""
     current = organization_parameters(organization_id=organization.pk)
     histories = answer_histories(organization_id=organization.pk, today=now.date())
-    times = sorted(r.at for h in histories for r in h)
     fit = MemoryModelFit(
         organization=organization,
         fitted_at=now,
@@ -90,32 +115,38 @@ def organization_refit(
         adopted=False,
         train_reviews=0,
         holdout_reviews=0,
+        likelihood=MemoryModelFit.Likelihood.ANSWERS,
     )
+    data = answer_data(histories)
+    times = sorted(data.at[data.observed])
     if not times:
         fit.note = "no answers yet"
         fit.save()
         return fit
-    cutoff = (
-        times[int(len(times) * (1 - HOLDOUT_SHARE))] if len(times) > 1 else times[0]
-    )
-    train = training_items(histories, ends_before=cutoff)
-    holdout = training_items(histories, ends_from=cutoff)
-    fit.train_reviews, fit.holdout_reviews = len(train), len(holdout)
+    cutoff = times[int(len(times) * (1 - HOLDOUT_SHARE))]
+    train = int(data.mask(ends_before=cutoff).sum())
+    holdout = int(data.mask(ends_from=cutoff).sum())
+    fit.train_reviews, fit.holdout_reviews = train, holdout
     fit.holdout_from = dt.datetime.fromtimestamp(cutoff, tz=dt.UTC)
-    if len(train) < MIN_TRAIN_ITEMS or len(holdout) < MIN_HOLDOUT_ITEMS:
+    if train < MIN_TRAIN_ITEMS or holdout < MIN_HOLDOUT_ITEMS:
         fit.note = (
-            f"not enough reviews to fit (train {len(train)} < {MIN_TRAIN_ITEMS} "
-            f"or hold-out {len(holdout)} < {MIN_HOLDOUT_ITEMS})"
+            f"not enough reviews to fit (train {train} < {MIN_TRAIN_ITEMS} "
+            f"or hold-out {holdout} < {MIN_HOLDOUT_ITEMS})"
         )
         fit.save()
         return fit
-    result = parameters_refit(current=current, train_items=train, holdout_items=holdout)
+    result = likelihood_refit(current=current, data=data, cutoff=cutoff)
     fit.parameters = list(result.candidate_parameters)
     fit.adopted = result.adopted
     fit.current_log_loss = result.current.log_loss
     fit.candidate_log_loss = result.candidate.log_loss
     fit.current_rmse_bins = result.current.rmse_bins
     fit.candidate_rmse_bins = result.candidate.rmse_bins
+    holdout_mask = data.mask(ends_from=cutoff)
+    fit.calibration = {
+        "model": model_calibration(result.parameters, data, holdout_mask),
+        "default": model_calibration(DEFAULT_PARAMETERS, data, holdout_mask),
+    }
     fit.note = (
         "adopted: better on the hold-out"
         if result.adopted

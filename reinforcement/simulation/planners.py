@@ -10,14 +10,13 @@ from dataclasses import replace
 import numpy as np
 
 from reinforcement.memory import plan_scoring
-from reinforcement.memory.scheduling import (
-    DEFAULT_PARAMETERS,
-    MemoryModel,
-    Review,
-    history_with_teaching,
-    parameters_refit,
-    training_items,
+from reinforcement.memory.answer_fit import (
+    AnswerHistory,
+    AnswerReview,
+    answer_data,
+    likelihood_refit,
 )
+from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
 from reinforcement.simulation.policy_base import Policy
 
 # Refit cadence and the time-ordered split, as the production refit does it
@@ -83,8 +82,9 @@ class PlannerTrueParams(Planner):
 class PlannerRefit(Planner):
     """The planner with parameters refit on the team's answers every 30 days.
 
-    Uses the project's refit (``parameters_refit``): fit on the earlier
-    reviews, adopt only if better on the later fifth. After an adoption the
+    Uses the project's refit (``answer_fit.likelihood_refit``, as
+    ``services.refit`` does): fit the likelihood of the answers on the earlier
+    ones, adopt only if better on the later fifth. After an adoption the
     product's belief is recomputed from the answer log with the new
     parameters.
     """
@@ -96,39 +96,48 @@ class PlannerRefit(Planner):
         self.parameters = tuple(DEFAULT_PARAMETERS)
         self.next_refit = REFIT_EVERY_DAYS
         self.refits: list[tuple[int, bool]] = []
+        self.answers: dict[tuple[int, int], list[AnswerReview]] = {}
+
+    def observe(self, r, q, day, *, correct, confidence):
+        super().observe(r, q, day, correct=correct, confidence=confidence)
+        history = self.answers.setdefault((r, q), [])
+        # Whole days since the previous answer, or since the kickoff (day 0).
+        previous = int(history[-1].at) if history else (0 if self.taught else day)
+        history.append(
+            AnswerReview(
+                rating=self.history[r][q][-1][1],
+                delta_days=day - previous,
+                correct=bool(correct),
+                confidence=confidence,
+                chance=1.0 / self.choices,
+                at=float(day),
+            )
+        )
 
     def before_day(self, day):
         if day < self.next_refit:
             return
         while self.next_refit <= day:
             self.next_refit += REFIT_EVERY_DAYS
-        train, holdout = self._split()
-        if len(train) < MIN_TRAIN_ITEMS or len(holdout) < MIN_HOLDOUT_ITEMS:
+        data = answer_data(
+            [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
+        )
+        times = np.sort(data.at[data.observed])
+        if len(times) == 0:
             self.refits.append((day, False))
             return
-        result = parameters_refit(
-            current=self.parameters, train_items=train, holdout_items=holdout
-        )
+        cutoff = float(times[int(len(times) * (1 - HOLDOUT_SHARE))])
+        train = int(data.mask(ends_before=cutoff).sum())
+        holdout = int(data.mask(ends_from=cutoff).sum())
+        if train < MIN_TRAIN_ITEMS or holdout < MIN_HOLDOUT_ITEMS:
+            self.refits.append((day, False))
+            return
+        result = likelihood_refit(current=self.parameters, data=data, cutoff=cutoff)
         self.refits.append((day, result.adopted))
         if result.adopted:
             self.parameters = tuple(result.parameters)
             self._set_models([MemoryModel(self.parameters)] * self.reps)
             self._replay()
-
-    def _split(self):
-        """Training items ending before the cutoff day, hold-out items from it on."""
-        days = sorted(d for rep in self.history for h in rep for d, _ in h)
-        if not days:
-            return [], []
-        cutoff = days[int(len(days) * (1 - HOLDOUT_SHARE))]
-        # After a kickoff the lesson leads each history, as the service's refit does.
-        taught = 1 if self.taught_on_day_zero else 0
-        train, holdout = [], []
-        for h in (h for rep in self.history for h in rep if len(h) >= 2 - taught):
-            before, after = _history_split(h, cutoff=cutoff, taught=taught)
-            train += before
-            holdout += after
-        return train, holdout
 
     def _replay(self):
         # From the kickoff's taught memory under the new parameters, if any.
@@ -137,29 +146,6 @@ class PlannerRefit(Planner):
             for q, h in enumerate(rep):
                 for day, rating in h:
                     self._advance(r, q, day, rating)
-
-
-def _reviews(history: list[tuple[int, int]]) -> list[Review]:
-    days = [d for d, _ in history]
-    return [
-        Review(rating, days[i] - days[i - 1] if i else 0)
-        for i, (_, rating) in enumerate(history)
-    ]
-
-
-def _history_split(
-    history: list[tuple[int, int]], *, cutoff: int, taught: int
-) -> tuple[list, list]:
-    """One question's training items: those ending before the cutoff day, the rest."""
-    reviews = _reviews(history)
-    if taught:
-        reviews = history_with_teaching(
-            reviews, days_before_first=history[0][0], at=0.0
-        )
-    items = training_items([reviews])
-    earlier = sum(1 for d, _ in history if d < cutoff) + taught
-    kept = len(training_items([reviews[:earlier]])) if earlier > 1 else 0
-    return items[:kept], items[kept:]
 
 
 # Item 3 of issue 14 (experiment): plan the rest of the year after the kickoff.

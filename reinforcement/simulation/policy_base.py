@@ -42,8 +42,10 @@ class Policy:
         rating_map=None,
         taught_on_day_zero: bool = True,
         setting: float | None = None,
+        choices: int = 4,
     ):
         self.reps, self.questions, self.budget = reps, questions, budget
+        self.choices = choices  # of every question: its chance level is 1 / choices
         self.setting = setting
         self.topic = topic
         self.order = np.arange(questions)

@@ -170,6 +170,7 @@ def _team_simulate(args) -> dict:
             rating_map=config.rating_map,
             taught_on_day_zero=post,
             setting=setting,
+            choices=config.choices,
         )
         out[(name, setting)] = _policy_simulate(config, policy, truth, draws)
     return out

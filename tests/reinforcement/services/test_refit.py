@@ -1,4 +1,9 @@
-"""Refit on answers generated from known FSRS parameters."""
+"""Refit on answers generated from known FSRS parameters.
+
+A rep who remembers answers right and says "fairly sure" (graded Good); one
+who has forgotten guesses among the 4 choices, right 1 time in 4, and says
+"guess" (graded Again), as the product grades them.
+"""
 
 import datetime as dt
 import random
@@ -47,13 +52,11 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
                 )
                 model = models[regime]
                 elapsed = 0 if last is None else day - last
-                if memory[regime].is_new:
-                    rating = 3
-                else:
-                    recalled = rng.random() < model.recall(
-                        memory[regime].stability, elapsed
-                    )
-                    rating = 3 if recalled else 1
+                recalled = memory[regime].is_new or rng.random() < model.recall(
+                    memory[regime].stability, elapsed
+                )
+                rating = 3 if recalled else 1
+                correct = recalled or rng.random() < 0.25
                 for k, m in models.items():
                     memory[k] = m.next_memory(memory[k], rating, elapsed)
                 at = START + dt.timedelta(days=day, minutes=rng.randint(0, 600))
@@ -71,8 +74,8 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
                         idempotency_key=f"{prompt.id}",
                         chosen_choice_ids=[],
                         choice_count=4,
-                        correct=rating > 1,
-                        confidence="fairly_sure",
+                        correct=correct,
+                        confidence="fairly_sure" if recalled else "guess",
                         rating=rating,
                         stability_after=1.0,
                         difficulty_after=5.0,
@@ -101,6 +104,13 @@ def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
     assert abs(fitted[8] - TRUE[8]) < abs(DEFAULT_PARAMETERS[8] - TRUE[8])
     assert organization_parameters(organization_id=organization.pk) == tuple(fitted)
     assert fit.holdout_reviews > 0 and fit.train_reviews > fit.holdout_reviews
+    assert fit.likelihood == MemoryModelFit.Likelihood.ANSWERS
+    # The report of the hold-out: the adopted model predicts right answers
+    # better than the defaults, on the same answers.
+    model, default = fit.calibration["model"], fit.calibration["default"]
+    assert model["answers"] == default["answers"] == fit.holdout_reviews
+    assert model["log_loss"] < default["log_loss"]
+    assert sum(b["answers"] for b in model["bins"]) == fit.holdout_reviews
 
 
 def test_refit_is_not_adopted_when_it_loses_on_the_holdout(organization):
@@ -129,8 +139,10 @@ def test_refit_models_command_prints_metrics(organization, capsys):
     assert f"{organization.name}: train" in out and "ADOPTED" in out
 
 
-def test_histories_start_with_the_live_lesson_when_the_module_was_taught(organization):
-    """A kickoff leads each history as a first Good review, days before the first quiz."""
+def test_histories_start_from_the_taught_memory_when_the_module_was_taught(
+    organization,
+):
+    """A kickoff starts each history from the taught memory, days before the first quiz."""
     from enablement.models import Enrollment
     from reinforcement.services.refit import answer_histories
     from tests.factories.enablement import EnrollmentFactory
@@ -143,15 +155,16 @@ def test_histories_start_with_the_live_lesson_when_the_module_was_taught(organiz
 
     histories = answer_histories(organization_id=organization.pk)
 
-    led = [
-        h
-        for h in histories
-        if h[0].rating == 3 and h[0].at == START.replace(hour=12).timestamp()
-    ]
-    assert len(led) == taught_pairs
+    taught = [h for h in histories if h.taught]
+    assert len(taught) == taught_pairs
     first_answer = Answer.objects.filter(rep=rep).order_by("answered_at").first()
-    history = next(h for h in led if h[1].at == first_answer.answered_at.timestamp())
-    assert (
-        history[1].delta_days == (first_answer.answered_at.date() - START.date()).days
+    history = next(
+        h for h in taught if h.reviews[0].at == first_answer.answered_at.timestamp()
     )
+    assert (
+        history.reviews[0].delta_days
+        == (first_answer.answered_at.date() - START.date()).days
+    )
+    assert history.reviews[0].correct == first_answer.correct
+    assert history.reviews[0].chance == 0.25  # 4 choices, single choice
     assert Enrollment.objects.count() == 1
