@@ -12,6 +12,7 @@ from django.utils import timezone
     time_limit=90,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
+    retry_backoff_max=600,
     max_retries=5,
 )
 def account_email_deliver_task(*, email_id: int) -> str:

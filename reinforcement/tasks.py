@@ -286,7 +286,7 @@ def reminders_dispatch_task() -> int:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)  # fmt: skip
+             retry_backoff=True, retry_backoff_max=600, max_retries=5)  # fmt: skip
 def reminders_send_task(*, reminder_ids: list[int]) -> dict[str, int]:
     """Send each reminder at most once (or cancel it); returns the count per status."""
     from reinforcement.services.reminders import reminder_send
@@ -310,7 +310,7 @@ def digests_dispatch_task() -> int:
 
 
 @shared_task(soft_time_limit=240, time_limit=300, autoretry_for=(OperationalError,),
-             retry_backoff=True, max_retries=5)  # fmt: skip
+             retry_backoff=True, retry_backoff_max=600, max_retries=5)  # fmt: skip
 def digests_send_task(*, digest_ids: list[int]) -> dict[str, int]:
     """Send each manager's digest at most once; returns the count per status.
 

@@ -249,3 +249,33 @@ def test_admin_shows_the_install_link_and_the_workspace(client, slack_api, slack
     (row,) = response.context["cl"].result_list
     assert (row.matched, row.unmatched) == (1, 1)
     assert BOT_TOKEN not in page
+
+
+def test_the_match_task_looks_up_a_chunk_and_passes_the_rest_on(
+    slack_api, slack_world, monkeypatch
+):
+    """A run stays inside the broker's visibility timeout: it looks up at most
+    MATCH_CHUNK reps and enqueues the rest for the next run."""
+    from slack_app import tasks
+
+    reps = [_new_rep(slack_world, f"rep{n}@acme.example") for n in range(3)]
+    monkeypatch.setattr(tasks, "MATCH_CHUNK", 2)
+    queued = []
+    monkeypatch.setattr(
+        tasks.slack_members_match_task, "delay", lambda **kw: queued.append(kw)
+    )
+    installation = slack_world["installation"]
+
+    [(matched, unmatched)] = tasks.slack_members_match_task(
+        installation_id=installation.pk
+    )
+
+    assert matched + unmatched == 2
+    [rest] = queued
+    assert rest["installation_id"] == installation.pk
+    # The world's own rep is matched already: the third new rep is left.
+    assert len(rest["rep_ids"]) == 1 and rest["rep_ids"][0] in {r.pk for r in reps}
+    queued.clear()
+    tasks.slack_members_match_task(**rest)
+    assert queued == []
+    assert len(slack_api.of("users.lookupByEmail")) == 3

@@ -7,6 +7,7 @@ this client sent every body as multipart and answering was refused.
 """
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -33,7 +34,15 @@ def generated(live_server, tmp_path):
     schema = tmp_path / "schema.json"
     url = f"{live_server.url}/api/v1/schema/?format=json"
     with urllib.request.urlopen(url) as response:
-        schema.write_bytes(response.read())
+        document = json.loads(response.read())
+    # The CRM webhook is called by a CRM, signed, never by this client (and
+    # takes Salesforce's SOAP XML, which the generator does not model).
+    document["paths"] = {
+        path: item
+        for path, item in document["paths"].items()
+        if not path.startswith("/api/v1/crm/")
+    }
+    schema.write_text(json.dumps(document))
     done = subprocess.run(
         [
             str(BIN / "openapi-python-client"),

@@ -117,7 +117,7 @@ def test_schemathesis_finds_no_failure(live_server, tokens, role, tmp_path):
         for event in _events(report, "ScenarioFinished")
         if event["phase"] == "fuzzing" and event["status"] == "success"
     }
-    assert len(fuzzed) == 24, output[-4000:]
+    assert len(fuzzed) == 29, output[-4000:]
 
 
 def _events(report: Path, kind: str) -> list[dict]:
