@@ -223,12 +223,18 @@ def _wait_http(port: int) -> None:
     raise RuntimeError("gunicorn did not start")
 
 
-def _sent_count(organization) -> int:
-    return Delivery.objects.filter(
+def _settled(organization, expected: int) -> bool:
+    """Every event's refresher recorded, none waiting, each made one sent."""
+    rows = StageRefresher.objects.filter(organization=organization)
+    if rows.count() < expected or rows.filter(status="pending").exists():
+        return False
+    sent = Delivery.objects.filter(
         trigger__isnull=False,
+        channel=Delivery.Channel.INBOX,
         status="sent",
         trigger__rep__membership__organization=organization,
     ).count()
+    return sent >= rows.filter(status="made").count()
 
 
 def _measure(args, organization, port, key_id, secret):
@@ -242,7 +248,7 @@ def _measure(args, organization, port, key_id, secret):
         threads=args.threads, rate=args.rate, batch=args.batch,
     )  # fmt: skip
     deadline = time.monotonic() + args.timeout
-    while _sent_count(organization) < args.events - failures * args.batch:
+    while not _settled(organization, args.events - failures * args.batch):
         if time.monotonic() > deadline:
             break
         time.sleep(2)
@@ -255,11 +261,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--rate", type=float, default=0, help="events/s; 0: flat out")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--reps", type=int, default=500)
+    parser.add_argument("--reps", type=int, help="default: events / 4, at least 500")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait")
     args = parser.parse_args()
+    # 20 questions of the topic, 3 a refresher: 4 refreshers a rep stay
+    # below "every question already open or asked today".
+    args.reps = args.reps or max(500, -(-args.events // 4))
     per_rep = -(-args.events // args.reps)  # every event earns one: no cap
 
     call_command("migrate", verbosity=0)
