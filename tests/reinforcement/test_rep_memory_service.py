@@ -16,6 +16,7 @@ from reinforcement.models import (
     RepTopicSnapshot,
 )
 from reinforcement.selectors.memory_models import rep_memory_models
+from reinforcement.services.answers import answer_submit
 from reinforcement.services.refit import (
     organization_refit,
     rep_answer_histories,
@@ -30,6 +31,7 @@ from tests.factories.enablement import (
     TeamFactory,
     UserFactory,
 )
+from tests.factories.reinforcement import make_prompt
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -225,3 +227,35 @@ def test_rep_page_without_a_fit_says_not_enough_answers(client, page_world):
     )  # fmt: skip
     line = _rep_page(client, manager, rep)
     assert "not enough answers yet" in line and "Forgets faster" not in line
+
+
+def test_answer_path_predicts_with_the_multiplier_and_advances_the_same_state(
+    organization,
+):
+    """Same answers by two reps: the one forgetting 2x as fast had a lower predicted
+    recall before the second answer; the stored state is the library's for both."""
+    question = QuestionFactory(module__methodology__organization=organization)
+    right = question.choices.get(is_correct=True)
+    reps = [RepProfileFactory(team__organization=organization).user for _ in range(2)]
+    RepMemory.objects.create(
+        rep=reps[0], organization=organization, forgetting=2.0, forgetting_low=1.5,
+        forgetting_high=2.6, answers=200, fitted_at=START,
+    )  # fmt: skip
+    for rep in reps:
+        for i, days in enumerate((0, 6)):
+            at = START + dt.timedelta(days=days)
+            prompt = make_prompt(rep=rep, question=question, local_date=at.date())
+            answer_submit(rep_id=rep.pk, prompt_id=prompt.pk, choice_ids=[right.pk],
+                          confidence="fairly_sure", idempotency_key=f"k{i}", now=at)  # fmt: skip
+    fast, typical = (
+        Answer.objects.filter(rep=rep).order_by("answered_at").last() for rep in reps
+    )
+    model = MemoryModel(DEFAULT_PARAMETERS)
+    first = Answer.objects.filter(rep=reps[1]).order_by("answered_at").first()
+    assert typical.predicted_recall == pytest.approx(
+        model.recall(first.stability_after, 6.0)
+    )
+    assert fast.predicted_recall == pytest.approx(
+        model.recall(first.stability_after, 12.0)
+    )
+    assert fast.stability_after == typical.stability_after
