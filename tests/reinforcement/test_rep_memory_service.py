@@ -137,6 +137,9 @@ def test_nightly_refit_stores_rep_memory_and_drops_a_stale_row(
     organization_refit(organization=organization, now=START + dt.timedelta(days=400))
     assert RepMemory.objects.filter(organization=organization).count() == 2
     assert not RepMemory.objects.filter(rep=new).exists()
+    later = START + dt.timedelta(days=401)
+    organization_refit(organization=organization, now=later)  # updates, no duplicates
+    assert list(RepMemory.objects.values_list("fitted_at", flat=True)) == [later] * 2
 
 
 def test_rep_memory_models_is_one_query_for_the_chunk(
