@@ -5,7 +5,8 @@ answer_sim.py: taught (rep, question) histories of 2-8 answers, guesses right
 1 time in 4), then times one vectorized forward pass, the answer-likelihood
 fit (``answer_fit.likelihood_fit``) and the whole refit as the service runs it
 (fit on the earlier 80%, score both on the later 20%: ``likelihood_refit``),
-with FSRS's own optimizer on the grades beside it for scale. No database:
+then each rep's forgetting multiplier (``rep_memory``, the histories dealt to
+500 reps), with FSRS's own optimizer on the grades beside it for scale. No database:
 the fit is pure; reading the answers is the service's other cost.
 
 Usage: .venv/bin/python benchmarks/refit_fit.py [--answers 100000] [--seed 0]
@@ -26,6 +27,10 @@ from reinforcement.memory.answer_fit import (  # noqa: E402
     likelihood_fit,
     likelihood_refit,
 )
+from reinforcement.memory.rep_memory import (  # noqa: E402
+    answer_reps,
+    rep_forgetting_fit,
+)
 from reinforcement.memory.scheduling import (  # noqa: E402
     DEFAULT_PARAMETERS,
     Review,
@@ -34,6 +39,8 @@ from reinforcement.memory.scheduling import (  # noqa: E402
     training_items,
 )
 from tests.reinforcement.memory.answer_sim import TRUE, answers_simulate  # noqa: E402
+
+REPS = 500  # the histories are dealt to this many reps for the per-rep fit
 
 
 def timed(label, fn):
@@ -82,6 +89,16 @@ def main() -> None:
         - fsrs_forward.recall_flat(TRUE, data.packed)[0, data.observed]
     ).mean()
     print(f"  mean |recall - true recall| of the fit: {gap:.4f}")
+    reps = np.arange(len(histories)) % REPS
+    timed(
+        f"memory per rep: {REPS} reps' forgetting multipliers (rep_memory)",
+        lambda: rep_forgetting_fit(
+            data=data,
+            rep_of_answer=answer_reps(data, reps),
+            parameters=DEFAULT_PARAMETERS,
+            reps=REPS,
+        ),
+    )
     items = training_items(
         [
             history_with_teaching(

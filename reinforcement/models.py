@@ -381,6 +381,39 @@ class MemoryModelFit(models.Model):
         return f"{self.organization} {self.fitted_at:%Y-%m-%d} adopted={self.adopted}"
 
 
+class RepMemory(models.Model):
+    """One rep's forgetting multiplier against their organization's model.
+
+    Fitted nightly after the organization's refit (``memory.rep_memory``):
+    1.3 means the rep forgets as if 30% more time had passed than the
+    organization's parameters say. No row: the organization's model exactly.
+    """
+
+    rep = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="rep_memory",
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="rep_memories"
+    )
+    forgetting = models.FloatField(
+        help_text=_(
+            "How many times as fast as the organization's model the rep forgets."
+        )
+    )
+    forgetting_low = models.FloatField(help_text=_("90% interval, lower end."))
+    forgetting_high = models.FloatField(help_text=_("90% interval, upper end."))
+    answers = models.PositiveIntegerField(
+        help_text=_("Scored answers the fit rests on (a day or more after the last).")
+    )
+    fitted_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"rep {self.rep_id} forgetting x{self.forgetting:.2f}"
+
+
 class WorkerHeartbeat(TimestampedModel):
     """Last time a Celery worker ran the heartbeat task; an operator's liveness signal."""
 

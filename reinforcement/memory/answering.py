@@ -82,6 +82,8 @@ class AnswerContext:
     peer_answers: int  # peers' answers before this one
     # The kind of edit that made question_version ("" for version 1).
     question_change: str = ""
+    # The rep's forgetting multiplier (RepMemory; 1.0: the organization's model).
+    forgetting: float = 1.0
 
 
 @dataclass(frozen=True)

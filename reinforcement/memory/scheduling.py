@@ -6,6 +6,7 @@ functions: the rating mapping, the next state, the predicted recall at a time,
 and the closed-form averages of the forgetting curve the planner scores with.
 """
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -88,6 +89,23 @@ class MemoryModel:
         self.decay = self.parameters[20]
         # R(t) = (1 + factor * t / S) ** -decay gives R = 0.9 at t = S.
         self.factor = 0.9 ** (-1.0 / self.decay) - 1.0
+        self.forgetting = 1.0
+
+    def with_forgetting(self, forgetting: float) -> "MemoryModel":
+        """This model for one rep who forgets ``forgetting`` times as fast.
+
+        A rep's multiplier (``memory.rep_memory``) scales elapsed time in the
+        forgetting curve, which is the same as dividing every stability by it
+        when predicting: recall, its averages and intervals change, the states
+        the library advances do not (one memory model). Shares the library
+        object, so a per-rep model costs nothing to make.
+        """
+        if forgetting == self.forgetting:
+            return self
+        rep = copy.copy(self)
+        rep.forgetting = float(forgetting)
+        rep.factor = self.factor / self.forgetting * rep.forgetting
+        return rep
 
     def next_memory(self, memory: Memory, rating: int, elapsed_days: float) -> Memory:
         """Advance the memory after a review with this rating, elapsed days after the last."""
@@ -140,7 +158,9 @@ class MemoryModel:
     def interval(self, stability: float, desired_retention: float) -> float:
         """Days until recall falls to desired_retention."""
         return float(
-            self._fsrs.next_interval(stability, desired_retention, Rating.GOOD)
+            self._fsrs.next_interval(
+                stability / self.forgetting, desired_retention, Rating.GOOD
+            )
         )
 
     def _fsrs_state(self, memory: Memory):

@@ -1,9 +1,9 @@
 """Everything the answer path needs to know, read in one statement.
 
 The prompt, its question, the question's organization and target retention,
-the adopted memory-model fit, the rep's memory state of the question, an
-earlier answer with the same idempotency key, and the question's choices with
-the peers' counts (on SQLite the choices take a second query). Through the
+the adopted memory-model fit and the rep's forgetting multiplier, the rep's
+memory state of the question, an earlier answer with the same idempotency key,
+and the question's choices with the peers' counts (on SQLite the choices take a second query). Through the
 ORM this was a dozen compiled queries per answer (docs/benchmarks.md, "Answer
 endpoint under load"). The row is read by column name into the pure
 dataclasses of ``reinforcement.memory.answering``.
@@ -33,6 +33,7 @@ from reinforcement.models import (
     PeerChoiceCount,
     PeerQuestionCount,
     Prompt,
+    RepMemory,
 )
 
 
@@ -79,6 +80,7 @@ def _context_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
         "memory_last_review": "ms.last_review",
         "memory_review_count": "ms.review_count",
         "memory_lapse_count": "ms.lapse_count",
+        "forgetting": "rm.forgetting",
         "replay_id": "a.id",
         "peer_answers": "pq.answers",
         "choices": choices,
@@ -95,6 +97,8 @@ def _context_sql(vendor: str) -> tuple[str, tuple[str, ...]]:
           LEFT JOIN {_table(Answer)} a
                  ON a.rep_id = p.rep_id AND a.idempotency_key = %s
           LEFT JOIN {_table(PeerQuestionCount)} pq ON pq.question_id = q.id
+          LEFT JOIN {_table(RepMemory)} rm
+                 ON rm.rep_id = p.rep_id AND rm.organization_id = o.id
          WHERE p.id = %s AND p.rep_id = %s
     """
     return sql, tuple(columns)
@@ -155,6 +159,7 @@ def answer_context_get(
         organization_id=values["organization_id"],
         target_retention=values["target_retention"],
         fit_id=values["fit_id"],
+        forgetting=values["forgetting"] or 1.0,
         choices=(
             [ChoiceContext(*c) for c in values["choices"]]
             if values["choices"] is not None

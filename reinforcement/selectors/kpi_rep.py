@@ -13,7 +13,7 @@ from django.db.models import F
 
 from enablement.models import Choice, RepProfile, Team
 from reinforcement.kpi_rules import MISCONCEPTION_MIN_PICKS
-from reinforcement.models import Answer, RepChoiceStat
+from reinforcement.models import Answer, RepChoiceStat, RepMemory
 from reinforcement.selectors.scoping import MAX_ID, KpiScope, visible_teams
 
 RECENT_ANSWERS = 20
@@ -139,3 +139,41 @@ def kpi_rep_recent_answers(
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True)
+class RepForgettingSummary:
+    """How one rep forgets against the organization's model, for their manager.
+
+    ``direction`` is "faster" or "slower" when the fit's 90% interval lies
+    wholly on one side of 1.0, "same" when it covers 1.0, None when the rep
+    has too few answers for a fit (the organization's model is used as is).
+    One rep against the model, never against other reps.
+    """
+
+    direction: str | None
+    forgetting: float = 1.0
+    low: float = 1.0
+    high: float = 1.0
+    answers: int = 0
+
+
+def kpi_rep_forgetting(*, scope: KpiScope) -> RepForgettingSummary:
+    """The scope's rep's forgetting multiplier (``RepMemory``). One query."""
+    row = RepMemory.objects.filter(
+        rep_id=scope.rep_id, organization=scope.organization
+    ).first()
+    if row is None:
+        return RepForgettingSummary(direction=None)
+    direction = "same"
+    if row.forgetting_low > 1.0:
+        direction = "faster"
+    elif row.forgetting_high < 1.0:
+        direction = "slower"
+    return RepForgettingSummary(
+        direction=direction,
+        forgetting=row.forgetting,
+        low=row.forgetting_low,
+        high=row.forgetting_high,
+        answers=row.answers,
+    )

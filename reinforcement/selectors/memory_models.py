@@ -11,7 +11,7 @@ from reinforcement.memory.scheduling import (
     DEFAULT_RATING_MAP,
     MemoryModel,
 )
-from reinforcement.models import MemoryModelFit
+from reinforcement.models import MemoryModelFit, RepMemory
 
 
 def rating_map() -> Mapping[str, int]:
@@ -32,6 +32,37 @@ def organization_parameters(*, organization_id: int) -> tuple[float, ...]:
 
 def organization_memory_model(*, organization_id: int) -> MemoryModel:
     return MemoryModel(organization_parameters(organization_id=organization_id))
+
+
+def rep_forgetting(*, rep_ids) -> dict[int, float]:
+    """Each rep's forgetting multiplier (``RepMemory``); absent: 1.0. One query."""
+    return dict(
+        RepMemory.objects.filter(rep_id__in=rep_ids).values_list("rep_id", "forgetting")
+    )
+
+
+def rep_memory_models(
+    *, rep_organizations: Mapping[int, int]
+) -> dict[int, MemoryModel]:
+    """Each rep's memory model: the organization's, with the rep's multiplier.
+
+    ``rep_organizations`` maps rep id to organization id. One query per
+    organization and one for all the reps' multipliers.
+    """
+    models = {
+        org: organization_memory_model(organization_id=org)
+        for org in set(rep_organizations.values())
+    }
+    forgetting = rep_forgetting(rep_ids=list(rep_organizations))
+    return {
+        rep: models[org].with_forgetting(forgetting.get(rep, 1.0))
+        for rep, org in rep_organizations.items()
+    }
+
+
+def rep_memory_model(*, rep_id: int, organization_id: int) -> MemoryModel:
+    """One rep's memory model (``rep_memory_models``). Two queries."""
+    return rep_memory_models(rep_organizations={rep_id: organization_id})[rep_id]
 
 
 @lru_cache(maxsize=64)

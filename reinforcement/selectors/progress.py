@@ -18,7 +18,7 @@ from reinforcement.kpi_rules import (
 from reinforcement.memory.scheduling import MemoryModel, elapsed_days_between
 from reinforcement.models import Answer, MemoryState
 from reinforcement.selectors.kpi_common import TrendPoint
-from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.memory_models import rep_memory_model
 from reinforcement.selectors.reps import RepSituation
 
 TREND_WEEKS = 8
@@ -66,15 +66,17 @@ def rep_progress_get(*, situation: RepSituation, now: dt.datetime) -> RepProgres
     """Compute the rep's progress now, in the rep's own time zone.
 
     Retention is the mean predicted recall now over the questions the rep has
-    answered at least once (FSRS, the organization's parameters); mastery is the
+    answered at least once (FSRS, the organization's parameters with the rep's forgetting multiplier); mastery is the
     share of enrolled questions mastered (kpi_rules.is_mastered, as the
     manager's KPIs count it). The trend replays the answer log: at each weekly
     point, each question's last answer before it gives its stability and age.
     Retention (overall, per topic, per trend point) needs MIN_ANSWERS answers,
     as on the manager's pages: right after a first answer it is near 100% by
-    construction. Five queries at most.
+    construction. Six queries at most.
     """
-    model = organization_memory_model(organization_id=situation.organization_id)
+    model = rep_memory_model(
+        rep_id=situation.rep_id, organization_id=situation.organization_id
+    )
     enrolled = situation.enrolled_question_ids
     memories = _memories_now(
         model=model, rep_id=situation.rep_id, enrolled=enrolled, now=now

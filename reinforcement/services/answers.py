@@ -247,7 +247,9 @@ def _answer_record(*, request: AnswerRequest, refresh_inline: bool) -> AnswerOut
         data=AnswerInput(
             request=request,
             context=context,
-            model=fit_memory_model(context.fit_id),
+            # The rep's multiplier changes the predicted recall and the due
+            # date stored with the answer, not the state the library advances.
+            model=fit_memory_model(context.fit_id).with_forgetting(context.forgetting),
             rating_map=rating_map(),
             answer_id=uuid.uuid4(),
         )

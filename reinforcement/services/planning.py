@@ -16,7 +16,7 @@ from reinforcement.memory.scheduling import SECONDS_PER_DAY, MemoryModel
 from reinforcement.models import DailyPlan, MemoryState, Prompt
 from reinforcement.selectors.campaigns import campaign_topic_boosts
 from reinforcement.selectors.enrollments import enrolled_questions
-from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.memory_models import rep_memory_models
 from reinforcement.services.delivery import deliveries_create
 from reinforcement.services.memory_states import memory_state_initial
 from reinforcement.services.plan_contexts import RepContext, rep_contexts
@@ -137,11 +137,11 @@ def plan_drafts(
     """
     on_date = max(local_dates[r] for r in rep_ids)
     wanted = enrolled_questions(rep_ids=rep_ids, on_date=on_date)
-    models = {
-        org: organization_memory_model(organization_id=org)
-        for org in {contexts[r].organization_id for r in rep_ids}
-    }
-    rep_models = {r: models[contexts[r].organization_id] for r in rep_ids}
+    # The organization's model with each rep's forgetting multiplier: one
+    # query for the chunk's multipliers.
+    rep_models = rep_memory_models(
+        rep_organizations={r: contexts[r].organization_id for r in rep_ids}
+    )
     states = _load_states(rep_ids, wanted, rep_models, now)
     questions = _question_facts(set().union(*wanted.values()))
     busy = _questions_not_to_ask(rep_ids, local_dates, reopen)

@@ -7,6 +7,8 @@ The fit is ``memory.answer_fit``'s: the likelihood of the answers themselves
 import datetime as dt
 from collections import defaultdict
 
+from django.db import transaction
+
 from enablement.models import Organization
 from reinforcement.kpi_rules import chance_level
 from reinforcement.memory.answer_fit import (
@@ -17,8 +19,9 @@ from reinforcement.memory.answer_fit import (
 )
 from reinforcement.memory.calibration import model_calibration
 from reinforcement.memory.rep_calendar import zone
+from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_fit
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS
-from reinforcement.models import Answer, MemoryModelFit
+from reinforcement.models import Answer, MemoryModelFit, RepMemory
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_parameters
 
@@ -32,6 +35,15 @@ MIN_HOLDOUT_ITEMS = 50
 def answer_histories(
     *, organization_id: int, today: dt.date | None = None
 ) -> list[AnswerHistory]:
+    """Each (rep, question)'s answers in time order (``rep_answer_histories``)."""
+    return [
+        h for _, h in rep_answer_histories(organization_id=organization_id, today=today)
+    ]
+
+
+def rep_answer_histories(
+    *, organization_id: int, today: dt.date | None = None
+) -> list[tuple[int, AnswerHistory]]:
     """Each (rep, question)'s answers in time order, with whole local days between them.
 
     Days are counted between the rep's local calendar dates, as Anki counts
@@ -95,18 +107,87 @@ def answer_histories(
                 chance=first.chance,
                 at=first.at,
             )
-            out.append(AnswerHistory(tuple(reviews), taught=True))
+            out.append((rep_id, AnswerHistory(tuple(reviews), taught=True)))
         else:
-            out.append(AnswerHistory(tuple(reviews)))
+            out.append((rep_id, AnswerHistory(tuple(reviews))))
     return out
 
 
 def organization_refit(
     *, organization: Organization, now: dt.datetime
 ) -> MemoryModelFit:
-    """Fit on the earlier answers, score on the later ones, adopt only if better."""
+    """Fit on the earlier answers, score on the later ones, adopt only if better.
+
+    Then each rep's forgetting multiplier is fitted against the parameters in
+    use after it (``rep_memories_refit``).
+    """
+    keyed = rep_answer_histories(organization_id=organization.pk, today=now.date())
+    fit = _organization_fit(
+        organization=organization, now=now, histories=[h for _, h in keyed]
+    )
+    rep_memories_refit(
+        organization=organization,
+        now=now,
+        parameters=fit.parameters if fit.adopted else fit.previous_parameters,
+        keyed_histories=keyed,
+    )
+    return fit
+
+
+def rep_memories_refit(
+    *,
+    organization: Organization,
+    now: dt.datetime,
+    parameters,
+    keyed_histories: list[tuple[int, AnswerHistory]],
+) -> int:
+    """Fit and store each rep's forgetting multiplier; remove those with too few answers.
+
+    Every scored answer of the rep counts (the prior, not a hold-out, keeps a
+    small rep near 1.0). Returns how many reps have a multiplier.
+    """
+    reps = sorted({rep_id for rep_id, _ in keyed_histories})
+    index = {rep_id: i for i, rep_id in enumerate(reps)}
+    fitted: list[RepMemory] = []
+    if reps:
+        data = answer_data([h for _, h in keyed_histories])
+        rep_of = answer_reps(data, [index[r] for r, _ in keyed_histories])
+        fits = rep_forgetting_fit(
+            data=data, rep_of_answer=rep_of, parameters=parameters, reps=len(reps)
+        )
+        fitted = [
+            RepMemory(
+                rep_id=reps[i],
+                organization=organization,
+                forgetting=f.forgetting,
+                forgetting_low=f.low,
+                forgetting_high=f.high,
+                answers=f.answers,
+                fitted_at=now,
+            )
+            for i, f in enumerate(fits)
+            if f is not None
+        ]
+    with transaction.atomic():
+        RepMemory.objects.filter(organization=organization).exclude(
+            rep_id__in=[m.rep_id for m in fitted]
+        ).delete()
+        RepMemory.objects.bulk_create(
+            fitted,
+            update_conflicts=True,
+            unique_fields=["rep"],
+            update_fields=[
+                "organization", "forgetting", "forgetting_low", "forgetting_high",
+                "answers", "fitted_at",
+            ],
+        )  # fmt: skip
+    return len(fitted)
+
+
+def _organization_fit(
+    *, organization: Organization, now: dt.datetime, histories: list[AnswerHistory]
+) -> MemoryModelFit:
     current = organization_parameters(organization_id=organization.pk)
-    histories = answer_histories(organization_id=organization.pk, today=now.date())
     fit = MemoryModelFit(
         organization=organization,
         fitted_at=now,

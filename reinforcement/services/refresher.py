@@ -11,7 +11,7 @@ from core.errors import ApplicationError
 from enablement.models import Module, Question, Topic
 from reinforcement.memory.scheduling import elapsed_days_between
 from reinforcement.models import MemoryState, Prompt, PromptTrigger
-from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.memory_models import rep_memory_model
 from reinforcement.selectors.prompts import OPEN_STATUSES, prompts_with_question
 from reinforcement.selectors.reps import RepSituation, rep_situation_get
 from reinforcement.services.delivery import trigger_deliveries_create
@@ -230,7 +230,9 @@ def _weakest(
     )
     reviewed: list[int] = []
     if rows:
-        model = organization_memory_model(organization_id=situation.organization_id)
+        model = rep_memory_model(
+            rep_id=situation.rep_id, organization_id=situation.organization_id
+        )
         stability = np.array([r[1] for r in rows], dtype=float)
         elapsed = np.array([elapsed_days_between(r[2], now) for r in rows])
         recall = np.atleast_1d(model.recall(stability, elapsed))

@@ -16,6 +16,7 @@ from reinforcement.memory.answer_fit import (
     answer_data,
     likelihood_refit,
 )
+from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_fit
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
 from reinforcement.simulation.policy_base import Policy
 
@@ -90,11 +91,17 @@ class PlannerRefit(Planner):
     """
 
     name = "planner_refit"
+    # Memory per rep (the production policy): after each refit, every rep's
+    # forgetting multiplier is fitted against the parameters then in use
+    # (``memory.rep_memory``, as ``services.refit`` does), and the rep is
+    # planned and predicted with it.
+    per_rep_memory = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.parameters = tuple(DEFAULT_PARAMETERS)
         self.next_refit = REFIT_EVERY_DAYS
+        self.forgetting = [1.0] * self.reps
         self.refits: list[tuple[int, bool]] = []
         self.answers: dict[tuple[int, int], list[AnswerReview]] = {}
 
@@ -122,22 +129,36 @@ class PlannerRefit(Planner):
         data = answer_data(
             [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
         )
+        adopted = self._organization_refit(day, data)
+        if self.per_rep_memory:
+            rep_of = answer_reps(data, [r for r, _ in self.answers])
+            fits = rep_forgetting_fit(
+                data=data, rep_of_answer=rep_of, parameters=self.parameters,
+                reps=self.reps,
+            )  # fmt: skip
+            self.forgetting = [1.0 if f is None else f.forgetting for f in fits]
+        model = MemoryModel(self.parameters)
+        self._set_models([model.with_forgetting(f) for f in self.forgetting])
+        if adopted:
+            self._replay()
+
+    def _organization_refit(self, day, data) -> bool:
+        """The organization's refit; whether it adopted new parameters."""
         times = np.sort(data.at[data.observed])
         if len(times) == 0:
             self.refits.append((day, False))
-            return
+            return False
         cutoff = float(times[int(len(times) * (1 - HOLDOUT_SHARE))])
         train = int(data.mask(ends_before=cutoff).sum())
         holdout = int(data.mask(ends_from=cutoff).sum())
         if train < MIN_TRAIN_ITEMS or holdout < MIN_HOLDOUT_ITEMS:
             self.refits.append((day, False))
-            return
+            return False
         result = likelihood_refit(current=self.parameters, data=data, cutoff=cutoff)
         self.refits.append((day, result.adopted))
         if result.adopted:
             self.parameters = tuple(result.parameters)
-            self._set_models([MemoryModel(self.parameters)] * self.reps)
-            self._replay()
+        return result.adopted
 
     def _replay(self):
         # From the kickoff's taught memory under the new parameters, if any.
@@ -146,6 +167,13 @@ class PlannerRefit(Planner):
             for q, h in enumerate(rep):
                 for day, rating in h:
                     self._advance(r, q, day, rating)
+
+
+class PlannerRefitOrg(PlannerRefit):
+    """planner_refit without memory per rep: the organization's model only."""
+
+    name = "planner_refit_org"
+    per_rep_memory = False
 
 
 # Item 3 of issue 14 (experiment): plan the rest of the year after the kickoff.

@@ -18,6 +18,7 @@ from reinforcement.simulation.planners import (
     PlannerLookAhead,
     PlannerNewAtRate,
     PlannerRefit,
+    PlannerRefitOrg,
     PlannerTrueParams,
     PlannerYear,
 )
@@ -38,7 +39,8 @@ POLICIES = {
         PlannerNewAtRate,
         PlannerYear,
         PlannerLookAhead,
+        PlannerRefitOrg,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
-EXPERIMENTS = ("planner_year", "planner_lookahead")
+EXPERIMENTS = ("planner_year", "planner_lookahead", "planner_refit_org")

@@ -8,8 +8,10 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reinforcement.kpi_rules import MIN_ANSWERS, MISCONCEPTION_MIN_PICKS
+from reinforcement.memory.rep_memory import MIN_ANSWERS as MEMORY_MIN_ANSWERS
 from reinforcement.selectors.kpi_participation import kpi_participation_summary
 from reinforcement.selectors.kpi_rep import (
+    kpi_rep_forgetting,
     kpi_rep_misconception_list,
     kpi_rep_recent_answers,
     kpi_rep_scope_get,
@@ -57,6 +59,8 @@ def manager_rep_view(request: HttpRequest, rep_id: int) -> HttpResponse:
         "misconception_min_picks": MISCONCEPTION_MIN_PICKS,
         "recent": kpi_rep_recent_answers(scope=scope),
         "min_answers": MIN_ANSWERS,
+        "forgetting": kpi_rep_forgetting(scope=scope),
+        "memory_min_answers": MEMORY_MIN_ANSWERS,
         "definitions": kpi_definition_html(),
     }
     return render(request, TEMPLATES + "rep.html", context)

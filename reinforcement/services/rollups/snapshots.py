@@ -22,7 +22,10 @@ from reinforcement.models import (
     RepTopicDay,
     RepTopicSnapshot,
 )
-from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.memory_models import (
+    organization_memory_model,
+    rep_forgetting,
+)
 from reinforcement.services.rollups import BATCH_SIZE
 
 # Reps per snapshot chunk: about 100 memory states each, so 500 reps read
@@ -99,6 +102,8 @@ def _memory_cells(
         "question__topic__organization_id",
     )
     models: dict[int, MemoryModel] = {}
+    # Each rep's forgetting multiplier divides the stability (with_forgetting).
+    forgetting = rep_forgetting(rep_ids=rep_ids)
     cells: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0, 0.0, 0])
     for rep_id, topic_id, stability, last_review, organization_id in rows:
         cell = cells[(rep_id, topic_id)]
@@ -111,7 +116,9 @@ def _memory_cells(
             )
         elapsed = elapsed_days_between(last_review, now)
         cell[1] += 1
-        cell[2] += (model or models[organization_id]).recall(stability, elapsed)
+        cell[2] += (model or models[organization_id]).recall(
+            stability / forgetting.get(rep_id, 1.0), elapsed
+        )
         cell[3] += int(is_mastered(stability))
     return cells
 

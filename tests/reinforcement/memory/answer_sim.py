@@ -25,17 +25,24 @@ TRUE[2], TRUE[8], TRUE[10], TRUE[20] = 4.0, 1.4, 1.2, 0.35
 
 
 def answers_simulate(
-    parameters=TRUE, *, histories=1500, seed=0, choices=4, max_gap=45
+    parameters=TRUE,
+    *,
+    histories=1500,
+    seed=0,
+    choices=4,
+    max_gap=45,
+    forgetting=1.0,
 ) -> list[AnswerHistory]:
     """Taught (rep, question) histories of 2 to 8 answers at gaps of 1 to max_gap days.
 
     A rep recalls with the model's recall; one who does not guesses and is
     right 1 time in ``choices``. Confidence is stated as the simulator's reps
     state it: certain when recalled at recall >= 0.9, fairly sure at >= 0.5,
-    otherwise a guess.
+    otherwise a guess. ``forgetting`` makes a rep who forgets that many times
+    as fast as the parameters say (``MemoryModel.with_forgetting``).
     """
     rng = np.random.default_rng(seed)
-    model = MemoryModel(parameters)
+    model = MemoryModel(parameters).with_forgetting(forgetting)
     start = Memory(model.taught_memory().stability, TAUGHT_DIFFICULTY)
     out = []
     for _ in range(histories):
