@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 # The apps whose permissions the role groups grant (auth's exist before these).
 # The apps whose permissions the role groups list (services/groups.py).
 GROUP_PERMISSION_APPS = frozenset(
-    {"enablement", "reinforcement", "sso", "provisioning", "revenue"}
+    {"enablement", "reinforcement", "sso", "provisioning", "revenue", "slack_app"}
 )
 
 

@@ -318,3 +318,33 @@ def test_the_roles_migration_groups_admins_and_unstaffs_managers(team):
     assert author.groups.filter(name=AUTHOR_GROUP).exists() and author.is_staff
     assert not manager.is_staff
     assert root.is_staff
+
+
+def test_migrate_gives_the_admin_group_every_permission_it_lists():
+    """The groups are synced after migrate once each app's permissions exist,
+    so an app whose models the admin manages cannot be left out (slack_app was)."""
+    from django.core.management import call_command
+
+    from enablement.services.groups import ADMIN_EXTRA
+
+    from django.contrib.auth.models import Permission
+
+    # As on a fresh database: each app's permissions appear only at its own
+    # post_migrate, after the apps listed before it were synced.
+    Group.objects.filter(name=ADMIN_GROUP).delete()
+    Permission.objects.filter(
+        content_type__app_label__in={app for app, _model, _actions in ADMIN_EXTRA}
+        - {"auth", "enablement"}
+    ).delete()
+    call_command("migrate", verbosity=0)
+    granted = set(
+        Group.objects.get(name=ADMIN_GROUP).permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    listed = {
+        (app, f"{action}_{model}")
+        for app, model, actions in ADMIN_EXTRA
+        for action in actions
+    }
+    assert listed - granted == set()
