@@ -130,7 +130,13 @@ def test_every_page_has_no_serious_violation(browser, live_server, device):
     check(page, "refresher", width, found)
     if page.locator("form.question").count() == 0:
         page.get_by_role("button", name="Start refresher").click()
-    page.locator("input[name=choice]").first.check()
+        page.wait_for_load_state()
+    choice = page.locator("input[name=choice]").first
+    assert choice.count() or page.locator("form.question").count(), (
+        page.url,
+        page.inner_text("main"),
+    )
+    choice.check()
     page.locator("input[name=confidence]").first.check()
     page.get_by_role("button", name="Submit answer").click()
     expect(page.locator("h1")).to_be_visible()

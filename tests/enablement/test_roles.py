@@ -323,11 +323,10 @@ def test_the_roles_migration_groups_admins_and_unstaffs_managers(team):
 def test_migrate_gives_the_admin_group_every_permission_it_lists():
     """The groups are synced after migrate once each app's permissions exist,
     so an app whose models the admin manages cannot be left out (slack_app was)."""
+    from django.contrib.auth.models import Permission
     from django.core.management import call_command
 
     from enablement.services.groups import ADMIN_EXTRA
-
-    from django.contrib.auth.models import Permission
 
     # As on a fresh database: each app's permissions appear only at its own
     # post_migrate, after the apps listed before it were synced.
