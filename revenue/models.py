@@ -332,21 +332,72 @@ class StageRefresher(TimestampedModel):
 # ``revenue.services.outcome_rollups`` from the stage history; never edited.
 
 
-class StageEntry(models.Model):
-    """One entry of a deal into a stage (one per StageChange), with how it ended
-    and the owner's predicted retention of the stage's topics at entry."""
+class _OrganizationRow(models.Model):
+    """A rollup row of one organization (never shown across tenants)."""
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+"
     )
+
+    class Meta:
+        abstract = True
+
+
+class _RepRow(_OrganizationRow):
+    """A rollup row of one rep's deals."""
+
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class _TeamRow(_OrganizationRow):
+    """A rollup row summed over a team's reps (their team when rolled up), so a
+    team or organization read does not sum every rep's rows."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class _StageDayCounts(models.Model):
+    """Entries into a stage in a month, by whole days spent there (None: still
+    there): conversion and time in stage."""
+
+    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    days = models.IntegerField(null=True, blank=True)
+    entries = models.PositiveIntegerField(default=0)
+    converted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class _CycleDayCounts(models.Model):
+    """Deals won in a month, by whole days from creation: the sales cycle."""
+
+    month = models.DateField()
+    days = models.IntegerField()
+    won = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class StageEntry(_RepRow):
+    """One entry of a deal into a stage (one per StageChange), with how it ended
+    and the owner's predicted retention of the stage's topics at entry."""
+
     stage_change = models.OneToOneField(
         StageChange, on_delete=models.CASCADE, related_name="entry"
     )
     opportunity = models.ForeignKey(
         Opportunity, on_delete=models.CASCADE, related_name="+"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
     entered_at = models.DateTimeField()
@@ -378,17 +429,11 @@ class StageEntry(models.Model):
         return f"{self.opportunity_id} in {self.stage_id} at {self.entered_at}"
 
 
-class OpportunityFact(models.Model):
+class OpportunityFact(_RepRow):
     """A deal as its owner's outcome figures count it."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
     opportunity = models.OneToOneField(
         Opportunity, on_delete=models.CASCADE, related_name="fact"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     created_month = models.DateField()
     closed_month = models.DateField(null=True, blank=True)
@@ -410,21 +455,8 @@ class OpportunityFact(models.Model):
         return f"fact of {self.opportunity_id}"
 
 
-class StageDayCell(models.Model):
-    """Entries of a rep's deals into a stage in a month, by whole days spent
-    there (None: still there): conversion and time in stage."""
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    days = models.IntegerField(null=True, blank=True)
-    entries = models.PositiveIntegerField(default=0)
-    converted = models.PositiveIntegerField(default=0)
+class StageDayCell(_RepRow, _StageDayCounts):
+    """A rep's entries into a stage in a month, by whole days spent there."""
 
     class Meta:
         indexes = [
@@ -437,16 +469,10 @@ class StageDayCell(models.Model):
         return f"{self.rep_id} {self.stage_id} {self.month} {self.days}"
 
 
-class StageRetentionCell(models.Model):
+class StageRetentionCell(_RepRow):
     """Entries that have left a stage, by the owner's retention at entry in
     whole percent: the input of retention against outcomes."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
     stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
     retention_pct = models.PositiveSmallIntegerField()
@@ -464,16 +490,10 @@ class StageRetentionCell(models.Model):
         return f"{self.rep_id} {self.stage_id} {self.month} {self.retention_pct}%"
 
 
-class OutcomeRepMonth(models.Model):
+class OutcomeRepMonth(_RepRow):
     """A rep's deals and leads in a month: created, closed won and lost (by
     month of closing), leads created and converted (by month of creation)."""
 
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
     month = models.DateField()
     created = models.PositiveIntegerField(default=0)
     won = models.PositiveIntegerField(default=0)
@@ -497,18 +517,8 @@ class OutcomeRepMonth(models.Model):
         return f"{self.rep_id} {self.month}"
 
 
-class CycleDayCell(models.Model):
-    """A rep's deals won in a month, by whole days from creation: the sales cycle."""
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    month = models.DateField()
-    days = models.IntegerField()
-    won = models.PositiveIntegerField(default=0)
+class CycleDayCell(_RepRow, _CycleDayCounts):
+    """A rep's deals won in a month, by whole days from creation."""
 
     class Meta:
         indexes = [
@@ -521,19 +531,8 @@ class CycleDayCell(models.Model):
         return f"{self.rep_id} {self.month} {self.days}"
 
 
-class TeamStageDayCell(models.Model):
-    """StageDayCell summed over a team's reps (their team when rolled up): what
-    team and organization scopes read, so a read does not sum every rep's rows."""
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    stage = models.ForeignKey(SalesStage, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    days = models.IntegerField(null=True, blank=True)
-    entries = models.PositiveIntegerField(default=0)
-    converted = models.PositiveIntegerField(default=0)
+class TeamStageDayCell(_TeamRow, _StageDayCounts):
+    """StageDayCell summed over a team's reps."""
 
     class Meta:
         indexes = [
@@ -546,16 +545,8 @@ class TeamStageDayCell(models.Model):
         return f"{self.team_id} {self.stage_id} {self.month} {self.days}"
 
 
-class TeamCycleDayCell(models.Model):
-    """CycleDayCell summed over a team's reps (their team when rolled up)."""
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+"
-    )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField()
-    days = models.IntegerField()
-    won = models.PositiveIntegerField(default=0)
+class TeamCycleDayCell(_TeamRow, _CycleDayCounts):
+    """CycleDayCell summed over a team's reps."""
 
     class Meta:
         indexes = [
