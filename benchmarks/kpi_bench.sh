@@ -4,10 +4,7 @@
 # Usage: bash benchmarks/kpi_bench.sh [--answers 10000000] [--reps 2000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh requirements-dev.txt
-scripts/system_packages.sh
-source scripts/test_services.sh
-export DJANGO_SETTINGS_MODULE=config.settings.test
+source benchmarks/environment.sh
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python benchmarks/kpi_generate.py "$@"
 .venv/bin/python benchmarks/kpi_reads.py

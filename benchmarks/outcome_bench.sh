@@ -4,9 +4,6 @@
 # Usage: bash benchmarks/outcome_bench.sh [--deals 1000000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh requirements-dev.txt
-scripts/system_packages.sh
-source scripts/test_services.sh
-export DJANGO_SETTINGS_MODULE=config.settings.test
+source benchmarks/environment.sh
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/python benchmarks/outcome_kpis.py "$@"

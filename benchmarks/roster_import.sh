@@ -3,8 +3,5 @@
 # Usage: bash benchmarks/roster_import.sh [--people 10000] [--teams 50]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/bootstrap.sh requirements-dev.txt
-scripts/system_packages.sh
-source scripts/test_services.sh
-export DJANGO_SETTINGS_MODULE=config.settings.test
+source benchmarks/environment.sh
 .venv/bin/python benchmarks/roster_import.py "$@"
