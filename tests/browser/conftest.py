@@ -57,3 +57,11 @@ def axe_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in AXE_BLOCKING
     ]
+
+
+def log_in(page, url: str, username: str, password: str) -> None:
+    """Open ``url`` (a login page, site or admin) and submit its form."""
+    page.goto(url)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("input[type=submit], button[type=submit]").first.click()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from enablement.models import Holiday
 from enablement.services.groups import admin_group_sync
 from reinforcement.selectors.planning import reps_due_for_planning
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories.enablement import RepProfileFactory, TeamFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,10 +28,7 @@ def test_admin_sets_working_days_and_holidays_and_reads_the_audit(browser, live_
     assert reps_due_for_planning(now=THURSDAY) == [rep.pk]
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     url = f"/admin/enablement/organization/{organization.pk}/change/"
-    page.goto(f"{live_server.url}/admin/login/?next={url}")
-    page.fill("input[name=username]", "enable")
-    page.fill("input[name=password]", "s3cret-pass")
-    page.click("input[type=submit]")
+    log_in(page, f"{live_server.url}/admin/login/?next={url}", "enable", "s3cret-pass")
 
     # when: they set Monday to Thursday, the US calendar and New Year's Eve off
     expect(page.get_by_text("spread the same reviews thinner")).to_be_visible()

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from enablement.services.groups import admin_group_sync
 from reinforcement.models import DailyPlan, Delivery
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories.enablement import RepProfileFactory, TeamFactory, UserFactory
 from tests.reinforcement.test_delivery_health import SlackStub
 
@@ -30,10 +30,12 @@ def test_admin_reads_delivery_health_resends_and_tests_slack(browser, live_serve
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("input[name=username]", "enable")
-        page.fill("input[name=password]", "s3cret-pass")
-        page.click("input[type=submit]")
+        log_in(
+            page,
+            f"{live_server.url}/admin/login/?next=/admin/",
+            "enable",
+            "s3cret-pass",
+        )
 
         # when: they open Delivery health from the index
         page.click("text=Delivery health")

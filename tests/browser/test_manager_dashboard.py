@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from enablement.services.demo import DEMO_PASSWORD, demo_seed
 from reinforcement.services.demo_history import demo_history_seed
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,10 +23,9 @@ def test_demo_manager_sees_charts_and_downloads_csv(browser, live_server):
     )
     page = context.new_page()
     # when: manager.east logs in (a frontline manager is not admin staff)
-    page.goto(f"{live_server.url}/login/?next=/manager/")
-    page.fill("input[name=username]", "manager.east")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(
+        page, f"{live_server.url}/login/?next=/manager/", "manager.east", DEMO_PASSWORD
+    )
     page.wait_for_selector("svg.heatmap")
     # then: the heat map, trend, forgetting curve and participation render
     cells = page.locator("svg.heatmap g.cell")

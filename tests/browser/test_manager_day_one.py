@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.reinforcement.kpi_data import new_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,10 +16,7 @@ def test_new_teams_manager_sees_not_enough_data_and_a_reps_page(browser, live_se
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     # when: the manager logs in on the site's login page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", manager.username)
-    page.fill("input[name=password]", "pw")
-    page.get_by_role("button", name="Log in").click()
+    log_in(page, f"{live_server.url}/login/", manager.username, "pw")
     # then: they land on their dashboard, not on the rep's 403
     page.wait_for_url(f"{live_server.url}/manager/")
     predicted = page.locator("#kpi-predicted")

@@ -4,7 +4,7 @@ the reliability diagram and its table, with no serious accessibility violation."
 import pytest
 
 from enablement.services.groups import admin_group_sync
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations, log_in
 from tests.factories.enablement import TeamFactory, UserFactory
 from tests.reinforcement.test_memory_model_report import report_fit
 
@@ -21,10 +21,12 @@ def test_admin_reads_the_memory_model_report(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("input[name=username]", "enable")
-        page.fill("input[name=password]", "s3cret-pass")
-        page.click("input[type=submit]")
+        log_in(
+            page,
+            f"{live_server.url}/admin/login/?next=/admin/",
+            "enable",
+            "s3cret-pass",
+        )
 
         # when: they open the report from the index
         page.click("#memory-model-link a")

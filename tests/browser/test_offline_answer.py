@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from reinforcement.models import Answer
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations, log_in
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,
@@ -36,10 +36,7 @@ def test_an_offline_answer_is_queued_and_recorded_once_back_online(
         viewport={"width": 390, "height": 844}, base_url=live_server.url
     )
     page = context.new_page()
-    page.goto("/login/")
-    page.fill("input[name=username]", "rep")
-    page.fill("input[name=password]", "rep-pass-1")
-    page.locator("button[type=submit], input[type=submit]").first.click()
+    log_in(page, "/login/", "rep", "rep-pass-1")
     expect(page.get_by_text("Who signs at Globex?")).to_be_visible()
     # The service worker is installed and today's questions are saved.
     page.wait_for_function("document.documentElement.dataset.offlineReady === '1'")

@@ -7,7 +7,7 @@ from django.utils import timezone
 from enablement.models import Campaign
 from enablement.services.demo import DEMO_PASSWORD, demo_seed
 from reinforcement.services.demo_history import demo_history_seed
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,10 +20,9 @@ def test_demo_manager_sees_outcomes_chart_and_campaign_report(browser, live_serv
     campaign = Campaign.objects.get(name="Discovery push")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     # when: manager.east logs in
-    page.goto(f"{live_server.url}/login/?next=/manager/")
-    page.fill("input[name=username]", "manager.east")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(
+        page, f"{live_server.url}/login/?next=/manager/", "manager.east", DEMO_PASSWORD
+    )
     page.wait_for_selector("#outcomes")
     # then: the Outcomes section shows win rate, stages and the team's reps only
     outcomes = page.locator("#outcomes")

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from enablement.models import RepProfile
 from enablement.services.demo import ADMIN_USERNAME, DEMO_PASSWORD, demo_seed
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,10 +14,12 @@ def test_the_enablement_admin_adds_a_rep_in_one_admin_form(browser, live_server)
     demo_seed()
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("input[name=username]", ADMIN_USERNAME)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("input[type=submit]")
+    log_in(
+        page,
+        f"{live_server.url}/admin/login/?next=/admin/",
+        ADMIN_USERNAME,
+        DEMO_PASSWORD,
+    )
     page.click("#content-main a[href='/admin/enablement/membership/add/']")
     page.fill("input[name=email]", "nia.newhire@acme.example")
     page.fill("input[name=first_name]", "Nia")

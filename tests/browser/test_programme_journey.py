@@ -13,7 +13,7 @@ from enablement.models import Enrollment, Question
 from enablement.services.groups import admin_group_sync
 from reinforcement.models import MemoryState, Prompt
 from reinforcement.services.planning import plans_create
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories.enablement import (
     ModuleFactory,
     QuestionFactory,
@@ -24,13 +24,6 @@ from tests.factories.enablement import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOSE = 3
-
-
-def log_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("input[type=submit], button[type=submit]").first.click()
 
 
 def test_enroll_after_beat_plan_now_answer_major_edit_and_audit(browser, live_server):

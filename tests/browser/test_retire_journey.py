@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from enablement.models import Question
 from enablement.services.groups import author_group_sync
 from reinforcement.models import Answer, Prompt
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
@@ -19,13 +19,6 @@ from tests.factories.enablement import (
 from tests.factories.reinforcement import make_prompt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, url: str, username: str, password: str) -> None:
-    page.goto(url)
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.locator("input[type=submit], button[type=submit]").first.click()
 
 
 def test_a_retired_question_disappears_from_the_reps_today(browser, live_server):

@@ -33,7 +33,7 @@ from revenue.models import (
     StageRefresher,
 )
 from revenue.services.webhook_secrets import webhook_signature
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # HubSpot's default pipeline's stage id the admin gives the demo's Negotiation.
@@ -52,10 +52,7 @@ def eager_celery():
 def _login(browser, live_server, username: str, next_url: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(f"{live_server.url}/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, f"{live_server.url}/login/?next={next_url}", username, DEMO_PASSWORD)
     page.wait_for_load_state()
     return context, page
 

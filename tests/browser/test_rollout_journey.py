@@ -18,7 +18,7 @@ from enablement.services.invitations import account_email_deliver
 from enablement.services.roster_format import COLUMNS
 from reinforcement.models import Prompt
 from reinforcement.services.planning import plans_create
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,10 +49,12 @@ def test_the_enablement_admin_rolls_out_without_a_superuser(
     page = context.new_page()
 
     # The admin previews a 200-rep roster: nothing is written yet.
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("input[name=username]", ADMIN_USERNAME)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("input[type=submit]")
+    log_in(
+        page,
+        f"{live_server.url}/admin/login/?next=/admin/",
+        ADMIN_USERNAME,
+        DEMO_PASSWORD,
+    )
     page.click("text=Import or export a roster")
     page.set_input_files("input[name=file]", str(roster_file(tmp_path)))
     page.click("#roster-upload input[type=submit]")

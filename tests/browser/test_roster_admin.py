@@ -6,7 +6,7 @@ from django.contrib.auth.models import Permission
 
 from enablement.models import Membership, RepProfile, Team
 from enablement.services.roster_format import COLUMNS
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, log_in
 from tests.factories.enablement import OrganizationFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,10 +39,9 @@ def test_enablement_admin_previews_and_confirms_a_200_rep_roster(
     page = context.new_page()
 
     # when: they log in, open the roster page from the admin index and upload
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("input[name=username]", "enable")
-    page.fill("input[name=password]", "s3cret-pass")
-    page.click("input[type=submit]")
+    log_in(
+        page, f"{live_server.url}/admin/login/?next=/admin/", "enable", "s3cret-pass"
+    )
     page.click("text=Import or export a roster")
     assert "Rival" not in page.content()
     page.set_input_files("input[name=file]", str(roster))
