@@ -116,3 +116,23 @@ class TenantScopedAdmin(TenantScopedMixin, admin.ModelAdmin):
         if field.is_relation:
             return (entry, admin.RelatedOnlyFieldListFilter)
         return entry
+
+
+class AdminsOnlyScopedAdmin(TenantScopedAdmin):
+    """Rows only the organization's enablement admins manage (credentials for
+    its CRM or SCIM link): an author of the organization sees none of them.
+    The model's ``organization`` field is its organization."""
+
+    organization_path = "organization"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization__admins=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "organization" and not request.user.is_superuser:
+            field.queryset = field.queryset.filter(admins=request.user)
+        return field

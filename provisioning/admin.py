@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from enablement.admin_tenancy import TenantScopedAdmin
+from enablement.admin_tenancy import AdminsOnlyScopedAdmin
 from enablement.models import Organization
 from provisioning.models import ProvisioningToken
 from provisioning.services import token_rotate
@@ -27,25 +27,12 @@ class ProvisioningTokenForm(forms.ModelForm):
 
 
 @admin.register(ProvisioningToken)
-class ProvisioningTokenAdmin(TenantScopedAdmin):
+class ProvisioningTokenAdmin(AdminsOnlyScopedAdmin):
     organization_path = "organization"
     form = ProvisioningTokenForm
     list_display = ("organization", "token_prefix", "rotated_at", "last_used_at")
     readonly_fields = ("token_prefix", "created_at", "rotated_at", "last_used_at")
     actions = ("rotate_tokens",)
-
-    def get_queryset(self, request):
-        # Enablement admins only: an author of the organization has no say here.
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(organization__admins=request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "organization" and not request.user.is_superuser:
-            field.queryset = field.queryset.filter(admins=request.user)
-        return field
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ("organization",) if obj is not None else ()

@@ -6,7 +6,11 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from enablement.admin_tenancy import TenantScopedAdmin, TenantScopedMixin
+from enablement.admin_tenancy import (
+    AdminsOnlyScopedAdmin,
+    TenantScopedAdmin,
+    TenantScopedMixin,
+)
 from revenue.admin_import import import_urls
 from revenue.models import (
     CrmEvent,
@@ -94,7 +98,7 @@ class CrmSettingsAdmin(TenantScopedAdmin):
 
 
 @admin.register(WebhookSecret)
-class WebhookSecretAdmin(TenantScopedAdmin):
+class WebhookSecretAdmin(AdminsOnlyScopedAdmin):
     """Added or rotated, never edited: the secret is shown once, then only
     its key id and expiry."""
 
@@ -103,19 +107,6 @@ class WebhookSecretAdmin(TenantScopedAdmin):
     fields = ("organization",)
     actions = ("rotate_secrets",)
     ordering = ("-created_at",)
-
-    def get_queryset(self, request):
-        # Enablement admins only: an author has no say over the CRM link.
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(organization__admins=request.user)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "organization" and not request.user.is_superuser:
-            field.queryset = field.queryset.filter(admins=request.user)
-        return field
 
     def has_change_permission(self, request, obj=None):
         return False
