@@ -6,9 +6,6 @@ until Confirm, which imports them again and writes only if the outcome is the
 previewed one. Mounted under /admin/enablement/roster/ by config/urls.py.
 """
 
-import base64
-import secrets
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -21,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.import_previews import import_preview_store, import_preview_take
 from enablement.models import Organization, RepProfile
 from enablement.services.roster_export import roster_export
 from enablement.services.roster_format import COLUMNS, RosterImportError
@@ -126,16 +124,16 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
         except RosterImportError as exc:
             errors = exc.errors
         else:
-            token = secrets.token_urlsafe(16)
-            request.session[SESSION_KEY] = {
-                "token": token,
-                "organization": organization.pk,
-                "name": upload.name,
-                "data": base64.b64encode(data).decode(),
-                "deactivate_missing": deactivate,
-                "invite": form.cleaned_data["invite"],
-                "digest": summary.digest,
-            }
+            token = import_preview_store(
+                request,
+                key=SESSION_KEY,
+                data=data,
+                organization=organization.pk,
+                name=upload.name,
+                deactivate_missing=deactivate,
+                invite=form.cleaned_data["invite"],
+                digest=summary.digest,
+            )
             return _preview(request, summary, organization, upload.name, token)
     return _page(
         request,
@@ -151,19 +149,17 @@ def roster_import_view(request: HttpRequest) -> HttpResponse:
 def roster_confirm_view(request: HttpRequest) -> HttpResponse:
     """Write the previewed roster, exactly as previewed, or nothing."""
     _require(request, IMPORT_PERMISSIONS)
-    stored = request.session.get(SESSION_KEY)
-    token = request.POST.get("token", "")
-    if not stored or not secrets.compare_digest(stored["token"], token):
+    stored = import_preview_take(request, key=SESSION_KEY)
+    if stored is None:
         messages.error(request, _("That preview has expired; upload the roster again."))
         return redirect("roster:import")
     organization = get_object_or_404(
         roster_organizations(user=request.user), pk=stored["organization"]
     )
-    del request.session[SESSION_KEY]
     try:
         summary = roster_import(
             organization=organization,
-            data=base64.b64decode(stored["data"]),
+            data=stored["data"],
             deactivate_missing=stored["deactivate_missing"],
             invite=stored.get("invite", True),
             by=request.user,

@@ -5,9 +5,6 @@ shown as a preview; its bytes wait in the session until Confirm imports them
 for real. Mounted under the Opportunity admin's URLs.
 """
 
-import base64
-import secrets
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -20,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from core.import_previews import import_preview_store, import_preview_take
 from enablement.models import Organization
 from revenue.models import Opportunity
 from revenue.services.opportunity_import import (
@@ -104,13 +102,13 @@ def import_urls(admin_site) -> list:
             except OpportunityImportError as error:
                 errors = error.errors
             else:
-                token = secrets.token_urlsafe(16)
-                request.session[SESSION_KEY] = {
-                    "token": token,
-                    "organization": organization.pk,
-                    "layout": layout,
-                    "data": base64.b64encode(data).decode(),
-                }
+                token = import_preview_store(
+                    request,
+                    key=SESSION_KEY,
+                    data=data,
+                    organization=organization.pk,
+                    layout=layout,
+                )
                 return _page(
                     request,
                     admin_site,
@@ -135,9 +133,8 @@ def import_urls(admin_site) -> list:
         """Import the previewed file for real (the whole file or nothing)."""
         if not request.user.has_perms(PERMISSIONS):
             raise PermissionDenied
-        stored = request.session.get(SESSION_KEY)
-        token = request.POST.get("token", "")
-        if not stored or not secrets.compare_digest(stored["token"], token):
+        stored = import_preview_take(request, key=SESSION_KEY)
+        if stored is None:
             messages.error(
                 request, _("That preview has expired; upload the file again.")
             )
@@ -145,11 +142,10 @@ def import_urls(admin_site) -> list:
         organization = get_object_or_404(
             import_organizations(user=request.user), pk=stored["organization"]
         )
-        del request.session[SESSION_KEY]
         try:
             result = opportunity_import(
                 organization=organization,
-                data=base64.b64decode(stored["data"]),
+                data=stored["data"],
                 layout=stored["layout"],
                 now=timezone.now(),
             )
