@@ -5,7 +5,7 @@ answer_sim.py: taught (rep, question) histories of 2-8 answers, guesses right
 1 time in 4), then times one vectorized forward pass, the answer-likelihood
 fit (``answer_fit.likelihood_fit``) and the whole refit as the service runs it
 (fit on the earlier 80%, score both on the later 20%: ``likelihood_refit``),
-then each rep's forgetting multiplier (``rep_memory``, the histories dealt to
+then each rep's forgetting multiplier with its hold-out (``rep_memory``, dealt to
 500 reps), with FSRS's own optimizer on the grades beside it for scale. No database:
 the fit is pure; reading the answers is the service's other cost.
 
@@ -29,7 +29,7 @@ from reinforcement.memory.answer_fit import (  # noqa: E402
 )
 from reinforcement.memory.rep_memory import (  # noqa: E402
     answer_reps,
-    rep_forgetting_fit,
+    rep_forgetting_holdout,
 )
 from reinforcement.memory.scheduling import (  # noqa: E402
     DEFAULT_PARAMETERS,
@@ -91,8 +91,9 @@ def main() -> None:
     print(f"  mean |recall - true recall| of the fit: {gap:.4f}")
     reps = np.arange(len(histories)) % REPS
     timed(
-        f"memory per rep: {REPS} reps' forgetting multipliers (rep_memory)",
-        lambda: rep_forgetting_fit(
+        f"memory per rep: {REPS} reps' forgetting multipliers with their hold-out "
+        "(rep_memory)",
+        lambda: rep_forgetting_holdout(
             data=data,
             rep_of_answer=answer_reps(data, reps),
             parameters=DEFAULT_PARAMETERS,

@@ -387,6 +387,8 @@ class RepMemory(models.Model):
     Fitted nightly after the organization's refit (``memory.rep_memory``):
     1.3 means the rep forgets as if 30% more time had passed than the
     organization's parameters say. No row: the organization's model exactly.
+    ``forgetting`` is the multiplier in use: the fit if its hold-out adopted
+    it, else 1.0 (the organization's model exactly, with the figures kept).
     """
 
     rep = models.OneToOneField(
@@ -400,7 +402,8 @@ class RepMemory(models.Model):
     )
     forgetting = models.FloatField(
         help_text=_(
-            "How many times as fast as the organization's model the rep forgets."
+            "How many times as fast as the organization's model the rep forgets "
+            "(in use: 1.0 unless adopted)."
         )
     )
     forgetting_low = models.FloatField(help_text=_("90% interval, lower end."))
@@ -409,6 +412,30 @@ class RepMemory(models.Model):
         help_text=_("Scored answers the fit rests on (a day or more after the last).")
     )
     fitted_at = models.DateTimeField()
+    # The hold-out (memory.rep_memory.rep_forgetting_holdout). Rows from before
+    # it were adopted unchecked: default True until the next nightly refit.
+    adopted = models.BooleanField(
+        default=True,
+        help_text=_(
+            "The multiplier predicted the rep's later answers at least as well "
+            "as the organization's model and its interval excludes 1."
+        ),
+    )
+    fitted_forgetting = models.FloatField(
+        null=True, help_text=_("The fit on all the rep's answers, adopted or not.")
+    )
+    candidate_forgetting = models.FloatField(
+        null=True, help_text=_("The fit on the rep's earlier answers only.")
+    )
+    holdout_answers = models.PositiveIntegerField(
+        default=0, help_text=_("The rep's later answers the candidate was scored on.")
+    )
+    holdout_log_loss = models.FloatField(
+        null=True, help_text=_("The candidate's log loss on them.")
+    )
+    organization_log_loss = models.FloatField(
+        null=True, help_text=_("The organization's model's log loss on them.")
+    )
 
     def __str__(self) -> str:
         return f"rep {self.rep_id} forgetting x{self.forgetting:.2f}"

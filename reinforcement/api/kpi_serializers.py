@@ -265,6 +265,27 @@ class MemoryModelFitOutputSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
+class RepMemorySummaryOutputSerializer(serializers.Serializer):
+    reps = serializers.IntegerField(help_text="Active reps of the organization.")
+    own = serializers.IntegerField(
+        help_text="Reps with a forgetting multiplier of their own in use."
+    )
+    faster = serializers.IntegerField(
+        help_text="Of them, forgetting faster than the organization's model."
+    )
+    slower = serializers.IntegerField(help_text="Of them, forgetting more slowly.")
+    not_adopted = serializers.IntegerField(
+        help_text="Fitted but not adopted (the organization's model is used)."
+    )
+    too_few = serializers.IntegerField(help_text="Too few answers for a fit yet.")
+    quartiles = serializers.ListField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text="Min, 25%, median, 75%, max of the multipliers in use; "
+        "null under 5 reps. No rep is named.",
+    )
+
+
 class MemoryModelReportOutputSerializer(serializers.Serializer):
     organization_id = serializers.IntegerField()
     parameters = serializers.ListField(
@@ -285,3 +306,7 @@ class MemoryModelReportOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="On the same answers: the FSRS-6 defaults."
     )
     fits = MemoryModelFitOutputSerializer(many=True, help_text="Newest first.")
+    reps = RepMemorySummaryOutputSerializer(
+        help_text="Memory per rep: how many reps forget faster or more slowly "
+        "than the organization's model, counted."
+    )

@@ -145,8 +145,11 @@ def kpi_rep_recent_answers(
 class RepForgettingSummary:
     """How one rep forgets against the organization's model, for their manager.
 
-    ``direction`` is "faster" or "slower" when the fit's 90% interval lies
-    wholly on one side of 1.0, "same" when it covers 1.0, None when the rep
+    ``direction`` is "faster" or "slower" when the multiplier is in use
+    (adopted by its hold-out, so its 90% interval lies wholly on that side of
+    1.0), "same" when the fit was not adopted (the organization's model is
+    used; its interval covers 1.0 or the rep's later answers did not bear
+    it out), None when the rep
     has too few answers for a fit (the organization's model is used as is).
     One rep against the model, never against other reps.
     """
@@ -166,9 +169,9 @@ def kpi_rep_forgetting(*, scope: KpiScope) -> RepForgettingSummary:
     if row is None:
         return RepForgettingSummary(direction=None)
     direction = "same"
-    if row.forgetting_low > 1.0:
+    if row.adopted and row.forgetting_low > 1.0:
         direction = "faster"
-    elif row.forgetting_high < 1.0:
+    elif row.adopted and row.forgetting_high < 1.0:
         direction = "slower"
     return RepForgettingSummary(
         direction=direction,

@@ -19,7 +19,7 @@ from reinforcement.memory.answer_fit import (
 )
 from reinforcement.memory.calibration import model_calibration
 from reinforcement.memory.rep_calendar import zone
-from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_fit
+from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_holdout
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS
 from reinforcement.models import Answer, MemoryModelFit, RepMemory
 from reinforcement.selectors.enrollments import enrolled_questions
@@ -141,10 +141,13 @@ def rep_memories_refit(
     parameters,
     keyed_histories: list[tuple[int, AnswerHistory]],
 ) -> int:
-    """Fit and store each rep's forgetting multiplier; remove those with too few answers.
+    """Fit, check and store each rep's forgetting multiplier; remove those with
+    too few answers.
 
-    Every scored answer of the rep counts (the prior, not a hold-out, keeps a
-    small rep near 1.0). Returns how many reps have a multiplier.
+    Each rep's multiplier is fitted on their earlier answers and adopted only
+    if it predicts their later fifth at least as well as the organization's
+    model (``rep_forgetting_holdout``); a row not adopted keeps 1.0 and the
+    figures. Returns how many reps have a row.
     """
     reps = sorted({rep_id for rep_id, _ in keyed_histories})
     index = {rep_id: i for i, rep_id in enumerate(reps)}
@@ -152,19 +155,11 @@ def rep_memories_refit(
     if reps:
         data = answer_data([h for _, h in keyed_histories])
         rep_of = answer_reps(data, [index[r] for r, _ in keyed_histories])
-        fits = rep_forgetting_fit(
+        fits = rep_forgetting_holdout(
             data=data, rep_of_answer=rep_of, parameters=parameters, reps=len(reps)
         )
         fitted = [
-            RepMemory(
-                rep_id=reps[i],
-                organization=organization,
-                forgetting=f.forgetting,
-                forgetting_low=f.low,
-                forgetting_high=f.high,
-                answers=f.answers,
-                fitted_at=now,
-            )
+            _rep_memory(rep_id=reps[i], organization=organization, fit=f, now=now)
             for i, f in enumerate(fits)
             if f is not None
         ]
@@ -178,10 +173,34 @@ def rep_memories_refit(
             unique_fields=["rep"],
             update_fields=[
                 "organization", "forgetting", "forgetting_low", "forgetting_high",
-                "answers", "fitted_at",
+                "answers", "fitted_at", *HOLDOUT_FIELDS,
             ],
         )  # fmt: skip
     return len(fitted)
+
+
+HOLDOUT_FIELDS = (
+    "adopted", "fitted_forgetting", "candidate_forgetting", "holdout_answers",
+    "holdout_log_loss", "organization_log_loss",
+)  # fmt: skip
+
+
+def _rep_memory(*, rep_id: int, organization, fit, now) -> RepMemory:
+    return RepMemory(
+        rep_id=rep_id,
+        organization=organization,
+        forgetting=fit.forgetting,
+        forgetting_low=fit.fitted.low,
+        forgetting_high=fit.fitted.high,
+        answers=fit.fitted.answers,
+        fitted_at=now,
+        adopted=fit.adopted,
+        fitted_forgetting=fit.fitted.forgetting,
+        candidate_forgetting=fit.candidate,
+        holdout_answers=fit.holdout_answers,
+        holdout_log_loss=fit.holdout_log_loss,
+        organization_log_loss=fit.organization_log_loss,
+    )
 
 
 def _organization_fit(

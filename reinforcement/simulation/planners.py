@@ -16,7 +16,7 @@ from reinforcement.memory.answer_fit import (
     answer_data,
     likelihood_refit,
 )
-from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_fit
+from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_holdout
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
 from reinforcement.simulation.policy_base import Policy
 
@@ -93,7 +93,8 @@ class PlannerRefit(Planner):
     name = "planner_refit"
     # Memory per rep (the production policy): after each refit, every rep's
     # forgetting multiplier is fitted against the parameters then in use
-    # (``memory.rep_memory``, as ``services.refit`` does), and the rep is
+    # (``memory.rep_memory``, as ``services.refit`` does, kept only if its
+    # hold-out adopts it), and the rep is
     # planned and predicted with it.
     per_rep_memory = True
 
@@ -132,7 +133,7 @@ class PlannerRefit(Planner):
         adopted = self._organization_refit(day, data)
         if self.per_rep_memory:
             rep_of = answer_reps(data, [r for r, _ in self.answers])
-            fits = rep_forgetting_fit(
+            fits = rep_forgetting_holdout(
                 data=data, rep_of_answer=rep_of, parameters=self.parameters,
                 reps=self.reps,
             )  # fmt: skip

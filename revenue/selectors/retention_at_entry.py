@@ -3,7 +3,8 @@ answer log and the memory model (docs/kpis.md, "Retention at stage entry").
 
 The latest answer to each question before the moment gives its stability and
 the time of that review; FSRS-6's recall after the elapsed days, with the
-organization's adopted parameters, averaged over the topics' questions the rep
+organization's adopted parameters and the rep's forgetting multiplier
+(``rep_memory_models``, as they are now), averaged over the topics' questions the rep
 had answered, is the retention: the same figure as predicted retention on the
 dashboard, as it was then.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from reinforcement.memory.scheduling import elapsed_days_between
 from reinforcement.models import Answer
-from reinforcement.selectors.memory_models import organization_memory_model
+from reinforcement.selectors.memory_models import rep_memory_models
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,13 @@ def retention_at_entries(
 ) -> dict[Hashable, tuple[float | None, int]]:
     """key -> (mean predicted recall, questions behind it); (None, 0) when the
     rep had answered none of the topics' questions before the moment."""
-    model = organization_memory_model(organization_id=organization_id)
     by_rep: dict[int, list[RetentionAsk]] = {}
     for ask in asks:
         by_rep.setdefault(ask.rep_id, []).append(ask)
+    models = rep_memory_models(rep_organizations=dict.fromkeys(by_rep, organization_id))
     found = {}
     for rep_id, rep_asks in by_rep.items():
-        found.update(_rep_retention(model, rep_id, rep_asks))
+        found.update(_rep_retention(models[rep_id], rep_id, rep_asks))
     return found
 
 

@@ -39,6 +39,9 @@ def test_admin_reads_the_memory_model_report(browser, live_server):
         assert page.locator("#model-scores tr.default td").first.text_content() == "8"
         assert "refitted on 30 Nov 2026" in page.text_content("#model-in-use")
         assert page.locator("#refit-history tbody tr").count() == 1
+        assert "No rep has a forgetting multiplier of their own yet" in (
+            page.text_content("#rep-memory-summary")
+        )
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "memory-model.png"), full_page=True)
         assert axe_violations(page) == []

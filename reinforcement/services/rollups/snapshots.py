@@ -22,10 +22,7 @@ from reinforcement.models import (
     RepTopicDay,
     RepTopicSnapshot,
 )
-from reinforcement.selectors.memory_models import (
-    organization_memory_model,
-    rep_forgetting,
-)
+from reinforcement.selectors.memory_models import rep_memory_models
 from reinforcement.services.rollups import BATCH_SIZE
 
 # Reps per snapshot chunk: about 100 memory states each, so 500 reps read
@@ -46,7 +43,9 @@ def snapshots_refresh(
 
     Reads the reps' memory states of published questions once, and the sums
     of their spaced reviews over the last OBSERVED_WINDOW_DAYS days from
-    RepTopicDay. When no model is given, each organization's own is used.
+    RepTopicDay. Recall is predicted with each rep's model
+    (``rep_memory_models``: the organization's, or ``model`` when given, with
+    the rep's forgetting multiplier).
     Returns rows written.
     """
     cells = _memory_cells(rep_ids=rep_ids, now=now, model=model, topic_ids=topic_ids)
@@ -94,31 +93,28 @@ def _memory_cells(
     )
     if topic_ids is not None:
         states = states.filter(question__topic_id__in=topic_ids)
-    rows = states.values_list(
-        "rep_id",
-        "question__topic_id",
-        "stability",
-        "last_review",
-        "question__topic__organization_id",
+    rows = list(
+        states.values_list(
+            "rep_id",
+            "question__topic_id",
+            "stability",
+            "last_review",
+            "question__topic__organization_id",
+        )
     )
-    models: dict[int, MemoryModel] = {}
-    # Each rep's forgetting multiplier divides the stability (with_forgetting).
-    forgetting = rep_forgetting(rep_ids=rep_ids)
+    # Each rep's model: the organization's with the rep's forgetting multiplier.
+    models = rep_memory_models(
+        rep_organizations={rep: org for rep, *_, org in rows}, model=model
+    )
     cells: dict[tuple[int, int], list] = defaultdict(lambda: [0, 0, 0.0, 0])
-    for rep_id, topic_id, stability, last_review, organization_id in rows:
+    for rep_id, topic_id, stability, last_review, _organization_id in rows:
         cell = cells[(rep_id, topic_id)]
         cell[0] += 1
         if stability is None:
             continue
-        if model is None and organization_id not in models:
-            models[organization_id] = organization_memory_model(
-                organization_id=organization_id
-            )
         elapsed = elapsed_days_between(last_review, now)
         cell[1] += 1
-        cell[2] += (model or models[organization_id]).recall(
-            stability / forgetting.get(rep_id, 1.0), elapsed
-        )
+        cell[2] += models[rep_id].recall(stability, elapsed)
         cell[3] += int(is_mastered(stability))
     return cells
 

@@ -63,16 +63,20 @@ def test_refit_hands_the_service_refit_every_answer_and_adopts_its_verdict(
 
 
 def test_refit_fits_memory_per_rep_and_the_org_variant_does_not():
-    """A rep who answers mostly wrong gets a multiplier above 1 and one mostly right
-    below; planner_refit_org keeps the organization's model for both."""
+    """A rep who answers mostly wrong gets a multiplier above 1 (its hold-out
+    adopts it); one mostly right is not clearly slower than a model that
+    already predicts near-certain recall, so keeps at most 1.0;
+    planner_refit_org keeps the organization's model for both."""
     rng = np.random.default_rng(1)
-    policies = [make(reps=2, questions=3), planners.PlannerRefitOrg(
-        reps=2, questions=3, budget=3, true_params=LEARNER_PARAMETERS[:2],
-        topic=np.zeros(3, dtype=int),
+    policies = [make(reps=2, questions=6), planners.PlannerRefitOrg(
+        reps=2, questions=6, budget=3, true_params=LEARNER_PARAMETERS[:2],
+        topic=np.zeros(6, dtype=int),
     )]  # fmt: skip
     for policy in policies:
         for day in range(1, 200, 4):
-            for q in range(3):
+            for q in range(6):
+                if (day // 4 + q) % 3:
+                    continue  # each question every 12 days
                 for r, right in ((0, 0.35), (1, 0.98)):
                     policy.observe(
                         r, q, day, correct=bool(rng.random() < right),
@@ -80,6 +84,6 @@ def test_refit_fits_memory_per_rep_and_the_org_variant_does_not():
                     )  # fmt: skip
         policy.before_day(200)
     refit, org = policies
-    assert refit.models[0].forgetting > 1.2 and refit.models[1].forgetting < 1.0
+    assert refit.models[0].forgetting > 1.2 and refit.models[1].forgetting <= 1.0
     assert refit.models[0].parameters == refit.parameters
     assert [m.forgetting for m in org.models] == [1.0, 1.0]
