@@ -19,6 +19,7 @@ from reinforcement.simulation.planners import (
     PlannerNewAtRate,
     PlannerRefit,
     PlannerRefitOrg,
+    PlannerSchedule,
     PlannerTrueParams,
     PlannerYear,
 )
@@ -40,7 +41,13 @@ POLICIES = {
         PlannerYear,
         PlannerLookAhead,
         PlannerRefitOrg,
+        PlannerSchedule,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
-EXPERIMENTS = ("planner_year", "planner_lookahead", "planner_refit_org")
+EXPERIMENTS = (
+    "planner_year",
+    "planner_lookahead",
+    "planner_refit_org",
+    "planner_schedule",
+)
