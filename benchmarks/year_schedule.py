@@ -43,14 +43,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--learners", default=str(DEFAULT_LEARNERS_PATH))
     parser.add_argument("--prices", default=",".join(f"{p:g}" for p in PRICES))
+    parser.add_argument(
+        "--policies", default="qstream_classic,planner,planner_schedule"
+    )
     args = parser.parse_args()
     settings = dict(SETTINGS)
     settings["planner"] = PLANNER_TARGETS
-    settings["planner_schedule"] = tuple(float(p) for p in args.prices.split(","))
+    prices = tuple(float(p) for p in args.prices.split(","))
+    settings["planner_schedule"] = settings["planner_schedule_gated"] = prices
     config = SimulationConfig(
         reps=args.reps, seed=args.seed, workers=args.workers,
         learners=args.learners, settings=settings,
-        policies=("qstream_classic", "planner", "planner_schedule"),
+        policies=tuple(args.policies.split(",")),
     )  # fmt: skip
     started = time.perf_counter()
     result = simulate(config)
@@ -70,7 +74,7 @@ def main() -> None:
     qs = [p.questions_per_rep for p in planner]
     qstream = result.find("qstream_classic")
     for p in result.policies:
-        if p.name != "planner_schedule":
+        if not p.name.startswith("planner_schedule") or not planner or not qstream:
             continue
         avg = np.interp(
             p.questions_per_rep, qs, [x.time_avg_true_retention for x in planner]

@@ -50,6 +50,8 @@ class YearTable:
     working: np.ndarray  # (horizon + 1,) bool: a review may happen that day
     log_grid: np.ndarray
     value: np.ndarray  # (horizon + 1, GRID_POINTS)
+    # A review may not wait until predicted recall is below this (0: no gate).
+    min_recall: float = 0.0
 
     def at(self, day: np.ndarray, stability: np.ndarray) -> np.ndarray:
         """J at (day, stability) pairs, linear in log stability between grid points."""
@@ -85,6 +87,18 @@ def _recall_days(model: MemoryModel, stability, start, stop):
     return primitive(np.maximum(stop, start)) - primitive(start)
 
 
+def _gated(values, recall, min_recall):
+    """Values of days when predicted recall has fallen below the gate: -inf,
+    except the first such day (a memory already below it may still be asked)."""
+    if min_recall <= 0:
+        return values
+    below = recall < min_recall
+    first = np.argmax(below, axis=1)
+    keep = np.zeros_like(below)
+    keep[np.arange(len(below)), first] = True
+    return np.where(below & ~keep, -np.inf, values)
+
+
 def year_table(
     model: MemoryModel,
     *,
@@ -92,13 +106,14 @@ def year_table(
     end_weight: float,
     horizon: int,
     working: np.ndarray,
+    min_recall: float = 0.0,
 ) -> YearTable:
     """Solve J backwards from the horizon (one call per model and knob)."""
     log_grid = np.linspace(np.log(GRID_MIN), np.log(GRID_MAX), GRID_POINTS)
     grid = np.exp(log_grid)
     table = YearTable(
         model, price, end_weight, horizon, np.asarray(working, bool), log_grid,
-        np.zeros((horizon + 1, GRID_POINTS)),
+        np.zeros((horizon + 1, GRID_POINTS)), min_recall,
     )  # fmt: skip
     for t in range(horizon, -1, -1):
         left = horizon - t
@@ -121,6 +136,7 @@ def year_table(
                 + recall * table.at(u, success)
                 + (1 - recall) * table.at(u, lapse)
             )
+            cont = _gated(cont, recall, min_recall)
             best = np.maximum(never, cont.max(axis=1))
         table.value[t] = best
     return table
@@ -160,6 +176,7 @@ def review_values(
         + recall * table.at(u, success)
         + (1 - recall) * table.at(u, lapse)
     )
+    values = _gated(values, recall, table.min_recall)
     end = (h - last_day).astype(float)
     never = _recall_days(model, stability, today - last_day, end) + (
         table.end_weight * model.recall(stability, end)

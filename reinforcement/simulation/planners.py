@@ -272,6 +272,7 @@ def backlog_pull(model, candidates, chosen, policy):
 # year, the daily cap shared by an assignment (reinforcement.memory.year_plan).
 SCHEDULE_END_WEIGHT = 150.0
 SCHEDULE_DEFAULT_PRICE = 45.0
+SCHEDULE_GATE = 0.7
 _TABLES: dict = {}
 
 
@@ -283,6 +284,7 @@ class PlannerSchedule(Planner):
 
     name = "planner_schedule"
     end_weight = SCHEDULE_END_WEIGHT
+    min_recall = 0.0
 
     def __init__(self, **kwargs):
         if kwargs.get("setting") is None:
@@ -291,11 +293,14 @@ class PlannerSchedule(Planner):
         working = np.array([d % 7 < 5 and d != 0 for d in range(YEAR_DAYS + 1)])
         self.tables = {}
         for model in {id(m): m for m in self.models}.values():
-            key = (model.parameters, model.factor, self.setting, self.end_weight)
+            key = (
+                model.parameters, model.factor, self.setting, self.end_weight,
+                self.min_recall,
+            )  # fmt: skip
             if key not in _TABLES:
                 _TABLES[key] = year_plan.year_table(
                     model, price=self.setting, end_weight=self.end_weight,
-                    horizon=YEAR_DAYS, working=working,
+                    horizon=YEAR_DAYS, working=working, min_recall=self.min_recall,
                 )  # fmt: skip
             self.tables[id(model)] = _TABLES[key]
 
@@ -317,3 +322,10 @@ class PlannerSchedule(Planner):
         new = np.flatnonzero(np.isnan(self.stability[r]))
         chosen += [int(i) for i in new[: self.budget - len(chosen)]]
         return plan_scoring.interleave_topics(chosen, self.topic)
+
+
+class PlannerScheduleGated(PlannerSchedule):
+    """planner_schedule where no review may wait past predicted recall 0.7."""
+
+    name = "planner_schedule_gated"
+    min_recall = SCHEDULE_GATE

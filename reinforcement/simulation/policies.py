@@ -20,6 +20,7 @@ from reinforcement.simulation.planners import (
     PlannerRefit,
     PlannerRefitOrg,
     PlannerSchedule,
+    PlannerScheduleGated,
     PlannerTrueParams,
     PlannerYear,
 )
@@ -42,6 +43,7 @@ POLICIES = {
         PlannerLookAhead,
         PlannerRefitOrg,
         PlannerSchedule,
+        PlannerScheduleGated,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
@@ -50,4 +52,5 @@ EXPERIMENTS = (
     "planner_lookahead",
     "planner_refit_org",
     "planner_schedule",
+    "planner_schedule_gated",
 )
