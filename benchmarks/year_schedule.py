@@ -50,7 +50,9 @@ def main() -> None:
     settings = dict(SETTINGS)
     settings["planner"] = PLANNER_TARGETS
     prices = tuple(float(p) for p in args.prices.split(","))
-    settings["planner_schedule"] = settings["planner_schedule_gated"] = prices
+    for name in ("planner_schedule", "planner_schedule_gated"):
+        settings[name] = prices
+    settings["planner_schedule_true_params"] = prices
     config = SimulationConfig(
         reps=args.reps, seed=args.seed, workers=args.workers,
         learners=args.learners, settings=settings,
@@ -64,7 +66,7 @@ def main() -> None:
     for p in result.policies:
         marks = " | ".join(f"{p.daily_true_retention[d - 1]:.2f}" for d in MARK_DAYS)
         print(
-            f"| {p.name} | {p.setting} | {p.questions_per_rep:.0f} | "
+            f"| {p.name} | {p.setting} | {p.questions_per_rep:.1f} | "
             f"{p.time_avg_true_retention:.1%} | {p.final_true_retention:.1%} | {marks} |"
         )
     planner = sorted(

@@ -271,7 +271,7 @@ def backlog_pull(model, candidates, chosen, policy):
 # Item 3 of issue 14 (experiment): a per-question review schedule over the
 # year, the daily cap shared by an assignment (reinforcement.memory.year_plan).
 SCHEDULE_END_WEIGHT = 150.0
-SCHEDULE_DEFAULT_PRICE = 45.0
+SCHEDULE_DEFAULT_PRICE = 44.0
 SCHEDULE_GATE = 0.7
 _TABLES: dict = {}
 
@@ -329,3 +329,12 @@ class PlannerScheduleGated(PlannerSchedule):
 
     name = "planner_schedule_gated"
     min_recall = SCHEDULE_GATE
+
+
+class PlannerScheduleTrueParams(PlannerSchedule):
+    """Reference: planner_schedule told each rep's true memory parameters."""
+
+    name = "planner_schedule_true_params"
+
+    def _models(self, true_params):
+        return [MemoryModel(w) for w in true_params]

@@ -21,6 +21,7 @@ from reinforcement.simulation.planners import (
     PlannerRefitOrg,
     PlannerSchedule,
     PlannerScheduleGated,
+    PlannerScheduleTrueParams,
     PlannerTrueParams,
     PlannerYear,
 )
@@ -44,6 +45,7 @@ POLICIES = {
         PlannerRefitOrg,
         PlannerSchedule,
         PlannerScheduleGated,
+        PlannerScheduleTrueParams,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
@@ -53,4 +55,5 @@ EXPERIMENTS = (
     "planner_refit_org",
     "planner_schedule",
     "planner_schedule_gated",
+    "planner_schedule_true_params",
 )
