@@ -223,5 +223,5 @@ def year_choose(
     np.fill_diagonal(stay, 0.0)
     matrix = np.concatenate([np.where(np.isfinite(slots), slots, _NEVER), stay], 1)
     r, c = linear_sum_assignment(matrix, maximize=True)
-    today_slots = c < budget  # window[0] is today (a working day)
+    today_slots = c < budget  # the first budget columns are today (a working day)
     return [int(rows[i]) for i in r[today_slots]]
