@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from reinforcement.memory import plan_scoring
+from reinforcement.memory import plan_scoring, year_plan
 from reinforcement.memory.answer_fit import (
     AnswerHistory,
     AnswerReview,
@@ -267,3 +267,75 @@ def backlog_pull(model, candidates, chosen, policy):
         if gain[0] > policy.value_floor:
             return order
     return np.empty(0, dtype=int)
+
+
+# Item 3 of issue 14 (experiment): a per-question review schedule over the
+# year, the daily cap shared by an assignment (reinforcement.memory.year_plan).
+SCHEDULE_END_WEIGHT = 150.0
+SCHEDULE_DEFAULT_PRICE = 44.0
+SCHEDULE_GATE = 0.7
+_TABLES: dict = {}
+
+
+class PlannerSchedule(Planner):
+    """Each question's next review from the year's value table, the cap assigned.
+
+    ``setting`` is the price of a review in recall-days (the workload knob).
+    """
+
+    name = "planner_schedule"
+    end_weight = SCHEDULE_END_WEIGHT
+    min_recall = 0.0
+
+    def __init__(self, **kwargs):
+        if kwargs.get("setting") is None:
+            kwargs["setting"] = SCHEDULE_DEFAULT_PRICE
+        super().__init__(**kwargs)
+        working = np.array([d % 7 < 5 and d != 0 for d in range(YEAR_DAYS + 1)])
+        self.tables = {}
+        for model in {id(m): m for m in self.models}.values():
+            key = (
+                model.parameters, model.factor, self.setting, self.end_weight,
+                self.min_recall,
+            )  # fmt: skip
+            if key not in _TABLES:
+                _TABLES[key] = year_plan.year_table(
+                    model, price=self.setting, end_weight=self.end_weight,
+                    horizon=YEAR_DAYS, working=working, min_recall=self.min_recall,
+                )  # fmt: skip
+            self.tables[id(model)] = _TABLES[key]
+
+    @property
+    def label(self):
+        return f"price={self.setting:g},end={self.end_weight:g}"
+
+    def choose(self, r, day):
+        reviewed = np.flatnonzero(~np.isnan(self.stability[r]))
+        picked = year_plan.year_choose(
+            self.tables[id(self.models[r])],
+            stability=self.stability[r, reviewed],
+            difficulty=self.difficulty[r, reviewed],
+            last_day=self.last[r, reviewed],
+            today=day,
+            budget=self.budget,
+        )
+        chosen = [int(reviewed[i]) for i in picked]
+        new = np.flatnonzero(np.isnan(self.stability[r]))
+        chosen += [int(i) for i in new[: self.budget - len(chosen)]]
+        return plan_scoring.interleave_topics(chosen, self.topic)
+
+
+class PlannerScheduleGated(PlannerSchedule):
+    """planner_schedule where no review may wait past predicted recall 0.7."""
+
+    name = "planner_schedule_gated"
+    min_recall = SCHEDULE_GATE
+
+
+class PlannerScheduleTrueParams(PlannerSchedule):
+    """Reference: planner_schedule told each rep's true memory parameters."""
+
+    name = "planner_schedule_true_params"
+
+    def _models(self, true_params):
+        return [MemoryModel(w) for w in true_params]

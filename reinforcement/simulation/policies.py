@@ -19,6 +19,9 @@ from reinforcement.simulation.planners import (
     PlannerNewAtRate,
     PlannerRefit,
     PlannerRefitOrg,
+    PlannerSchedule,
+    PlannerScheduleGated,
+    PlannerScheduleTrueParams,
     PlannerTrueParams,
     PlannerYear,
 )
@@ -40,7 +43,17 @@ POLICIES = {
         PlannerYear,
         PlannerLookAhead,
         PlannerRefitOrg,
+        PlannerSchedule,
+        PlannerScheduleGated,
+        PlannerScheduleTrueParams,
     )
 }
 # Tried, not the product: run only when asked for by name (docs/benchmarks.md).
-EXPERIMENTS = ("planner_year", "planner_lookahead", "planner_refit_org")
+EXPERIMENTS = (
+    "planner_year",
+    "planner_lookahead",
+    "planner_refit_org",
+    "planner_schedule",
+    "planner_schedule_gated",
+    "planner_schedule_true_params",
+)
