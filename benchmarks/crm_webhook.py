@@ -203,6 +203,7 @@ def main() -> None:
         # and opens its database connection (seconds on a loaded machine).
         run(port, key_id, secret, batch=1, seconds=5, threads=args.threads,
             prefix="w", reps=args.reps)  # fmt: skip
+        load_before = os.getloadavg()
         rows = [
             (f"{args.batch} events per request", run(
                 port, key_id, secret, batch=args.batch, seconds=args.seconds,
@@ -211,6 +212,7 @@ def main() -> None:
                 port, key_id, secret, batch=1, seconds=args.seconds,
                 threads=args.threads, prefix="s", reps=args.reps)),
         ]  # fmt: skip
+        load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -219,7 +221,9 @@ def main() -> None:
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}; "
         f"gunicorn {args.workers} sync workers; {args.threads} client threads; "
-        f"{args.seconds}s per run; {timezone.now():%Y-%m-%d %H:%M} UTC\n"
+        f"{args.seconds}s per run; {timezone.now():%Y-%m-%d %H:%M} UTC; load "
+        f"average {' '.join(f'{x:.1f}' for x in load_before)} before, "
+        f"{' '.join(f'{x:.1f}' for x in load_after)} after\n"
     )
     print("| Run | Requests | Failures | Events/s | Requests/s | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
