@@ -8,6 +8,11 @@ outbound message, HubSpot up to 100 per webhook request), then one event per
 request. Each event moves a deal (new deals enter a stage, later events move
 them on), so every event writes a CrmEvent, an opportunity and a history row.
 Prints a Markdown table for docs/benchmarks.md.
+
+``--compare DIR`` serves this checkout and the one at DIR (same schema) on
+the same database and alternates their runs, ``--rounds`` times: on a
+shared machine the load of other jobs changes from minute to minute, and
+only runs interleaved like this give a ratio worth reading.
 """
 
 import argparse
@@ -42,7 +47,6 @@ from revenue.services.webhook_secrets import (  # noqa: E402
     webhook_signature,
 )
 
-VENV = ROOT / ".venv" / "bin"
 STAGES = ["Prospecting", "Discovery", "Demo", "Proposal", "Negotiation", "Closed Won"]
 
 
@@ -167,17 +171,8 @@ def run(
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--batch", type=int, default=100)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--reps", type=int, default=500)
-    args = parser.parse_args()
-
-    call_command("migrate", verbosity=0)
-    key_id, secret = seed(args.reps)
+def serve(root: Path, workers: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn from the checkout at root (its own .venv) on a free port."""
     port = int(
         subprocess.check_output(
             [sys.executable, ROOT / "scripts" / "free_port.py"], text=True
@@ -185,24 +180,80 @@ def main() -> None:
     )
     server = subprocess.Popen(
         [
-            VENV / "gunicorn", "config.wsgi", "-w", str(args.workers),
+            root / ".venv" / "bin" / "gunicorn", "config.wsgi", "-w", str(workers),
             "-b", f"127.0.0.1:{port}", "--log-level", "warning",
         ],
-        cwd=ROOT,
+        cwd=root,
     )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/live", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server, port
+
+
+def compare(args, key_id: str, secret: str) -> None:
+    """This checkout against --compare's, on the same database and seed, in
+    alternating runs (so both see the same load from other jobs)."""
+    roots = {"this": ROOT, "other": Path(args.compare).resolve()}
+    servers = {name: serve(root, args.workers) for name, root in roots.items()}
+    rates = {(name, batch): [] for name in roots for batch in (args.batch, 1)}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/health/live", timeout=1
-                )
-                break
-            except OSError:
-                time.sleep(0.2)
+        for name, (_, port) in servers.items():
+            run(port, key_id, secret, batch=1, seconds=5, threads=args.threads,
+                prefix=f"w{name}", reps=args.reps)  # fmt: skip
+        for r in range(args.rounds):
+            for batch in (args.batch, 1):
+                for name in roots if r % 2 == 0 else reversed(roots):
+                    stats = run(servers[name][1], key_id, secret, batch=batch,
+                        seconds=args.seconds, threads=args.threads,
+                        prefix=f"{name}{batch}-{r}", reps=args.reps)  # fmt: skip
+                    rates[name, batch].append(stats["events_per_s"])
+            print(f"round {r + 1}: load average {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait(timeout=30)
+    print(f"\nthis = {ROOT}, other = {roots['other']}; medians of {args.rounds} runs")
+    print("| Run | this events/s | other events/s | this/other (median per round) |")
+    print("| --- | ---: | ---: | ---: |")
+    for batch in (args.batch, 1):
+        this, other = rates["this", batch], rates["other", batch]
+        ratio = statistics.median([a / b for a, b in zip(this, other, strict=True)])
+        print(
+            f"| {batch} event{'s' if batch > 1 else ''} per request | "
+            f"{statistics.median(this):.0f} | {statistics.median(other):.0f} | "
+            f"{ratio:.2f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reps", type=int, default=500)
+    parser.add_argument(
+        "--compare", help="another checkout (same schema) to run against this one"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="with --compare")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    key_id, secret = seed(args.reps)
+    if args.compare:
+        compare(args, key_id, secret)
+        return
+    server, port = serve(ROOT, args.workers)
+    try:
         # Warm-up, untimed: each worker's first request imports the URLconf
         # and opens its database connection (seconds on a loaded machine).
         run(port, key_id, secret, batch=1, seconds=5, threads=args.threads,
             prefix="w", reps=args.reps)  # fmt: skip
+        load_before = os.getloadavg()
         rows = [
             (f"{args.batch} events per request", run(
                 port, key_id, secret, batch=args.batch, seconds=args.seconds,
@@ -211,6 +262,7 @@ def main() -> None:
                 port, key_id, secret, batch=1, seconds=args.seconds,
                 threads=args.threads, prefix="s", reps=args.reps)),
         ]  # fmt: skip
+        load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -219,7 +271,9 @@ def main() -> None:
         f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}; "
         f"gunicorn {args.workers} sync workers; {args.threads} client threads; "
-        f"{args.seconds}s per run; {timezone.now():%Y-%m-%d %H:%M} UTC\n"
+        f"{args.seconds}s per run; {timezone.now():%Y-%m-%d %H:%M} UTC; load "
+        f"average {' '.join(f'{x:.1f}' for x in load_before)} before, "
+        f"{' '.join(f'{x:.1f}' for x in load_after)} after\n"
     )
     print("| Run | Requests | Failures | Events/s | Requests/s | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

@@ -2,10 +2,13 @@
 
 import logging
 
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from kombu.exceptions import OperationalError as BrokerError
 
 from reinforcement.signals import demo_history_seeded
+from revenue.models import WebhookSecret
+from revenue.selectors.ingest import webhook_secret_cache_clear
 from revenue.signals import stage_changes_recorded
 
 logger = logging.getLogger(__name__)
@@ -60,3 +63,10 @@ def demo_crm_receive(
     from revenue.services.demo_crm import demo_crm_seed
 
     demo_crm_seed(organization_id=organization_id, today=today, days=days, seed=seed)
+
+
+@receiver(post_delete, sender=WebhookSecret, dispatch_uid="revenue.webhook_secret")
+def webhook_secret_deleted_receive(sender, **kwargs) -> None:
+    """A secret deleted (in admin): this process stops accepting it at once,
+    the others within CRM_SECRET_CACHE_SECONDS."""
+    webhook_secret_cache_clear()

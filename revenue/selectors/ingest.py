@@ -1,7 +1,11 @@
 """Reads of the CRM ingest: who owns a deal, which secret signs a request."""
 
+import threading
+import time
 from collections.abc import Iterable
 
+from cachetools import TTLCache
+from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -39,10 +43,35 @@ def owners_match(
     return by_external_id, by_email
 
 
+# Key id -> its WebhookSecret row (or None), per process: most webhook
+# requests then skip the secret's query and its decryption. A row carries its
+# expiry, which every request checks against the clock, so an expiry already
+# set is enforced to the second; only a change made since the row was read
+# (a rotation or deletion, in another process) waits out the TTL. Misses are
+# cached too (bounded), so a known and an unknown key answer alike.
+_secrets: TTLCache = TTLCache(
+    maxsize=1024, ttl=settings.CRM_SECRET_CACHE_SECONDS, timer=time.monotonic
+)
+_secrets_lock = threading.Lock()
+
+
 def webhook_secret_find(*, key_id: str) -> WebhookSecret | None:
-    """The webhook secret with this public key id, with its organization."""
-    return (
+    """The webhook secret with this public key id, with its organization,
+    as read at most ``CRM_SECRET_CACHE_SECONDS`` ago (docs/revenue.md)."""
+    with _secrets_lock:
+        if key_id in _secrets:
+            return _secrets[key_id]
+    row = (
         WebhookSecret.objects.select_related("organization")
         .filter(key_id=key_id)
         .first()
     )
+    with _secrets_lock:
+        _secrets[key_id] = row
+    return row
+
+
+def webhook_secret_cache_clear() -> None:
+    """Forget this process's cached secrets (after a rotation or deletion)."""
+    with _secrets_lock:
+        _secrets.clear()

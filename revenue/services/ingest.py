@@ -24,6 +24,7 @@ from enablement.models import Organization
 from revenue.events import Event, LeadEvent, OpportunityEvent, OwnerRef, StageRef
 from revenue.models import CrmEvent, Lead, Opportunity, SalesStage, StageChange
 from revenue.selectors.ingest import owners_match
+from revenue.services.insert_new import rows_insert_new
 from revenue.signals import stage_changes_recorded
 
 APPLIED, DUPLICATE, ERROR = "applied", "duplicate", "error"
@@ -150,6 +151,7 @@ class _Batch:
         self.opportunities: dict[str, Opportunity] = {}
         self.new: dict[str, Opportunity] = {}
         self.changed: set[str] = set()
+        # The moves of this batch, so one reported twice is written once.
         self.moves: set[tuple[str, int, dt.datetime]] = set()
         self.pending: list[tuple[Opportunity, StageChange]] = []
 
@@ -163,32 +165,39 @@ class _Batch:
                 self._opportunity(event)
         self._save_opportunities()
         self._save_leads([e for e in fresh if isinstance(e, LeadEvent)])
-        CrmEvent.objects.bulk_create(
-            CrmEvent(
-                organization=self.organization,
-                event_id=e.event_id,
-                source=self.source,
-                received_at=self.now,
-                result=APPLIED,
-            )
-            for e in fresh
-        )
         return self.result
 
     def _fresh(self, events: list[Event]) -> list[Event]:
-        """The events not seen before; the rest are reported as duplicates."""
-        ids = {e.event_id for e in events}
-        seen = set(
-            CrmEvent.objects.filter(
-                organization=self.organization, event_id__in=ids
-            ).values_list("event_id", flat=True)
-        )
+        """Record the batch's event ids; the events whose id was new.
+
+        The ids are written first (``ON CONFLICT DO NOTHING``), which answers
+        which are replays in the same statement: those are reported as
+        duplicates. A delivery of the same ids racing this one waits on them
+        until this transaction ends. Sorted, so two never deadlock.
+        """
+        claimed = {
+            event_id
+            for (event_id,) in rows_insert_new(
+                [
+                    CrmEvent(
+                        organization=self.organization,
+                        event_id=event_id,
+                        source=self.source,
+                        received_at=self.now,
+                        result=APPLIED,
+                    )
+                    for event_id in sorted({e.event_id for e in events})
+                ],
+                unique=("organization", "event_id"),
+                returning=("event_id",),
+            )
+        }
         fresh = []
         for event in events:
-            if event.event_id in seen:
+            if event.event_id not in claimed:
                 self.result.results.append(EventResult(event.event_id, DUPLICATE))
                 continue
-            seen.add(event.event_id)
+            claimed.discard(event.event_id)  # a later copy in this batch
             fresh.append(event)
             self.result.results.append(EventResult(event.event_id, APPLIED))
         return fresh
@@ -214,13 +223,6 @@ class _Batch:
             .order_by("pk")
         )
         self.opportunities = {o.external_id: o for o in rows}
-        by_pk = {o.pk: o.external_id for o in self.opportunities.values()}
-        if not by_pk:
-            return
-        for opportunity_id, stage_id, at in StageChange.objects.filter(
-            opportunity_id__in=by_pk
-        ).values_list("opportunity_id", "to_stage_id", "changed_at"):
-            self.moves.add((by_pk[opportunity_id], stage_id, at))
 
     def _index_stage(self, stage: SalesStage) -> None:
         self.stages_by_pk[stage.pk] = stage
@@ -323,8 +325,17 @@ class _Batch:
             )
         for opportunity, change in self.pending:
             change.opportunity = opportunity
-        created = StageChange.objects.bulk_create(c for _, c in self.pending)
-        self.result.stage_change_ids = [c.pk for c in created]
+        # A move already in the history (the same move sent by the webhook
+        # and a file) is skipped by its unique key, not by reading the
+        # deals' history first.
+        self.result.stage_change_ids = [
+            pk
+            for (pk,) in rows_insert_new(
+                [change for _, change in self.pending],
+                unique=("opportunity", "to_stage", "changed_at"),
+                returning=("id",),
+            )
+        ]
         self.result.opportunities_created = len(self.new)
         self.result.opportunities_changed = len(self.changed)
 

@@ -5,7 +5,8 @@ A request names its secret by the secret's public key id
 sha256=<hex HMAC-SHA256 of timestamp + "." + raw body>``, ``X-Reinforce-
 Timestamp: <unix seconds>``. An unknown key id, an expired secret and a
 wrong signature get the same refusal, so the endpoint never tells which
-organizations or keys exist.
+organizations or keys exist. Each process caches the rows it has read
+(``webhook_secret_find``), and checks each row's expiry on every request.
 """
 
 import datetime as dt
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from enablement.models import Organization
 from revenue.models import WebhookSecret
-from revenue.selectors.ingest import webhook_secret_find
+from revenue.selectors.ingest import webhook_secret_cache_clear, webhook_secret_find
 
 SIGNATURE_PREFIX = "sha256="
 # Compared against when the key id is unknown, so that path costs the same
@@ -50,7 +51,9 @@ def webhook_secret_rotate(
 ) -> tuple[WebhookSecret, str]:
     """Issue a new secret; the current ones keep verifying for the overlap.
 
-    Returns the new row and its clear secret, shown once.
+    Returns the new row and its clear secret, shown once. This process
+    forgets its cached secrets on commit; the others read the new expiry
+    within ``CRM_SECRET_CACHE_SECONDS``.
     """
     hours = (
         settings.CRM_SECRET_OVERLAP_HOURS if overlap_hours is None else overlap_hours
@@ -61,6 +64,7 @@ def webhook_secret_rotate(
     ).update(expires_at=until, updated_at=now)
     secret = "whsec_" + secrets.token_urlsafe(32)
     row = WebhookSecret.objects.create(organization=organization, secret=secret)
+    transaction.on_commit(webhook_secret_cache_clear)
     return row, secret
 
 

@@ -6,10 +6,19 @@ from django.utils import timezone
 
 from enablement.models import Membership
 from revenue.models import SalesStage
+from revenue.selectors.ingest import webhook_secret_cache_clear
 from revenue.services.webhook_secrets import webhook_secret_rotate, webhook_signature
 from tests.factories.enablement import RepProfileFactory, UserFactory
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _webhook_secrets_uncached():
+    """Each test starts with this process's cache of webhook secrets empty."""
+    webhook_secret_cache_clear()
+    yield
+    webhook_secret_cache_clear()
 
 
 @pytest.fixture

@@ -90,6 +90,17 @@ def test_the_same_move_from_two_sources_is_one_move(organization, stages):
     assert StageChange.objects.count() == 1
 
 
+def test_an_old_move_sent_again_adds_no_history(organization, stages):
+    """A file repeating a move the deal has since left (other event id, a late
+    event): the history keeps one row for it and no new row is announced."""
+    ingest(organization, [move("webhook-1", "Discovery", T0)])
+    ingest(organization, [move("webhook-2", "Negotiation", T0 + dt.timedelta(hours=1))])
+    result = ingest(organization, [move("csv-1", "Discovery", T0)])
+    assert result.count("applied") == 1 and result.stage_change_ids == []
+    assert StageChange.objects.count() == 2
+    assert Opportunity.objects.get().stage.name == "Negotiation"
+
+
 def test_an_unknown_owner_is_kept_and_reported(organization, stages, seller):
     """The deal is kept with its owner's email and no rep; the batch names it."""
     result = ingest(

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgresql]
 
 
 def test_a_racing_duplicate_delivery_waits_and_finds_duplicates(organization, stages):
-    """B runs while A's transaction is open: B waits on A's rows, then, once A
-    commits, is rolled back, runs again and reports duplicates."""
+    """B runs while A's transaction is open: B waits on A's event id, then,
+    once A commits, finds it recorded and reports a duplicate."""
     events = [
         OpportunityEvent(
             event_id="race-1", external_id="006R", occurred_at=NOW,
@@ -49,7 +49,7 @@ def test_a_racing_duplicate_delivery_waits_and_finds_duplicates(organization, st
     for thread in threads:
         thread.start()
     opened.wait(20)
-    time.sleep(0.5)  # B is now waiting on A's uncommitted deal
+    time.sleep(0.5)  # B is now waiting on A's uncommitted event id
     assert "b" not in results
     release.set()
     for thread in threads:

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from revenue.models import CrmEvent, Opportunity, StageChange, WebhookSecret
+from revenue.selectors.ingest import webhook_secret_cache_clear
 from revenue.services.webhook_secrets import webhook_secret_rotate
 from tests.factories.enablement import OrganizationFactory
 from tests.revenue.conftest import deal_event, generic_body
@@ -145,6 +146,8 @@ def test_after_rotation_both_secrets_verify_until_the_old_expires(
     WebhookSecret.objects.filter(pk=old.pk).update(
         expires_at=now - dt.timedelta(seconds=1)
     )
+    # As if CRM_SECRET_CACHE_SECONDS had passed (test_webhook_secret_cache.py).
+    webhook_secret_cache_clear()
     body3 = generic_body(deal_event("e3", at="2026-11-30T13:00:00Z"))
     assert post(client, body3, signing(body3)).status_code == 401
 
