@@ -59,6 +59,17 @@ RELATIVE_TOLERANCE = 1e-6
 # true forgetting curve worse than right-or-wrong alone, at several times the
 # cost. Right-or-wrong with the chance level needs no confidence model at all.
 USE_CONFIDENCE = False
+# What the organization's refit fits (docs/memory.md, "Adoption"): the first
+# stabilities w0-w3 only (after a kickoff, w2 is the taught memory's); the rest
+# stay at the current values. Fitting all 21 (or growth and decay as well)
+# predicted the hold-out better yet planned worse in the simulator: the
+# answers are those of the questions the planner chose, pooled over reps whose
+# memories differ, and the extra parameters bent to that selection.
+REFIT_FREE: tuple[int, ...] | None = (0, 1, 2, 3)
+REFIT_PRIOR_SCALE = 1.0
+# The candidate is adopted only when its mean gain in log-likelihood per
+# (rep, question) history on the hold-out is this many standard errors above 0.
+ADOPT_Z = 2.0
 
 
 @dataclass(frozen=True)
@@ -226,7 +237,7 @@ def answers_score(
     parameters, confidence: ConfidenceModel, data: AnswerData, mask
 ) -> AnswerScore:
     """Score parameters on the masked answers (e.g. the hold-out)."""
-    recall = fsrs_forward.recall_flat(parameters, data.packed)[0, mask]
+    recall = _recall(parameters, data, mask)[0]
     correct, chance = data.correct[mask], data.chance[mask]
     ll, _, _ = _log_likelihood(
         recall, correct, data.confidence[mask], chance, confidence.vector()
@@ -279,6 +290,8 @@ def likelihood_fit(
     use_confidence: bool = USE_CONFIDENCE,
     fit_parameters: bool = True,
     confidence_start: ConfidenceModel | None = None,
+    free: Sequence[int] | None = None,
+    prior_scale: float = 1.0,
 ) -> LikelihoodFit:
     """Maximize the answers' likelihood plus the prior around ``start``.
 
@@ -289,10 +302,19 @@ def likelihood_fit(
     current parameters are scored fairly against a candidate).
     """
     w0 = fsrs_forward.parameters_clip(start)
-    sd = np.array(PRIOR_SD)
-    low = (fsrs_forward._LOW - w0) / sd
-    high = (fsrs_forward._HIGH - w0) / sd
-    k = len(w0) if fit_parameters else 0
+    index = np.arange(len(w0)) if free is None else np.asarray(free, dtype=int)
+    index = index if fit_parameters else index[:0]
+    sd = np.array(PRIOR_SD)[index] * prior_scale
+    low = (fsrs_forward._LOW[index] - w0[index]) / sd
+    high = (fsrs_forward._HIGH[index] - w0[index]) / sd
+    k = len(index)
+
+    def full(u):
+        # Parameter vectors (P, 21) with the free entries moved by u (P, k).
+        w = np.tile(w0, (len(u), 1))
+        w[:, index] += u * sd
+        return w
+
     c0 = (confidence_start or ConfidenceModel()).vector()
     answers = (data.correct[mask], data.confidence[mask], data.chance[mask])
     fixed_recall = None if fit_parameters else _recall(w0[None], data, mask)[0]
@@ -301,7 +323,8 @@ def likelihood_fit(
         u, conf = x[:k], x[k:]
         if fit_parameters:
             steps = np.where(u + FINITE_STEP > high, -FINITE_STEP, FINITE_STEP)
-            recall = _recall(w0 + np.vstack([u, u + np.diag(steps)]) * sd, data, mask)
+            vectors = full(np.vstack([u, u + np.diag(steps)]))
+            recall = _recall(vectors, data, mask)
             base = recall[0]
         else:
             base = fixed_recall
@@ -316,7 +339,7 @@ def likelihood_fit(
         grad_c = -d_model.sum(axis=1) if use_confidence else np.zeros(len(conf))
         return float(value), np.concatenate([grad_w, grad_c])
 
-    bounds = list(zip(low, high, strict=True))[:k] + list(CONFIDENCE_BOUNDS)
+    bounds = list(zip(low, high, strict=True)) + list(CONFIDENCE_BOUNDS)
     result = minimize(
         objective,
         np.concatenate([np.zeros(k), c0]),
@@ -325,8 +348,7 @@ def likelihood_fit(
         bounds=bounds,
         options={"maxiter": MAX_ITERATIONS, "ftol": RELATIVE_TOLERANCE},
     )
-    u = result.x[:k] if fit_parameters else np.zeros(len(w0))
-    w = fsrs_forward.parameters_clip(w0 + u * sd)
+    w = fsrs_forward.parameters_clip(full(result.x[None, :k])[0])
     return LikelihoodFit(
         parameters=tuple(float(x) for x in w),
         confidence=ConfidenceModel.from_vector(result.x[k:])
@@ -352,6 +374,7 @@ class AnswerRefit:
     candidate_parameters: tuple[float, ...]
     confidence: ConfidenceModel
     train_answers: int
+    gain: "HoldoutGain | None" = None
 
 
 def likelihood_refit(
@@ -371,7 +394,12 @@ def likelihood_refit(
     train = data.mask(ends_before=cutoff)
     holdout = data.mask(ends_from=cutoff)
     candidate = likelihood_fit(
-        data, start=current, mask=train, use_confidence=use_confidence
+        data,
+        start=current,
+        mask=train,
+        use_confidence=use_confidence,
+        free=REFIT_FREE,
+        prior_scale=REFIT_PRIOR_SCALE,
     )
     kept = candidate
     if use_confidence:
@@ -386,7 +414,8 @@ def likelihood_refit(
     score = answers_score if use_confidence else right_score
     current_score = score(current, kept.confidence, data, holdout)
     candidate_score = score(candidate.parameters, candidate.confidence, data, holdout)
-    adopted = candidate_score.log_loss < current_score.log_loss
+    gain = holdout_gain(current, candidate.parameters, data, holdout)
+    adopted = gain.z > ADOPT_Z and candidate_score.log_loss < current_score.log_loss
     return AnswerRefit(
         parameters=candidate.parameters if adopted else tuple(current),
         adopted=adopted,
@@ -395,4 +424,42 @@ def likelihood_refit(
         candidate_parameters=candidate.parameters,
         confidence=candidate.confidence if adopted else kept.confidence,
         train_answers=int(train.sum()),
+        gain=gain,
     )
+
+
+@dataclass(frozen=True)
+class HoldoutGain:
+    """The candidate's gain in log-likelihood per hold-out answer, and its z.
+
+    Each (rep, question) history's hold-out answers are averaged first, so a
+    question asked often (the weakest, re-asked) counts as much as one asked
+    once, and the z is that of the mean gain over histories.
+    """
+
+    gain: float
+    z: float
+    histories: int
+
+
+def holdout_gain(current, candidate, data: AnswerData, mask) -> HoldoutGain:
+    """Paired comparison of two parameter vectors on the masked answers."""
+    recall = _recall(np.vstack([current, candidate]), data, mask)
+    correct, chance = data.correct[mask], data.chance[mask]
+    p = right_probability(recall, chance)
+    ll = np.where(correct, np.log(p), np.log(1.0 - p))
+    diff = ll[1] - ll[0]
+    packed = data.packed
+    rows = np.repeat(
+        np.arange(packed.rows, dtype=float)[:, None], packed.rating.shape[1], axis=1
+    )
+    history = fsrs_forward.flat(packed, rows).astype(np.int64)[mask]
+    _, which = np.unique(history, return_inverse=True)
+    count = np.bincount(which)
+    per = np.bincount(which, weights=diff) / count
+    n = len(per)
+    if n < 2:
+        return HoldoutGain(float(per.mean()) if n else 0.0, 0.0, n)
+    spread = float(per.std(ddof=1))
+    z = float(per.mean() / (spread / math.sqrt(n))) if spread > 0 else math.inf
+    return HoldoutGain(float(per.mean()), z, n)

@@ -228,10 +228,14 @@ def _organization_fit(
         "model": model_calibration(result.parameters, data, holdout_mask),
         "default": model_calibration(DEFAULT_PARAMETERS, data, holdout_mask),
     }
+    gain = result.gain
     fit.note = (
-        "adopted: better on the hold-out"
-        if result.adopted
-        else "kept current parameters"
+        (
+            "adopted: better on the hold-out"
+            if result.adopted
+            else "kept current parameters"
+        )
+        + f" (gain {gain.gain:+.4f} per answer, z {gain.z:.1f}, {gain.histories} histories)"
     )
     fit.save()
     return fit
