@@ -15,8 +15,8 @@ from reinforcement.memory.answer_fit import (
     AnswerHistory,
     AnswerReview,
     answer_data,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit
 from reinforcement.memory.calibration import model_calibration
 from reinforcement.memory.rep_calendar import zone
 from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_fit

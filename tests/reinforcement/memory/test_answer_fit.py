@@ -5,13 +5,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from reinforcement.memory import answer_fit, fsrs_forward
+from reinforcement.memory import answer_fit, answer_refit, fsrs_forward
 from reinforcement.memory.answer_fit import (
     AnswerHistory,
     answer_data,
     likelihood_fit,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
     Review,
@@ -146,7 +146,7 @@ def test_refit_better_on_the_holdout_is_adopted():
     assert result.adopted
     assert result.candidate.log_loss < result.current.log_loss
     assert result.parameters == result.candidate_parameters
-    assert result.gain.z > answer_fit.ADOPT_Z
+    assert result.gain.z > answer_refit.ADOPT_Z
 
 
 def test_refit_not_significantly_better_is_not_adopted():
@@ -158,7 +158,7 @@ def test_refit_not_significantly_better_is_not_adopted():
     data = answer_data(earlier + later)
     result = likelihood_refit(current=DEFAULT_PARAMETERS, data=data, cutoff=1e4)
     assert result.candidate.log_loss < result.current.log_loss
-    assert result.gain.z < answer_fit.ADOPT_Z
+    assert result.gain.z < answer_refit.ADOPT_Z
     assert not result.adopted
     assert result.parameters == tuple(DEFAULT_PARAMETERS)
 
@@ -168,7 +168,7 @@ def test_holdout_gain_counts_each_history_once():
     question asked eight times in the hold-out weighs as much as one asked once."""
     histories = answers_simulate(TRUE, histories=40, seed=5)
     data = answer_data(histories)
-    gain = answer_fit.holdout_gain(DEFAULT_PARAMETERS, TRUE, data, data.observed)
+    gain = answer_refit.holdout_gain(DEFAULT_PARAMETERS, TRUE, data, data.observed)
     per_history = []
     for history in histories:
         one = answer_data([history])
@@ -196,8 +196,8 @@ def test_refit_recovers_the_taught_stability_and_keeps_the_rest():
     and leave the parameters it does not fit where they were."""
     data = answer_data(answers_simulate(_taught_for(4.0), histories=1500, seed=6))
     fit = likelihood_fit(
-        data, start=DEFAULT_PARAMETERS, mask=data.observed, free=answer_fit.REFIT_FREE
+        data, start=DEFAULT_PARAMETERS, mask=data.observed, free=answer_refit.REFIT_FREE
     )
     assert abs(fit.parameters[2] - 4.0) < 0.5
-    fixed = set(range(21)) - set(answer_fit.REFIT_FREE)
+    fixed = set(range(21)) - set(answer_refit.REFIT_FREE)
     assert all(fit.parameters[i] == pytest.approx(DEFAULT_PARAMETERS[i]) for i in fixed)

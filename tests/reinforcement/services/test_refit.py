@@ -20,7 +20,7 @@ from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfil
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
 # Learners who forget a first lesson much faster than FSRS defaults assume
-# (the first stabilities are what the refit fits: answer_fit.REFIT_FREE).
+# (the first stabilities are what the refit fits: answer_refit.REFIT_FREE).
 TRUE = list(DEFAULT_PARAMETERS)
 TRUE[0:4] = [0.1, 0.3, 0.6, 2.0]
 
@@ -122,7 +122,7 @@ def test_refit_is_not_adopted_when_it_loses_on_the_holdout(organization):
         organization=organization, now=START + dt.timedelta(days=251)
     )
     assert not fit.adopted, fit.note
-    # Not significantly better per history on the hold-out (answer_fit.ADOPT_Z).
+    # Not significantly better per history on the hold-out (answer_refit.ADOPT_Z).
     assert fit.note.startswith("kept current parameters (gain ")
     assert (
         organization_parameters(organization_id=organization.pk) == DEFAULT_PARAMETERS
