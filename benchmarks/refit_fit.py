@@ -25,8 +25,8 @@ from reinforcement.memory import fsrs_forward  # noqa: E402
 from reinforcement.memory.answer_fit import (  # noqa: E402
     answer_data,
     likelihood_fit,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit  # noqa: E402
 from reinforcement.memory.rep_memory import (  # noqa: E402
     answer_reps,
     rep_forgetting_holdout,

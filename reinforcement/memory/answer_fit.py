@@ -226,7 +226,7 @@ def answers_score(
     parameters, confidence: ConfidenceModel, data: AnswerData, mask
 ) -> AnswerScore:
     """Score parameters on the masked answers (e.g. the hold-out)."""
-    recall = fsrs_forward.recall_flat(parameters, data.packed)[0, mask]
+    recall = _recall(parameters, data, mask)[0]
     correct, chance = data.correct[mask], data.chance[mask]
     ll, _, _ = _log_likelihood(
         recall, correct, data.confidence[mask], chance, confidence.vector()
@@ -279,6 +279,7 @@ def likelihood_fit(
     use_confidence: bool = USE_CONFIDENCE,
     fit_parameters: bool = True,
     confidence_start: ConfidenceModel | None = None,
+    free: Sequence[int] | None = None,
 ) -> LikelihoodFit:
     """Maximize the answers' likelihood plus the prior around ``start``.
 
@@ -289,10 +290,19 @@ def likelihood_fit(
     current parameters are scored fairly against a candidate).
     """
     w0 = fsrs_forward.parameters_clip(start)
-    sd = np.array(PRIOR_SD)
-    low = (fsrs_forward._LOW - w0) / sd
-    high = (fsrs_forward._HIGH - w0) / sd
-    k = len(w0) if fit_parameters else 0
+    index = np.arange(len(w0)) if free is None else np.asarray(free, dtype=int)
+    index = index if fit_parameters else index[:0]
+    sd = np.array(PRIOR_SD)[index]
+    low = (fsrs_forward._LOW[index] - w0[index]) / sd
+    high = (fsrs_forward._HIGH[index] - w0[index]) / sd
+    k = len(index)
+
+    def full(u):
+        # Parameter vectors (P, 21) with the free entries moved by u (P, k).
+        w = np.tile(w0, (len(u), 1))
+        w[:, index] += u * sd
+        return w
+
     c0 = (confidence_start or ConfidenceModel()).vector()
     answers = (data.correct[mask], data.confidence[mask], data.chance[mask])
     fixed_recall = None if fit_parameters else _recall(w0[None], data, mask)[0]
@@ -301,7 +311,8 @@ def likelihood_fit(
         u, conf = x[:k], x[k:]
         if fit_parameters:
             steps = np.where(u + FINITE_STEP > high, -FINITE_STEP, FINITE_STEP)
-            recall = _recall(w0 + np.vstack([u, u + np.diag(steps)]) * sd, data, mask)
+            vectors = full(np.vstack([u, u + np.diag(steps)]))
+            recall = _recall(vectors, data, mask)
             base = recall[0]
         else:
             base = fixed_recall
@@ -316,7 +327,7 @@ def likelihood_fit(
         grad_c = -d_model.sum(axis=1) if use_confidence else np.zeros(len(conf))
         return float(value), np.concatenate([grad_w, grad_c])
 
-    bounds = list(zip(low, high, strict=True))[:k] + list(CONFIDENCE_BOUNDS)
+    bounds = list(zip(low, high, strict=True)) + list(CONFIDENCE_BOUNDS)
     result = minimize(
         objective,
         np.concatenate([np.zeros(k), c0]),
@@ -325,8 +336,7 @@ def likelihood_fit(
         bounds=bounds,
         options={"maxiter": MAX_ITERATIONS, "ftol": RELATIVE_TOLERANCE},
     )
-    u = result.x[:k] if fit_parameters else np.zeros(len(w0))
-    w = fsrs_forward.parameters_clip(w0 + u * sd)
+    w = fsrs_forward.parameters_clip(full(result.x[None, :k])[0])
     return LikelihoodFit(
         parameters=tuple(float(x) for x in w),
         confidence=ConfidenceModel.from_vector(result.x[k:])
@@ -339,60 +349,3 @@ def likelihood_fit(
 
 def _recall(parameters, data: AnswerData, mask) -> np.ndarray:
     return fsrs_forward.recall_flat(parameters, data.packed)[:, mask]
-
-
-@dataclass(frozen=True)
-class AnswerRefit:
-    """A candidate fitted on the earlier answers and both scored on the later ones."""
-
-    parameters: tuple[float, ...]
-    adopted: bool
-    current: AnswerScore
-    candidate: AnswerScore
-    candidate_parameters: tuple[float, ...]
-    confidence: ConfidenceModel
-    train_answers: int
-
-
-def likelihood_refit(
-    *,
-    current: Sequence[float],
-    data: AnswerData,
-    cutoff: float,
-    use_confidence: bool = USE_CONFIDENCE,
-) -> AnswerRefit:
-    """Fit before ``cutoff``, score from it on, keep the better.
-
-    The candidate is adopted only when the answers' log-likelihood on the
-    time-ordered hold-out is higher than under the current parameters (with
-    confidence: each with the confidence model fitted to the training answers
-    for it).
-    """
-    train = data.mask(ends_before=cutoff)
-    holdout = data.mask(ends_from=cutoff)
-    candidate = likelihood_fit(
-        data, start=current, mask=train, use_confidence=use_confidence
-    )
-    kept = candidate
-    if use_confidence:
-        kept = likelihood_fit(
-            data,
-            start=current,
-            mask=train,
-            fit_parameters=False,
-            use_confidence=True,
-            confidence_start=candidate.confidence,
-        )
-    score = answers_score if use_confidence else right_score
-    current_score = score(current, kept.confidence, data, holdout)
-    candidate_score = score(candidate.parameters, candidate.confidence, data, holdout)
-    adopted = candidate_score.log_loss < current_score.log_loss
-    return AnswerRefit(
-        parameters=candidate.parameters if adopted else tuple(current),
-        adopted=adopted,
-        current=current_score,
-        candidate=candidate_score,
-        candidate_parameters=candidate.parameters,
-        confidence=candidate.confidence if adopted else kept.confidence,
-        train_answers=int(train.sum()),
-    )

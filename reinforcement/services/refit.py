@@ -15,8 +15,8 @@ from reinforcement.memory.answer_fit import (
     AnswerHistory,
     AnswerReview,
     answer_data,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit
 from reinforcement.memory.calibration import model_calibration
 from reinforcement.memory.rep_calendar import zone
 from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_holdout
@@ -247,10 +247,14 @@ def _organization_fit(
         "model": model_calibration(result.parameters, data, holdout_mask),
         "default": model_calibration(DEFAULT_PARAMETERS, data, holdout_mask),
     }
+    gain = result.gain
     fit.note = (
-        "adopted: better on the hold-out"
-        if result.adopted
-        else "kept current parameters"
+        (
+            "adopted: better on the hold-out"
+            if result.adopted
+            else "kept current parameters"
+        )
+        + f" (gain {gain.gain:+.4f} per answer, z {gain.z:.1f}, {gain.histories} histories)"
     )
     fit.save()
     return fit

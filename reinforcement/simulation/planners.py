@@ -14,8 +14,8 @@ from reinforcement.memory.answer_fit import (
     AnswerHistory,
     AnswerReview,
     answer_data,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit
 from reinforcement.memory.rep_memory import answer_reps, rep_forgetting_holdout
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, MemoryModel
 from reinforcement.simulation.policy_base import Policy
@@ -83,7 +83,7 @@ class PlannerTrueParams(Planner):
 class PlannerRefit(Planner):
     """The planner with parameters refit on the team's answers every 30 days.
 
-    Uses the project's refit (``answer_fit.likelihood_refit``, as
+    Uses the project's refit (``answer_refit.likelihood_refit``, as
     ``services.refit`` does): fit the likelihood of the answers on the earlier
     ones, adopt only if better on the later fifth. After an adoption the
     product's belief is recomputed from the answer log with the new

@@ -5,13 +5,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from reinforcement.memory import answer_fit, fsrs_forward
+from reinforcement.memory import answer_fit, answer_refit, fsrs_forward
 from reinforcement.memory.answer_fit import (
     AnswerHistory,
     answer_data,
     likelihood_fit,
-    likelihood_refit,
 )
+from reinforcement.memory.answer_refit import likelihood_refit
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
     Review,
@@ -122,13 +122,82 @@ def test_refit_worse_on_the_holdout_is_not_adopted():
     assert result.candidate_parameters != tuple(DEFAULT_PARAMETERS)  # it did fit
 
 
+def _taught_for(days: float) -> list[float]:
+    """Default parameters but a kickoff memory lasting ``days`` (not the assumed 2.3):
+    what the refit's free parameters, the first stabilities, can describe."""
+    parameters = list(DEFAULT_PARAMETERS)
+    parameters[2] = days
+    return parameters
+
+
 def test_refit_better_on_the_holdout_is_adopted():
-    """The same memory before and after the cutoff: the candidate wins and is kept."""
-    earlier = answers_simulate(TRUE, histories=800, seed=2)
-    later = _shifted(answers_simulate(TRUE, histories=300, seed=3), 1e4)
+    """The same memory before and after the cutoff: the candidate wins and is kept.
+
+    The gain must be significant per history, hence a hold-out of 1,000 (with a
+    4-day taught memory the candidate is right, 4.1 days, but its gain on 1,000
+    histories is 1.6 standard errors: too small to adopt).
+    """
+    taught = _taught_for(8.0)
+    earlier = answers_simulate(taught, histories=800, seed=2)
+    later = _shifted(answers_simulate(taught, histories=1000, seed=3), 1e4)
     result = likelihood_refit(
         current=DEFAULT_PARAMETERS, data=answer_data(earlier + later), cutoff=1e4
     )
     assert result.adopted
     assert result.candidate.log_loss < result.current.log_loss
     assert result.parameters == result.candidate_parameters
+    assert result.gain.z > answer_refit.ADOPT_Z
+
+
+def test_refit_not_significantly_better_is_not_adopted():
+    """Answers of the current memory on both sides of the cutoff: the candidate's
+    hold-out log loss is lower by chance (the rule before 2026-12-01 adopted it),
+    but its gain per history is not ADOPT_Z standard errors above 0: kept out."""
+    earlier = answers_simulate(DEFAULT_PARAMETERS, histories=800, seed=14)
+    later = _shifted(answers_simulate(DEFAULT_PARAMETERS, histories=300, seed=24), 1e4)
+    data = answer_data(earlier + later)
+    result = likelihood_refit(current=DEFAULT_PARAMETERS, data=data, cutoff=1e4)
+    assert result.candidate.log_loss < result.current.log_loss
+    assert result.gain.z < answer_refit.ADOPT_Z
+    assert not result.adopted
+    assert result.parameters == tuple(DEFAULT_PARAMETERS)
+
+
+def test_holdout_gain_counts_each_history_once():
+    """The gain is the mean over histories of each history's mean gain, so a
+    question asked eight times in the hold-out weighs as much as one asked once."""
+    histories = answers_simulate(TRUE, histories=40, seed=5)
+    data = answer_data(histories)
+    gain = answer_refit.holdout_gain(DEFAULT_PARAMETERS, TRUE, data, data.observed)
+    per_history = []
+    for history in histories:
+        one = answer_data([history])
+        p = [
+            answer_fit.right_probability(
+                fsrs_forward.recall_flat(w, one.packed)[0, one.observed],
+                one.chance[one.observed],
+            )
+            for w in (DEFAULT_PARAMETERS, TRUE)
+        ]
+        y = one.correct[one.observed]
+        ll = [np.where(y, np.log(q), np.log(1 - q)) for q in p]
+        per_history.append((ll[1] - ll[0]).mean())
+    assert gain.histories == 40
+    assert gain.gain == pytest.approx(np.mean(per_history), rel=1e-9)
+    # Not the mean per answer, which weighs a history by its answers.
+    counts = [len(h.reviews) for h in histories]
+    per_answer = np.average(per_history, weights=counts)
+    assert gain.gain != pytest.approx(per_answer, rel=1e-3)
+
+
+def test_refit_recovers_the_taught_stability_and_keeps_the_rest():
+    """Reps whose kickoff memory lasts 4 days, not the assumed 2.3: the refit's
+    free parameters take the taught stability (w2) from the default to near 4,
+    and leave the parameters it does not fit where they were."""
+    data = answer_data(answers_simulate(_taught_for(4.0), histories=1500, seed=6))
+    fit = likelihood_fit(
+        data, start=DEFAULT_PARAMETERS, mask=data.observed, free=answer_refit.REFIT_FREE
+    )
+    assert abs(fit.parameters[2] - 4.0) < 0.5
+    fixed = set(range(21)) - set(answer_refit.REFIT_FREE)
+    assert all(fit.parameters[i] == pytest.approx(DEFAULT_PARAMETERS[i]) for i in fixed)

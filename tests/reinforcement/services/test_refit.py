@@ -19,14 +19,14 @@ from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfil
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
-# Learners who forget a first lesson much faster than FSRS defaults assume,
+# Learners who forget a first lesson much faster than FSRS defaults assume
+# (the first stabilities are what the refit fits: answer_refit.REFIT_FREE).
 TRUE = list(DEFAULT_PARAMETERS)
 TRUE[0:4] = [0.1, 0.3, 0.6, 2.0]
-TRUE[8] = 0.8  # and whose memories grow more slowly with each success
 
 
-def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
-    """Reviews of 30 reps x 12 questions over 250 days, outcomes drawn from TRUE.
+def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7, reps=30):
+    """Reviews of ``reps`` reps x 12 questions over 250 days, outcomes drawn from TRUE.
 
     From switch_to_defaults_on_day on, outcomes follow the default parameters
     instead, so the later (hold-out) period favours the current model.
@@ -35,14 +35,15 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
     module = ModuleFactory(methodology__organization=organization)
     questions = QuestionFactory.create_batch(12, module=module)
     team_reps = [
-        RepProfileFactory(team__organization=organization).user for _ in range(30)
+        RepProfileFactory(team__organization=organization).user for _ in range(reps)
     ]
     models = {"true": MemoryModel(TRUE), "default": MemoryModel(DEFAULT_PARAMETERS)}
     prompts, answers = [], []
     for rep in team_reps:
         for question in questions:
             memory = {k: Memory() for k in models}
-            day, last = rng.randint(0, 150), None
+            # Questions start all year, so the hold-out has first reviews too.
+            day, last = rng.randint(0, 240), None
             while day < 250:
                 regime = (
                     "default"
@@ -91,7 +92,8 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7):
 
 
 def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
-    assert generate_answers(organization) > 2000
+    """With enough reps (the gain must be significant per history), adopted."""
+    assert generate_answers(organization, reps=90) > 6000
     fit = organization_refit(
         organization=organization, now=START + dt.timedelta(days=251)
     )
@@ -100,8 +102,8 @@ def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
     fitted = fit.parameters
     # Initial stability after a first "Good" moves from the default toward the truth.
     assert abs(fitted[2] - TRUE[2]) < abs(DEFAULT_PARAMETERS[2] - TRUE[2])
-    # So does the growth of stability after a success.
-    assert abs(fitted[8] - TRUE[8]) < abs(DEFAULT_PARAMETERS[8] - TRUE[8])
+    # The growth of stability after a success is not fitted: it stays.
+    assert fitted[8] == pytest.approx(DEFAULT_PARAMETERS[8])
     assert organization_parameters(organization_id=organization.pk) == tuple(fitted)
     assert fit.holdout_reviews > 0 and fit.train_reviews > fit.holdout_reviews
     assert fit.likelihood == MemoryModelFit.Likelihood.ANSWERS
@@ -120,7 +122,8 @@ def test_refit_is_not_adopted_when_it_loses_on_the_holdout(organization):
         organization=organization, now=START + dt.timedelta(days=251)
     )
     assert not fit.adopted, fit.note
-    assert fit.candidate_log_loss >= fit.current_log_loss
+    # Not significantly better per history on the hold-out (answer_refit.ADOPT_Z).
+    assert fit.note.startswith("kept current parameters (gain ")
     assert (
         organization_parameters(organization_id=organization.pk) == DEFAULT_PARAMETERS
     )
@@ -133,7 +136,7 @@ def test_too_few_answers_are_recorded_not_fitted(organization):
 
 
 def test_refit_models_command_prints_metrics(organization, capsys):
-    generate_answers(organization)
+    generate_answers(organization, reps=90)
     call_command("refit_models", org=organization.name)
     out = capsys.readouterr().out
     assert f"{organization.name}: train" in out and "ADOPTED" in out
