@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.import_previews import import_preview_store, import_preview_take
+from enablement.import_previews import import_preview_store, import_preview_take
 from enablement.models import Organization, RepProfile
 from enablement.services.roster_export import roster_export
 from enablement.services.roster_format import COLUMNS, RosterImportError

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from core.import_previews import import_preview_store, import_preview_take
+from enablement.import_previews import import_preview_store, import_preview_take
 from enablement.models import Organization
 from revenue.models import Opportunity
 from revenue.services.opportunity_import import (
