@@ -40,6 +40,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import outcome_kpis  # noqa: E402 (its deal-history generator, for --history-deals)
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -55,6 +56,7 @@ from revenue.models import (  # noqa: E402
     CrmEvent,
     CrmSettings,
     SalesStage,
+    StageChange,
     StageRefresher,
 )
 from revenue.services.webhook_secrets import (  # noqa: E402
@@ -71,7 +73,7 @@ from tests.factories.enablement import (  # noqa: E402
 VENV = ROOT / ".venv" / "bin"
 
 
-def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
+def seed(reps: int, per_rep_day: int, history: int) -> tuple[Organization, str, str]:
     User = get_user_model()
     now = timezone.now()
     organization = Organization.objects.create(name=f"latency-{time.time():.0f}")
@@ -84,6 +86,12 @@ def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
         organization=organization, name="Discovery", order=1, refresh_on_entry=True
     )
     stage.topics.add(topic)
+    # With a history: the generator's other five stages, right after Discovery.
+    later = outcome_kpis.STAGES[1:] if history else []
+    stages = [stage] + [
+        SalesStage.objects.create(organization=organization, name=n, order=i, kind=k)
+        for i, (n, k) in enumerate(later, start=2)
+    ]
     CrmSettings.objects.create(
         organization=organization, refreshers_per_day=per_rep_day
     )
@@ -106,6 +114,20 @@ def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
         )  # fmt: skip
         for u in users
     )
+    if history:
+        started = time.perf_counter()
+        outcome_kpis.history_fill(
+            organization_id=organization.pk,
+            rep_ids=[u.pk for u in users],
+            stage_ids=[s.pk for s in stages],
+            deals=history,
+        )
+        changes = StageChange.objects.filter(organization=organization).count()
+        print(
+            f"history: {history} deals, {changes} stage changes, rollups, "
+            f"generated in {time.perf_counter() - started:.0f}s",
+            flush=True,
+        )
     row, secret = webhook_secret_rotate(organization=organization, now=now)
     return organization, row.key_id, secret
 
@@ -265,6 +287,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait")
+    parser.add_argument(
+        "--history-deals", type=int, default=0,
+        help="pre-load the organization with this many deals (5 stage changes each)",
+    )  # fmt: skip
     args = parser.parse_args()
     # 20 questions of the topic, 3 a refresher: 4 refreshers a rep stay
     # below "every question already open or asked today".
@@ -272,7 +298,7 @@ def main() -> None:
     per_rep = -(-args.events // args.reps)  # every event earns one: no cap
 
     call_command("migrate", verbosity=0)
-    organization, key_id, secret = seed(args.reps, per_rep)
+    organization, key_id, secret = seed(args.reps, per_rep, args.history_deals)
     port = int(
         subprocess.check_output(
             [sys.executable, ROOT / "scripts" / "free_port.py"], text=True

@@ -2,7 +2,7 @@
 (docs/revenue.md, "Refreshers"; docs/reliability.md), read by base.py."""
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 env = environ.Env()
 
@@ -15,7 +15,11 @@ REINFORCEMENT_TRIGGER_DELIVERY_BATCH = env.int(
 # refresher deliveries are not queued behind a burst's making tasks; a
 # deployment may also run a worker of its own with `-Q deliveries`.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("deliveries"))
+# Each queue its own exchange and key: two queues on Celery's default key
+# would both receive every message.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "deliveries")
+)
 CELERY_TASK_ROUTES = {
     "reinforcement.tasks.triggers_deliver_task": {"queue": "deliveries"},
 }

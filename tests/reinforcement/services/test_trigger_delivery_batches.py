@@ -221,11 +221,16 @@ def test_the_enqueue_sends_one_task_per_batch_and_stops_at_a_broker_failure(
     assert published == [[1, 2]]
 
 
-def test_refresher_batches_have_a_queue_every_plain_worker_consumes():
-    """Routed to "deliveries", not behind the making tasks in "celery"; a worker
-    started without -Q consumes both queues."""
-    route = app.amqp.router.route({}, "reinforcement.tasks.triggers_deliver_task")
-    assert route["queue"].name == "deliveries"
-    plan_route = app.amqp.router.route({}, "reinforcement.tasks.plan_deliver_task")
-    assert plan_route["queue"].name == "celery"
+def test_refresher_batches_have_a_queue_of_their_own_that_a_plain_worker_consumes():
+    """Published to the test Redis: a refresher batch lands in "deliveries" only
+    (not behind the making tasks in "celery", and not in both), a plan's
+    delivery in "celery" only; a worker started without -Q consumes both."""
+    with app.connection_for_write() as connection_:
+        redis = connection_.default_channel.client
+        redis.delete("celery", "deliveries")
+        tasks.triggers_deliver_task.delay(trigger_ids=[1, 2])
+        assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 0)
+        tasks.plan_deliver_task.delay(plan_id=1)
+        assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 1)
+        redis.delete("celery", "deliveries")
     assert set(app.amqp.queues) == {"celery", "deliveries"}
