@@ -9,8 +9,10 @@ events, --batch per request (as a CRM's outbound queue sends them), from
 --threads client threads at --rate events/s (0: as fast as the server takes
 them). Each event is a new deal of a rep entering Discovery, so each one
 earns a refresher: the ingest's after-commit signal enqueues
-stage_refreshers_task, which makes the refreshers and enqueues one
-trigger_deliver_task each.
+stage_refreshers_task, which makes the refreshers and enqueues their
+delivery (one triggers_deliver_task per batch, on the deliveries queue).
+--history-deals pre-loads the organization with outcome_kpis.py's deal
+history (five stage changes a deal, and its rollups) before the burst.
 
 Latency per event: the inbox Delivery's ``sent_at`` minus the event's
 ``CrmEvent.received_at`` (both the server's clock). Prints a Markdown table
@@ -235,6 +237,23 @@ def latencies(organization, prefix: str) -> tuple[list[float], dict[str, int]]:
     return sorted(out), statuses
 
 
+def made_latencies(organization) -> list[float]:
+    """Seconds from each event's acceptance to the start of the task that made
+    its refresher (``StageRefresher.made_at`` is that task's clock)."""
+    accepted = dict(
+        CrmEvent.objects.filter(organization=organization).values_list(
+            "event_id", "received_at"
+        )
+    )
+    made = StageRefresher.objects.filter(
+        organization=organization, status="made"
+    ).values_list("opportunity__external_id", "made_at")
+    return sorted(
+        (made_at - accepted[deal.replace("-deal-", "-")]).total_seconds()
+        for deal, made_at in made
+    )
+
+
 def _wait_http(port: int) -> None:
     for _ in range(300):
         try:
@@ -354,6 +373,13 @@ def main() -> None:
         )
     else:
         print(f"| {args.events} | 0 | - | - | - | 0% |")
+
+    made = made_latencies(organization)
+    if made:
+        print(
+            f"\nmade (the making task's start after acceptance): p50 "
+            f"{statistics.median(made):.1f}s, max {made[-1]:.1f}s"
+        )
 
 
 if __name__ == "__main__":
