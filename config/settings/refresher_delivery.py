@@ -15,8 +15,9 @@ REINFORCEMENT_TRIGGER_DELIVERY_BATCH = env.int(
 # refresher deliveries are not queued behind a burst's making tasks; a
 # deployment may also run a worker of its own with `-Q deliveries`.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Each queue its own exchange and key: two queues on Celery's default key
-# would both receive every message.
+# Each queue its own exchange and key: Celery publishes by queue name, but on
+# its default key for both, a message sent by exchange and key would land
+# in both queues (and a worker lists them so).
 CELERY_TASK_QUEUES = tuple(
     Queue(name, Exchange(name), routing_key=name) for name in ("celery", "deliveries")
 )

@@ -222,15 +222,23 @@ def test_the_enqueue_sends_one_task_per_batch_and_stops_at_a_broker_failure(
 
 
 def test_refresher_batches_have_a_queue_of_their_own_that_a_plain_worker_consumes():
-    """Published to the test Redis: a refresher batch lands in "deliveries" only
-    (not behind the making tasks in "celery", and not in both), a plan's
-    delivery in "celery" only; a worker started without -Q consumes both."""
+    """Published to the test Redis with both queues declared, as a worker does:
+    a refresher batch lands in "deliveries" only (not behind the making tasks
+    in "celery"), a plan's delivery in "celery" only, also when sent by
+    exchange and key; a worker started without -Q consumes both."""
     with app.connection_for_write() as connection_:
-        redis = connection_.default_channel.client
+        channel = connection_.default_channel
+        for queue in app.amqp.queues.values():
+            queue.bind(channel).declare()
+        redis = channel.client
         redis.delete("celery", "deliveries")
         tasks.triggers_deliver_task.delay(trigger_ids=[1, 2])
         assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 0)
         tasks.plan_deliver_task.delay(plan_id=1)
         assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 1)
+        tasks.plan_deliver_task.apply_async(
+            kwargs={"plan_id": 2}, exchange="celery", routing_key="celery"
+        )
+        assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 2)
         redis.delete("celery", "deliveries")
     assert set(app.amqp.queues) == {"celery", "deliveries"}
