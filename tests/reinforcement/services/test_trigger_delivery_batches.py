@@ -242,3 +242,28 @@ def test_refresher_batches_have_a_queue_of_their_own_that_a_plain_worker_consume
         assert (redis.llen("deliveries"), redis.llen("celery")) == (1, 2)
         redis.delete("celery", "deliveries")
     assert set(app.amqp.queues) == {"celery", "deliveries"}
+
+
+def test_a_lost_batch_is_enqueued_again_by_the_sweeper_in_batches(
+    monkeypatch, settings
+):
+    """No batch task ever ran (lost to the broker): once the grace has passed,
+    the sweeper task enqueues the three refreshers again, two to a batch, and
+    the batches send each once."""
+    settings.REINFORCEMENT_TRIGGER_DELIVERY_BATCH = 2
+    ids = refreshers(3)
+    published = []
+    monkeypatch.setattr(
+        tasks.triggers_deliver_task,
+        "delay",
+        lambda *, trigger_ids: published.append(trigger_ids),
+    )
+    monkeypatch.setattr(tasks.plan_deliver_task, "delay", lambda **kw: None)
+    Delivery.objects.update(next_attempt_at=NOW)  # the grace has passed
+
+    assert tasks.deliveries_sweep_task() == 3
+    assert published == [ids[:2], ids[2:]]
+    for batch in published:
+        triggers_deliver(trigger_ids=batch, now=NOW)
+    assert len(mail.outbox) == 3 and set(emails_per_rep().values()) == {1}
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
