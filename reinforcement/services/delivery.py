@@ -159,7 +159,7 @@ def triggers_deliver(*, trigger_ids: list[int], now: dt.datetime) -> dict[str, i
     """Send a batch of triggered refreshers' pending deliveries, as `plan_deliver`
     sends a plan's; returns the batch's Delivery rows per status afterwards.
 
-    Cost: about ten queries for the whole batch (triggers, active reps, the
+    Cost: about a dozen queries for the whole batch (triggers, active reps, the
     other channels' rows and prompts, the inbox claim, then the inbox rows and
     their prompts marked in one transaction), plus a claim and a send
     transaction per email, Slack, Teams or push row. A batch run twice (a
