@@ -75,15 +75,33 @@ def fill(*, deals: int) -> dict:
     ]
     topic = Topic.objects.create(organization=organization, key="pain", name="Pain")
     stages[0].topics.add(topic)
+    history_fill(
+        organization_id=organization.pk,
+        rep_ids=[u.pk for u in users],
+        stage_ids=[s.pk for s in stages],
+        deals=deals,
+    )
+    return {"organization": organization, "manager": manager, "admin": admin}
+
+
+def history_fill(
+    *, organization_id: int, rep_ids: list[int], stage_ids: list[int], deals: int
+) -> None:
+    """An organization's deal history (five stage changes a deal) and its rollups.
+
+    Its reps' user ids and its six STAGES' ids must be consecutive (the SQL
+    counts from the first); benchmarks/refresher_latency.py reuses it.
+    """
+    assert rep_ids == list(range(rep_ids[0], rep_ids[0] + len(rep_ids)))
+    assert stage_ids == list(range(stage_ids[0], stage_ids[0] + len(STAGES)))
     p = {
-        "org": organization.pk, "u0": users[0].pk, "reps": REPS, "deals": deals,
-        "s0": stages[0].pk, "won": stages[4].pk, "lost": stages[5].pk,
-        "back": stages[2].pk, "now": NOW,
+        "org": organization_id, "u0": rep_ids[0], "reps": len(rep_ids),
+        "deals": deals, "s0": stage_ids[0], "won": stage_ids[4],
+        "lost": stage_ids[5], "back": stage_ids[2], "now": NOW,
     }  # fmt: skip
     with connection.cursor() as cur:
         _raw_fill(cur, p)
         _rollups_fill(cur, p)
-    return {"organization": organization, "manager": manager, "admin": admin}
 
 
 def _raw_fill(cur, p) -> None:

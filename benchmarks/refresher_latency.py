@@ -9,8 +9,10 @@ events, --batch per request (as a CRM's outbound queue sends them), from
 --threads client threads at --rate events/s (0: as fast as the server takes
 them). Each event is a new deal of a rep entering Discovery, so each one
 earns a refresher: the ingest's after-commit signal enqueues
-stage_refreshers_task, which makes the refreshers and enqueues one
-trigger_deliver_task each.
+stage_refreshers_task, which makes the refreshers and enqueues their
+delivery (one triggers_deliver_task per batch, on the deliveries queue).
+--history-deals pre-loads the organization with outcome_kpis.py's deal
+history (five stage changes a deal, and its rollups) before the burst.
 
 Latency per event: the inbox Delivery's ``sent_at`` minus the event's
 ``CrmEvent.received_at`` (both the server's clock). Prints a Markdown table
@@ -40,6 +42,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import outcome_kpis  # noqa: E402 (its deal-history generator, for --history-deals)
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -55,6 +58,7 @@ from revenue.models import (  # noqa: E402
     CrmEvent,
     CrmSettings,
     SalesStage,
+    StageChange,
     StageRefresher,
 )
 from revenue.services.webhook_secrets import (  # noqa: E402
@@ -71,7 +75,7 @@ from tests.factories.enablement import (  # noqa: E402
 VENV = ROOT / ".venv" / "bin"
 
 
-def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
+def seed(reps: int, per_rep_day: int, history: int) -> tuple[Organization, str, str]:
     User = get_user_model()
     now = timezone.now()
     organization = Organization.objects.create(name=f"latency-{time.time():.0f}")
@@ -84,6 +88,12 @@ def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
         organization=organization, name="Discovery", order=1, refresh_on_entry=True
     )
     stage.topics.add(topic)
+    # With a history: the generator's other five stages, right after Discovery.
+    later = outcome_kpis.STAGES[1:] if history else []
+    stages = [stage] + [
+        SalesStage.objects.create(organization=organization, name=n, order=i, kind=k)
+        for i, (n, k) in enumerate(later, start=2)
+    ]
     CrmSettings.objects.create(
         organization=organization, refreshers_per_day=per_rep_day
     )
@@ -106,6 +116,20 @@ def seed(reps: int, per_rep_day: int) -> tuple[Organization, str, str]:
         )  # fmt: skip
         for u in users
     )
+    if history:
+        started = time.perf_counter()
+        outcome_kpis.history_fill(
+            organization_id=organization.pk,
+            rep_ids=[u.pk for u in users],
+            stage_ids=[s.pk for s in stages],
+            deals=history,
+        )
+        changes = StageChange.objects.filter(organization=organization).count()
+        print(
+            f"history: {history} deals, {changes} stage changes, rollups, "
+            f"generated in {time.perf_counter() - started:.0f}s",
+            flush=True,
+        )
     row, secret = webhook_secret_rotate(organization=organization, now=now)
     return organization, row.key_id, secret
 
@@ -213,6 +237,23 @@ def latencies(organization, prefix: str) -> tuple[list[float], dict[str, int]]:
     return sorted(out), statuses
 
 
+def made_latencies(organization) -> list[float]:
+    """Seconds from each event's acceptance to the start of the task that made
+    its refresher (``StageRefresher.made_at`` is that task's clock)."""
+    accepted = dict(
+        CrmEvent.objects.filter(organization=organization).values_list(
+            "event_id", "received_at"
+        )
+    )
+    made = StageRefresher.objects.filter(
+        organization=organization, status="made"
+    ).values_list("opportunity__external_id", "made_at")
+    return sorted(
+        (made_at - accepted[deal.replace("-deal-", "-")]).total_seconds()
+        for deal, made_at in made
+    )
+
+
 def _wait_http(port: int) -> None:
     for _ in range(300):
         try:
@@ -265,6 +306,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=900, help="seconds to wait")
+    parser.add_argument(
+        "--history-deals", type=int, default=0,
+        help="pre-load the organization with this many deals (5 stage changes each)",
+    )  # fmt: skip
     args = parser.parse_args()
     # 20 questions of the topic, 3 a refresher: 4 refreshers a rep stay
     # below "every question already open or asked today".
@@ -272,7 +317,7 @@ def main() -> None:
     per_rep = -(-args.events // args.reps)  # every event earns one: no cap
 
     call_command("migrate", verbosity=0)
-    organization, key_id, secret = seed(args.reps, per_rep)
+    organization, key_id, secret = seed(args.reps, per_rep, args.history_deals)
     port = int(
         subprocess.check_output(
             [sys.executable, ROOT / "scripts" / "free_port.py"], text=True
@@ -328,6 +373,13 @@ def main() -> None:
         )
     else:
         print(f"| {args.events} | 0 | - | - | - | 0% |")
+
+    made = made_latencies(organization)
+    if made:
+        print(
+            f"\nmade (the making task's start after acceptance): p50 "
+            f"{statistics.median(made):.1f}s, max {made[-1]:.1f}s"
+        )
 
 
 if __name__ == "__main__":

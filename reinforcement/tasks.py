@@ -8,6 +8,7 @@ import datetime as dt
 
 from celery import shared_task
 from celery.utils.log import get_task_logger
+from django.conf import settings
 from django.db import OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
@@ -69,37 +70,62 @@ def plans_replan_task() -> int:
     return len(result.outcomes)
 
 
-def deliveries_enqueue(plan_ids: list[int]) -> int:
-    """Enqueue one delivery task per plan; stop at the first broker failure.
+def _enqueue(publish, ids: list[int], *, size: int, what: str) -> int:
+    """Publish the ids in chunks of `size`; stop at the first broker failure.
 
     Each failed publish waits for the broker's retries (about half a second),
-    so with Redis down the rest is left to the sweeper instead.
+    so with Redis down the rest is left to the sweeper (or the next run).
     """
-    for done, plan_id in enumerate(plan_ids):
+    for start in range(0, len(ids), size):
         try:
-            plan_deliver_task.delay(plan_id=plan_id)
+            publish(ids[start : start + size])
         except BrokerError as exc:
             logger.warning(
-                "broker unavailable, %s plan deliveries left to the sweeper: %s",
-                len(plan_ids) - done,
+                "broker unavailable, %s %s: %s",
+                len(ids) - start,
+                what,
                 exc,
             )
-            return done
-    return len(plan_ids)
+            return start
+    return len(ids)
+
+
+def deliveries_enqueue(plan_ids: list[int]) -> int:
+    """Enqueue one delivery task per plan; returns the plans enqueued."""
+    return _enqueue(
+        lambda ids: plan_deliver_task.delay(plan_id=ids[0]),
+        plan_ids,
+        size=1,
+        what="plan deliveries left to the sweeper",
+    )
+
+
+def trigger_deliveries_enqueue(trigger_ids: list[int]) -> int:
+    """Enqueue the delivery of triggered refreshers, one task per batch of
+    REINFORCEMENT_TRIGGER_DELIVERY_BATCH; returns the refreshers enqueued."""
+    return _enqueue(
+        lambda ids: triggers_deliver_task.delay(trigger_ids=ids),
+        trigger_ids,
+        size=settings.REINFORCEMENT_TRIGGER_DELIVERY_BATCH,
+        what="refresher deliveries left to the sweeper",
+    )
 
 
 # OperationalError: "database is locked" on SQLite, a dropped connection on
 # PostgreSQL. The send record makes a retry safe; failed sends themselves are
 # retried by the sweeper, not by broker countdowns.
-@shared_task(
-    soft_time_limit=60,
-    time_limit=90,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=False,
-    max_retries=5,
-)
+DELIVER_TASK_OPTIONS = {
+    "soft_time_limit": 60,
+    "time_limit": 90,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": False,
+    "max_retries": 5,
+}
+
+
+@shared_task(**DELIVER_TASK_OPTIONS)
 def plan_deliver_task(*, plan_id: int) -> dict[str, str]:
     """Send one plan's pending deliveries, each channel at most once.
 
@@ -129,35 +155,26 @@ def deliveries_sweep_task() -> int:
     return len(plan_ids) + len(trigger_ids)
 
 
-def trigger_deliveries_enqueue(trigger_ids: list[int]) -> int:
-    """Enqueue one delivery task per triggered refresher, as `deliveries_enqueue`."""
-    for done, trigger_id in enumerate(trigger_ids):
-        try:
-            trigger_deliver_task.delay(trigger_id=trigger_id)
-        except BrokerError as exc:
-            logger.warning(
-                "broker unavailable, %s refresher deliveries left to the sweeper: %s",
-                len(trigger_ids) - done,
-                exc,
-            )
-            return done
-    return len(trigger_ids)
+# Routed to the "deliveries" queue (config/settings/refresher_delivery.py).
+# A batch's inbox rows take one transaction; an email, Slack or Teams send
+# up to its timeout, so the rows a timed-out batch did not reach are left
+# to the sweeper, uncounted.
+@shared_task(**DELIVER_TASK_OPTIONS | {"soft_time_limit": 120, "time_limit": 150})
+def triggers_deliver_task(*, trigger_ids: list[int]) -> dict[str, int]:
+    """Send a batch of triggered refreshers' pending deliveries, each row at
+    most once; returns the batch's rows per status."""
+    from reinforcement.services.delivery import triggers_deliver
+
+    return triggers_deliver(trigger_ids=trigger_ids, now=timezone.now())
 
 
-@shared_task(
-    soft_time_limit=60,
-    time_limit=90,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    retry_jitter=False,
-    max_retries=5,
-)
-def trigger_deliver_task(*, trigger_id: int) -> dict[str, str]:
-    """Send a triggered refresher's pending deliveries, each channel at most once."""
-    from reinforcement.services.delivery import trigger_deliver
+@shared_task(**DELIVER_TASK_OPTIONS)
+def trigger_deliver_task(*, trigger_id: int) -> dict[str, int]:
+    """One triggered refresher, as enqueued before batches (still queued at an
+    upgrade); sent as a batch of one."""
+    from reinforcement.services.delivery import triggers_deliver
 
-    return trigger_deliver(trigger_id=trigger_id, now=timezone.now())
+    return triggers_deliver(trigger_ids=[trigger_id], now=timezone.now())
 
 
 @shared_task(soft_time_limit=240, time_limit=300)
@@ -259,15 +276,12 @@ MESSAGE_CHUNK_SIZE = 20
 def messages_enqueue(task, ids: list[int], *, name: str) -> int:
     """Enqueue send tasks in chunks; on a broker failure leave the rest to the
     next dispatch run, which claims them again once their lease has passed."""
-    for start in range(0, len(ids), MESSAGE_CHUNK_SIZE):
-        try:
-            task.delay(**{name: ids[start : start + MESSAGE_CHUNK_SIZE]})
-        except BrokerError as exc:
-            logger.warning(
-                "broker unavailable, %s sends left: %s", len(ids) - start, exc
-            )
-            return start
-    return len(ids)
+    return _enqueue(
+        lambda chunk: task.delay(**{name: chunk}),
+        ids,
+        size=MESSAGE_CHUNK_SIZE,
+        what="sends left to the next dispatch",
+    )
 
 
 @shared_task(soft_time_limit=120, time_limit=150)

@@ -159,6 +159,7 @@ from .people import *  # noqa: E402, F403, I001 (invitations, password reset: do
 from .channels import *  # noqa: E402, F403, I001 (one-tap email, reminders: docs/channels.md)
 from .slack import *  # noqa: E402, F403, I001 (the Slack app: docs/slack.md)
 from .revenue_refreshers import *  # noqa: E402, F403, I001 (docs/revenue.md, "Refreshers")
+from .refresher_delivery import *  # noqa: E402, F403, I001 (refresher delivery batches)
 
 from .outcomes import *  # noqa: E402, F403, I001 (outcome rollups: docs/kpis.md)
 

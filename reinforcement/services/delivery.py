@@ -12,20 +12,20 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 
-from ops import metrics
 from reinforcement.models import (
     DailyPlan,
     Delivery,
-    Prompt,
     PromptTrigger,
     PushSubscription,
 )
 from reinforcement.selectors.deliveries import deliveries_due
-from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery_senders import (
+from reinforcement.services.delivery_send import (  # noqa: F401 (re-exported)
+    BACKOFF_MAX_SECONDS,
     SENDERS,
     DeliveryTransientError,
+    owners_deliver,
 )
 from reinforcement.services.web_push import web_push_enabled
 
@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 # Deliveries one sweep claims: about 2,500 plans, a few seconds of enqueueing;
 # a larger backlog drains over the next runs.
 SWEEP_BATCH = 5000
-# The longest wait between two attempts of a failing channel.
-BACKOFF_MAX_SECONDS = 3600
 
 
 def delivery_channels(
@@ -153,126 +151,36 @@ def plan_deliver(*, plan_id: int, now: dt.datetime) -> dict[str, str]:
     plan = DailyPlan.objects.select_related("rep").filter(pk=plan_id).first()
     if plan is None:  # deleted since it was enqueued
         return {}
-    return _owner_deliver(plan, now)
+    owners_deliver([plan], now)
+    return dict(plan.deliveries.values_list("channel", "status"))
+
+
+def triggers_deliver(*, trigger_ids: list[int], now: dt.datetime) -> dict[str, int]:
+    """Send a batch of triggered refreshers' pending deliveries, as `plan_deliver`
+    sends a plan's; returns the batch's Delivery rows per status afterwards.
+
+    Cost: about a dozen queries for the whole batch (triggers, active reps, the
+    other channels' rows and prompts, the inbox claim, then the inbox rows and
+    their prompts marked in one transaction), plus a claim and a send
+    transaction per email, Slack, Teams or push row. A batch run twice (a
+    retried task, the sweeper's copy) sends nothing twice: every row is
+    re-checked under its lock.
+    """
+    triggers = list(
+        PromptTrigger.objects.select_related("rep")
+        .filter(pk__in=trigger_ids)
+        .order_by("pk")
+    )
+    owners_deliver(triggers, now)
+    rows = Delivery.objects.filter(trigger_id__in=[t.pk for t in triggers])
+    return dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
 
 
 def trigger_deliver(*, trigger_id: int, now: dt.datetime) -> dict[str, str]:
-    """Send a triggered refresher's pending deliveries, as `plan_deliver` does."""
-    trigger = PromptTrigger.objects.select_related("rep").filter(pk=trigger_id).first()
-    if trigger is None:
-        return {}
-    return _owner_deliver(trigger, now)
-
-
-def _owner_deliver(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> dict:
-    if not reps_active().filter(user_id=owner.rep_id).exists():
-        # The rep left after this task was enqueued: nothing goes out.
-        owner.deliveries.filter(status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.CANCELED,
-            next_attempt_at=None,
-            last_error="the rep left",
-            updated_at=now,
-        )
-        return dict(owner.deliveries.values_list("channel", "status"))
-    prompts = list(
-        owner.prompts.exclude(status=Prompt.Status.WITHDRAWN)
-        .select_related("question__topic")
-        .order_by("position")
-    )
-    for delivery_id in _deliveries_claim(owner, now):
-        _deliver_channel(delivery_id, owner, prompts, now)
-    return dict(owner.deliveries.values_list("channel", "status"))
-
-
-def _deliveries_claim(owner: DailyPlan | PromptTrigger, now: dt.datetime) -> list[int]:
-    """Count an attempt on each pending row of the plan and give it a lease.
-
-    Committed before sending, so a task that dies mid-send still counts
-    towards the cap and its row waits only the lease. A row already at the
-    cap fails here instead of being sent again.
-    """
-    lease = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_LEASE_SECONDS)
-    cap = settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS
-    with transaction.atomic():
-        rows = list(
-            owner.deliveries.select_for_update(skip_locked=True)
-            .filter(status=Delivery.Status.PENDING)
-            .order_by("pk")
-        )
-        for row in rows:
-            if row.attempts >= cap:
-                row.status = Delivery.Status.FAILED
-                row.last_error = row.last_error or (
-                    f"no send finished in {row.attempts} attempts"
-                )
-            else:
-                row.attempts += 1
-                row.next_attempt_at = now + lease
-            row.updated_at = now
-        Delivery.objects.bulk_update(
-            rows, ["status", "attempts", "next_attempt_at", "last_error", "updated_at"]
-        )
-    return [row.pk for row in rows if row.status == Delivery.Status.PENDING]
-
-
-def _deliver_channel(
-    delivery_id: int,
-    plan: DailyPlan | PromptTrigger,
-    prompts: list[Prompt],
-    now: dt.datetime,
-) -> str:
-    """Send one channel under its row lock and record the outcome in that transaction.
-
-    The commit that marks the row sent is the point of no return. The one
-    window left: a crash after the external send returned and before that
-    commit rolls the row back to pending, so the sweeper sends that channel
-    a second time (docs/reliability.md). No exactly-once is possible against
-    an SMTP server or a webhook that takes no idempotency key.
-    """
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        if delivery.status != Delivery.Status.PENDING:
-            return delivery.status  # another task sent it, or it failed for good
-        try:
-            SENDERS[delivery.channel](plan, prompts)
-        except DeliveryTransientError as exc:
-            _record_failure(delivery, str(exc), now)
-        else:
-            delivery.status = Delivery.Status.SENT
-            delivery.sent_at = now
-            delivery.next_attempt_at = None
-            delivery.last_error = ""
-            if delivery.channel == Delivery.Channel.INBOX:
-                # The inbox is the prompts themselves: they show as delivered.
-                plan.prompts.filter(status=Prompt.Status.PLANNED).update(
-                    status=Prompt.Status.DELIVERED, delivered_at=now
-                )
-        delivery.save()
-    # Counted once committed: "pending" is a failed send the sweeper retries.
-    metrics.delivery_counted(channel=delivery.channel, outcome=delivery.status)
-    return delivery.status
-
-
-def _record_failure(delivery: Delivery, error: str, now: dt.datetime) -> None:
-    delivery.last_error = error[:2000]
-    if delivery.attempts >= settings.REINFORCEMENT_DELIVERY_MAX_ATTEMPTS:
-        delivery.status = Delivery.Status.FAILED
-        delivery.next_attempt_at = None
-        logger.error("delivery %s failed for good: %s", delivery.pk, error)
-        return
-    backoff = settings.REINFORCEMENT_DELIVERY_BACKOFF_SECONDS * 2 ** (
-        delivery.attempts - 1
-    )
-    delivery.next_attempt_at = now + dt.timedelta(
-        seconds=min(backoff, BACKOFF_MAX_SECONDS)
-    )
-    logger.warning(
-        "delivery %s attempt %s failed, next at %s: %s",
-        delivery.pk,
-        delivery.attempts,
-        delivery.next_attempt_at.isoformat(),
-        error,
-    )
+    """Send one triggered refresher's pending deliveries; every channel's status."""
+    triggers_deliver(trigger_ids=[trigger_id], now=now)
+    rows = Delivery.objects.filter(trigger_id=trigger_id)
+    return dict(rows.values_list("channel", "status"))
 
 
 def deliveries_resend(*, delivery_ids: Iterable[int], now: dt.datetime) -> int:

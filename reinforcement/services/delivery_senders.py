@@ -68,7 +68,8 @@ def _dose_title(count: int) -> str:
 
 
 def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    # The inbox is the prompts themselves; delivering makes them visible as delivered.
+    # The inbox is the prompts themselves: the outbox marks a batch's inbox
+    # rows sent and their prompts delivered in one transaction, without this.
     return None
 
 

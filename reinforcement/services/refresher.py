@@ -147,7 +147,7 @@ def refresher_triggered_create(
     The rep's most-forgotten questions of those topics, as `refresher_create`
     chooses them, skipping questions already open or asked today. The prompts
     carry the trigger (its label is shown with them); the trigger's Delivery
-    rows commit with them, so the caller enqueues `trigger_deliver_task` after
+    rows commit with them, so the caller enqueues `triggers_deliver_task` after
     the commit and the delivery sweeper re-drives a lost one. `reference` is
     the caller's unique key: asking again returns the first trigger and makes
     nothing new. Raises RefresherRejected ("not_a_rep", "not_enrolled",

@@ -5,7 +5,7 @@ write nothing, the manager's outcome pages, and a campaign with its report.
 The webhook is posted with urllib to live_server's real endpoint. Celery runs
 eagerly (``task_always_eager`` on the project's app, restored after): the
 ingest's after-commit signal runs ``stage_refreshers_task`` and then
-``trigger_deliver_task`` in the request's thread, the same task functions a
+``triggers_deliver_task`` in the request's thread, the same task functions a
 worker runs (tests/integration/test_stage_refresher_worker.py runs them in a
 real worker).
 """
