@@ -36,12 +36,13 @@ class SlackDirectMessages:
 
     ``routes(rep_ids)``: for reps of organizations with the app installed,
     whether each has a Slack user (reps of other organizations are absent);
-    ``send(plan, prompts)``: send the plan as direct messages, False if
-    the rep's organization has no installation; raises DeliveryTransientError.
+    ``send(owner, prompts)``: send a plan's or a triggered refresher's prompts
+    as direct messages, False if the rep's organization has no installation;
+    raises DeliveryTransientError.
     """
 
     routes: Callable[[list[int]], dict[int, bool]]
-    send: Callable[[DailyPlan, list[Prompt]], bool]
+    send: Callable[[DailyPlan | PromptTrigger, list[Prompt]], bool]
 
 
 _slack_direct: list[SlackDirectMessages] = []
@@ -89,10 +90,10 @@ def _send_email(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> None:
 
 
 def _send_slack(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> None:
-    # The Slack app's direct messages carry a day's plan; a triggered
-    # refresher goes to the team's webhook like before the app.
-    direct = isinstance(plan, DailyPlan) and _slack_direct
-    if direct and _slack_direct[0].send(plan, prompts):
+    # With the organization's Slack app, a day's plan and a triggered
+    # refresher both go as direct messages (the rep's deal is nobody else's
+    # business); without it, to the team's webhook.
+    if _slack_direct and _slack_direct[0].send(plan, prompts):
         return  # sent as direct messages by the organization's Slack app
     profile = RepProfile.objects.select_related("team").get(user_id=plan.rep_id)
     text = (

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from reinforcement.models import DailyPlan, Prompt
+from reinforcement.models import DailyPlan, Prompt, PromptTrigger
 from reinforcement.selectors.prompts import prompts_with_question
 from reinforcement.services.delivery import DeliveryTransientError
 from slack_app.blocks import prompt_fallback_text, prompt_open_blocks
@@ -69,9 +69,10 @@ def slack_prompts_post(
     return sent
 
 
-def slack_dose_send(plan: DailyPlan, prompts: list[Prompt]) -> bool:
-    """The Slack delivery of a plan as direct messages; False if the rep's
-    organization has no installation (the team's webhook is used instead).
+def slack_dose_send(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> bool:
+    """The Slack delivery of a plan or a triggered refresher as direct
+    messages; False if the rep's organization has no installation (the team's
+    webhook is used instead).
 
     The outbox's sender signature (plan and prompts, positional), so the
     posting time is read here. Raises DeliveryTransientError when Slack fails or the rep has no Slack

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from enablement.services.groups import admin_group_sync
 from reinforcement.models import Delivery, Prompt
-from reinforcement.services.delivery import plan_deliver
+from reinforcement.services.delivery import plan_deliver, triggers_deliver
 from reinforcement.services.planning import plans_create
+from reinforcement.services.refresher import refresher_triggered_create
 from slack_app.blocks import prompt_open_blocks
 from slack_app.models import SlackMember, SlackMessage
 from slack_app.services.members import slack_members_match
@@ -279,3 +280,31 @@ def test_the_match_task_looks_up_a_chunk_and_passes_the_rest_on(
     tasks.slack_members_match_task(**rest)
     assert queued == []
     assert len(slack_api.of("users.lookupByEmail")) == 3
+
+
+def test_a_deal_refresher_goes_as_direct_messages_too(slack_api, slack_world):
+    """A refresher triggered by a deal reaches the rep in a DM, headed
+    "Refresher 1 of ...", not the team's webhook (which the app replaces)."""
+    team = slack_world["profile"].team
+    team.slack_webhook_url = "http://127.0.0.1:9/unreachable"
+    team.save()
+    now = timezone.now()
+    trigger = refresher_triggered_create(
+        rep_id=slack_world["rep"].pk,
+        topic_ids=[slack_world["topic"].pk],
+        label="Refresher for Acme (entered Discovery)",
+        reference="deal-1:discovery",
+        now=now,
+    )
+    assert Delivery.objects.filter(
+        trigger=trigger, channel=Delivery.Channel.SLACK
+    ).exists()
+
+    triggers_deliver(trigger_ids=[trigger.pk], now=now)
+
+    slack = Delivery.objects.get(trigger=trigger, channel=Delivery.Channel.SLACK)
+    assert slack.status == Delivery.Status.SENT, slack.last_error
+    posts = slack_api.of("chat.postMessage")
+    assert len(posts) == trigger.prompts.count() > 0
+    assert all(p["channel"] == "D0ANA00001" for p in posts)
+    assert "Refresher 1 of" in json.dumps(posts[0]["blocks"])
