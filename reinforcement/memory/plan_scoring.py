@@ -166,17 +166,7 @@ def review_gains(
     stability = candidates.stability[indices]
     elapsed = candidates.elapsed_days[indices]
     n = len(indices)
-    outcomes = np.array(
-        [
-            model.outcomes(Memory(s, d), t)
-            for s, d, t in zip(
-                stability.tolist(),
-                candidates.difficulty[indices].tolist(),
-                elapsed.tolist(),
-                strict=True,
-            )
-        ]
-    )
+    outcomes = model.outcomes_many(stability, candidates.difficulty[indices], elapsed)
     recall = model.recall(stability, elapsed)
     # One closed-form call for the three curves: after a lapse, after a
     # success (both from now), and left alone (from the elapsed days).
