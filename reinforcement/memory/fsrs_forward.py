@@ -141,12 +141,51 @@ def _init_difficulty(w, rating):
     return w[:, 4:5] - _exp(w[:, 5:6] * (rating - 1.0)) + 1.0
 
 
-def _step(w, s, d, rating, delta):
-    """One review: fsrs-rs ``step`` for (P, n) states, ratings 1-4."""
+def _step(w, s, d, rating, delta, *, split=True):
+    """One review: fsrs-rs ``step`` for (P, n) states, ratings 1-4.
+
+    Each history takes one branch (same-day, lapse or success, by its rating
+    and delta, the same for every parameter vector). With ``split`` each
+    branch is computed only for its own columns; without, every branch for
+    every column and the right one picked: elementwise the same numbers (a
+    test checks them equal bit for bit), the split in fewer operations.
+    """
     last_s = np.clip(s, S_MIN, S_MAX)
     last_d = np.clip(d, D_MIN, D_MAX)
     r = curve(w, delta, last_s)
-    success = last_s * (
+    same_day = delta == 0.0
+    lapse = ~same_day & (rating == 1.0)
+    success = ~same_day & ~lapse
+    if split:
+        new_s = np.empty_like(last_s)
+        if same_day.any():
+            c = _columns(same_day)
+            new_s[:, c] = _short(w, last_s[:, c], rating[c])
+        if lapse.any():
+            c = _columns(lapse)
+            new_s[:, c] = _failure(w, last_s[:, c], last_d[:, c], r[:, c])
+        if success.any():
+            c = _columns(success)
+            new_s[:, c] = _success(w, last_s[:, c], last_d[:, c], r[:, c], rating[c])
+    else:
+        new_s = np.where(
+            same_day,
+            _short(w, last_s, rating),
+            np.where(lapse, _failure(w, last_s, last_d, r), _success(w, last_s, last_d, r, rating)),
+        )  # fmt: skip
+    new_d = last_d + (10.0 - last_d) * (-w[:, 6:7] * (rating - 3.0)) / 9.0
+    new_d = w[:, 7:8] * (_init_difficulty(w, 4.0) - new_d) + new_d
+    return np.clip(new_s, S_MIN, S_MAX), np.clip(new_d, D_MIN, D_MAX), r
+
+
+def _columns(mask: np.ndarray):
+    """Index of the columns a branch takes: all of them as a view, else a list."""
+    return slice(None) if mask.all() else np.flatnonzero(mask)
+
+
+def _success(w, last_s, last_d, r, rating):
+    """Stability after a successful review (Hard, Good, Easy) a day or more later."""
+    return last_s * (
         _exp(w[:, 8:9])
         * (11.0 - last_d)
         * _pow(last_s, -w[:, 9:10])
@@ -155,19 +194,23 @@ def _step(w, s, d, rating, delta):
         * np.where(rating == 4.0, w[:, 16:17], 1.0)
         + 1.0
     )
-    failure = np.minimum(
+
+
+def _failure(w, last_s, last_d, r):
+    """Stability after a lapse (Again) a day or more later."""
+    return np.minimum(
         w[:, 11:12]
         * _pow(last_d, -w[:, 12:13])
         * (_pow(last_s + 1.0, w[:, 13:14]) - 1.0)
         * _exp((1.0 - r) * w[:, 14:15]),
         last_s / _exp(w[:, 17:18] * w[:, 18:19]),
     )
+
+
+def _short(w, last_s, rating):
+    """Stability after a same-day review (the short-term formula)."""
     sinc = _exp(w[:, 17:18] * (rating - 3.0 + w[:, 18:19])) * _pow(last_s, -w[:, 19:20])
-    short = last_s * np.where(rating >= 2.0, np.maximum(sinc, 1.0), sinc)
-    new_s = np.where(delta == 0.0, short, np.where(rating == 1.0, failure, success))
-    new_d = last_d + (10.0 - last_d) * (-w[:, 6:7] * (rating - 3.0)) / 9.0
-    new_d = w[:, 7:8] * (_init_difficulty(w, 4.0) - new_d) + new_d
-    return np.clip(new_s, S_MIN, S_MAX), np.clip(new_d, D_MIN, D_MAX), r
+    return last_s * np.where(rating >= 2.0, np.maximum(sinc, 1.0), sinc)
 
 
 # Rows per block: a block's (P, rows) arrays stay in cache for all its steps,

@@ -109,13 +109,16 @@ def plan_choose(
         recall = model.recall(
             candidates.stability[reviews], candidates.elapsed_days[reviews]
         )
-        eligible = reviews[recall <= policy.target_retention]
-        eligible_recall = recall[recall <= policy.target_retention]
-        shortlist = eligible[_review_priority(eligible, eligible_recall, candidates)][
+        keep = recall <= policy.target_retention
+        eligible, eligible_recall = reviews[keep], recall[keep]
+        ranked = _review_priority(eligible, eligible_recall, candidates)[
             : policy.budget * SHORTLIST_PER_SLOT
         ]
+        shortlist = eligible[ranked]
         floor = policy.value_floor
-        gains = review_gains(model, candidates, shortlist, policy)
+        gains = review_gains(
+            model, candidates, shortlist, policy, recall=eligible_recall[ranked]
+        )
         if candidates.weight is not None:
             gains = gains * candidates.weight[shortlist]
         for i, gain in zip(shortlist, gains, strict=True):
@@ -158,26 +161,25 @@ def _new_priority(new: np.ndarray, candidates: Candidates) -> np.ndarray:
 
 
 def review_gains(
-    model: MemoryModel, candidates: Candidates, indices: np.ndarray, policy: PlanPolicy
+    model: MemoryModel,
+    candidates: Candidates,
+    indices: np.ndarray,
+    policy: PlanPolicy,
+    *,
+    recall: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Expected gain in mean recall over the horizon from reviewing each question now."""
+    """Expected gain in mean recall over the horizon from reviewing each question now.
+
+    ``recall`` is the questions' predicted recall now, if the caller has it.
+    """
     if len(indices) == 0:
         return np.empty(0)
     stability = candidates.stability[indices]
     elapsed = candidates.elapsed_days[indices]
     n = len(indices)
-    outcomes = np.array(
-        [
-            model.outcomes(Memory(s, d), t)
-            for s, d, t in zip(
-                stability.tolist(),
-                candidates.difficulty[indices].tolist(),
-                elapsed.tolist(),
-                strict=True,
-            )
-        ]
-    )
-    recall = model.recall(stability, elapsed)
+    outcomes = model.outcomes_many(stability, candidates.difficulty[indices], elapsed)
+    if recall is None:
+        recall = model.recall(stability, elapsed)
     # One closed-form call for the three curves: after a lapse, after a
     # success (both from now), and left alone (from the elapsed days).
     means = model.mean_recall(

@@ -109,10 +109,30 @@ class MemoryModel:
 
     def next_memory(self, memory: Memory, rating: int, elapsed_days: float) -> Memory:
         """Advance the memory after a review with this rating, elapsed days after the last."""
-        state = self._fsrs_state(memory)
+        return Memory(
+            *self.next_state(memory.stability, memory.difficulty, rating, elapsed_days)
+        )
+
+    def next_state(
+        self,
+        stability: float | None,
+        difficulty: float | None,
+        rating: int,
+        elapsed_days: float,
+    ) -> tuple[float, float]:
+        """``next_memory`` on plain numbers: (stability, difficulty) after the review.
+
+        A stability of None or NaN is a new memory. The simulator's answer
+        loop calls this, without a ``Memory`` per answer.
+        """
+        state = (
+            None
+            if stability is None or stability != stability
+            else fsrs.MemoryState(stability, difficulty)
+        )
         nxt = self._fsrs.next_states(state, 0.9, _whole_days(elapsed_days))
-        chosen = (nxt.again, nxt.hard, nxt.good, nxt.easy)[int(rating) - 1].memory
-        return Memory(float(chosen.stability), float(chosen.difficulty))
+        chosen = getattr(nxt, _RATING_FIELDS[int(rating) - 1]).memory
+        return float(chosen.stability), float(chosen.difficulty)
 
     def taught_memory(self) -> Memory:
         """The memory right after material is taught live: a first successful study.
@@ -133,6 +153,24 @@ class MemoryModel:
             self._fsrs_state(memory), 0.9, _whole_days(elapsed_days)
         )
         return float(nxt.again.memory.stability), float(nxt.good.memory.stability)
+
+    def outcomes_many(self, stability, difficulty, elapsed_days) -> np.ndarray:
+        """``outcomes`` of many reviewed memories at once: an (n, 2) array.
+
+        The same library call per memory, without a ``Memory`` for each (the
+        planner scores a shortlist of them for every rep every day).
+        """
+        next_states, state = self._fsrs.next_states, fsrs.MemoryState
+        out = []
+        for s, d, t in zip(
+            np.asarray(stability, dtype=float).tolist(),
+            np.asarray(difficulty, dtype=float).tolist(),
+            np.asarray(elapsed_days, dtype=float).tolist(),
+            strict=True,
+        ):
+            nxt = next_states(state(s, d), 0.9, _whole_days(t))
+            out.append((nxt.again.memory.stability, nxt.good.memory.stability))
+        return np.array(out, dtype=float).reshape(len(out), 2)
 
     def recall(self, stability, elapsed_days):
         """Predicted probability of recall after elapsed_days (scalars or arrays)."""
@@ -167,6 +205,10 @@ class MemoryModel:
         if memory.is_new:
             return None
         return fsrs.MemoryState(memory.stability, memory.difficulty)
+
+
+# NextStates' fields by rating - 1.
+_RATING_FIELDS = ("again", "hard", "good", "easy")
 
 
 def _whole_days(elapsed_days: float) -> int:

@@ -12,7 +12,6 @@ import numpy as np
 from reinforcement.memory import scheduling
 from reinforcement.memory.scheduling import (
     DEFAULT_PARAMETERS,
-    Memory,
     MemoryModel,
     rating_for,
 )
@@ -87,10 +86,12 @@ class Policy:
         self.schedule(r, q, day, correct=correct, rating=rating)
 
     def _advance(self, r: int, q: int, day: int, rating: int) -> None:
-        s = self.stability[r, q]
-        memory = Memory() if np.isnan(s) else Memory(s, self.difficulty[r, q])
-        after = self.models[r].next_memory(memory, rating, day - self.last[r, q])
-        self.stability[r, q], self.difficulty[r, q] = after.stability, after.difficulty
+        self.stability[r, q], self.difficulty[r, q] = self.models[r].next_state(
+            float(self.stability[r, q]),
+            float(self.difficulty[r, q]),
+            rating,
+            day - float(self.last[r, q]),
+        )
         self.last[r, q] = day
 
     def schedule(self, r: int, q: int, day: int, *, correct: bool, rating: int):

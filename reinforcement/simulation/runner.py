@@ -1,10 +1,11 @@
 """Run every policy on the same simulated reps, same draws, same budget.
 
-Teams of TEAM_SIZE reps are the unit of work: a team shares one refit (as an
-organization does in production) and teams run in parallel processes.
+Teams of TEAM_SIZE reps are the unit of simulation: a team shares one refit
+(as an organization does in production). Each (team, policy setting) is one
+job; jobs run in parallel processes (``parallel``) and are pooled over teams
+in team order.
 """
 
-import multiprocessing
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 
 from reinforcement.memory import plan_scoring
 from reinforcement.simulation.learners import learners_draw, learners_load
+from reinforcement.simulation.parallel import jobs_run, team_draws
 from reinforcement.simulation.policies import EXPERIMENTS, POLICIES
 from reinforcement.simulation.truth import TeamTruth
 
@@ -121,17 +123,17 @@ def simulate(config: SimulationConfig) -> SimulationResult:
     params = learners_draw(
         learners_load(config.learners), config.reps, seed=config.seed
     )
-    teams = [
-        (config, start, params[start : start + TEAM_SIZE])
-        for start in range(0, config.reps, TEAM_SIZE)
+    starts = range(0, config.reps, TEAM_SIZE)
+    runs = list(dict.fromkeys(policy_runs(config)))
+    jobs = [
+        (config, start, params[start : start + TEAM_SIZE], run)
+        for start in starts
+        for run in runs
     ]
-    if config.workers > 1 and len(teams) > 1:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(config.workers, len(teams))) as pool:
-            outputs = pool.map(_team_simulate, teams, chunksize=1)
-    else:
-        outputs = [_team_simulate(team) for team in teams]
-    results = [_combine(key, [out[key] for out in outputs]) for key in outputs[0]]
+    done = jobs_run(_job_simulate, jobs, config.workers)
+    outputs = {(job[1], job[3]): output for job, output in zip(jobs, done, strict=True)}
+    # Pooled over teams in team order, whatever order the jobs ran in.
+    results = [_combine(run, [outputs[start, run] for start in starts]) for run in runs]
     return SimulationResult(config, results, time.perf_counter() - started)
 
 
@@ -144,36 +146,25 @@ def policy_runs(config: SimulationConfig) -> list[tuple[str, float | None]]:
     return runs
 
 
-def _team_simulate(args) -> dict:
-    config, first_rep, params = args
-    n, q_count, days = len(params), config.questions, config.days
+def _job_simulate(args) -> dict:
+    """One policy setting for one team of reps."""
+    config, first_rep, params, (name, setting) = args
+    q_count = config.questions
     post = config.scenario == "post-training"
-    # Common random numbers: rep i gets the same draws under every policy.
-    draws = np.stack(
-        [
-            np.random.default_rng([config.seed, 1, first_rep + i]).random(
-                (days, q_count, 2)
-            )
-            for i in range(n)
-        ]
+    draws = team_draws(config.seed, first_rep, len(params), config.days, q_count)
+    truth = TeamTruth(params, q_count, taught_on_day_zero=post)
+    policy = POLICIES[name](
+        reps=len(params),
+        questions=q_count,
+        budget=config.budget,
+        true_params=params,
+        topic=(np.arange(q_count) * TOPICS) // q_count,
+        rating_map=config.rating_map,
+        taught_on_day_zero=post,
+        setting=setting,
+        choices=config.choices,
     )
-    topic = (np.arange(q_count) * TOPICS) // q_count
-    out = {}
-    for name, setting in policy_runs(config):
-        truth = TeamTruth(params, q_count, taught_on_day_zero=post)
-        policy = POLICIES[name](
-            reps=n,
-            questions=q_count,
-            budget=config.budget,
-            true_params=params,
-            topic=topic,
-            rating_map=config.rating_map,
-            taught_on_day_zero=post,
-            setting=setting,
-            choices=config.choices,
-        )
-        out[(name, setting)] = _policy_simulate(config, policy, truth, draws)
-    return out
+    return _policy_simulate(config, policy, truth, draws)
 
 
 @dataclass

@@ -104,14 +104,15 @@ class TeamTruth:
         ``true_recall`` is ``retention(day)[r, q]``: questions are asked at
         most once a day, so the morning's recall is the recall at answer time.
         """
-        s = self.stability[r, q]
-        memory = Memory() if np.isnan(s) else Memory(s, self.difficulty[r, q])
         recalled, correct, confidence = answer_simulate(
             true_recall=true_recall, u_recall=u_recall, u_guess=u_guess, choices=choices
         )
         grade = Rating.GOOD if recalled else Rating.AGAIN
-        after = self.models[r].next_memory(memory, grade, day - self.last[r, q])
-        self.stability[r, q] = after.stability
-        self.difficulty[r, q] = after.difficulty
+        self.stability[r, q], self.difficulty[r, q] = self.models[r].next_state(
+            float(self.stability[r, q]),
+            float(self.difficulty[r, q]),
+            grade,
+            day - float(self.last[r, q]),
+        )
         self.last[r, q] = day
         return correct, confidence

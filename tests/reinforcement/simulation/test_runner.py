@@ -110,13 +110,14 @@ def test_simulator_advances_memory_with_the_services_memory_model(
     monkeypatch, learners_file
 ):
     calls = []
-    original = MemoryModel.next_memory
+    # next_memory is next_state on a Memory; the answer loop calls next_state.
+    original = MemoryModel.next_state
 
-    def counting(self, memory, rating, elapsed_days):
+    def counting(self, stability, difficulty, rating, elapsed_days):
         calls.append(rating)
-        return original(self, memory, rating, elapsed_days)
+        return original(self, stability, difficulty, rating, elapsed_days)
 
-    monkeypatch.setattr(MemoryModel, "next_memory", counting)
+    monkeypatch.setattr(MemoryModel, "next_state", counting)
     result = simulate(
         small_config(learners_file, reps=2, days=10, policies=("planner",), settings={})
     )
