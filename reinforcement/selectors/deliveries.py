@@ -3,7 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from reinforcement.models import Delivery
 
@@ -40,26 +41,39 @@ class DeliveryDayCounts:
 HEALTH_DAYS = 14
 
 
-def _organization_deliveries(organization_id: int) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(
-        plan__rep__rep_profile__team__organization_id=organization_id
+def _organization_deliveries(
+    organization_id: int, *, since: dt.date
+) -> QuerySet[Delivery]:
+    """A plan's and a triggered refresher's deliveries, by the rep's local
+    date of the plan or the refresher (``day``), from the day after ``since``."""
+    # No upper bound: a rep east of the server may already be on tomorrow.
+    # Two ORed subqueries keep each branch on its own index.
+    plans = Delivery.objects.filter(
+        plan__rep__rep_profile__team__organization_id=organization_id,
+        plan__local_date__gt=since,
+    ).values("pk")
+    triggers = Delivery.objects.filter(
+        trigger__rep__rep_profile__team__organization_id=organization_id,
+        trigger__local_date__gt=since,
+    ).values("pk")
+    return Delivery.objects.filter(Q(pk__in=plans) | Q(pk__in=triggers)).annotate(
+        day=Coalesce(F("plan__local_date"), F("trigger__local_date"))
     )
 
 
 def delivery_health(
     *, organization_id: int, today: dt.date, days: int = HEALTH_DAYS
 ) -> list[DeliveryDayCounts]:
-    """Per plan day (the rep's local date) and channel, the last `days` days,
-    newest first: how many deliveries are sent, pending, failed and canceled.
+    """Per day (the rep's local date of the plan or of the deal's refresher)
+    and channel, the last `days` days, newest first: how many deliveries are
+    sent, pending, failed and canceled.
 
     One grouped query over the organization's rows of those days.
     """
     status = Delivery.Status
     rows = (
-        _organization_deliveries(organization_id)
-        # No upper bound: a rep east of the server may already be on tomorrow.
-        .filter(plan__local_date__gt=today - dt.timedelta(days=days))
-        .values("plan__local_date", "channel")
+        _organization_deliveries(organization_id, since=today - dt.timedelta(days=days))
+        .values("day", "channel")
         .annotate(
             sent=Count("id", filter=Q(status=status.SENT)),
             pending=Count("id", filter=Q(status=status.PENDING)),
@@ -67,11 +81,11 @@ def delivery_health(
             canceled=Count("id", filter=Q(status=status.CANCELED)),
             oldest_pending_at=Min("created_at", filter=Q(status=status.PENDING)),
         )
-        .order_by("-plan__local_date", "channel")
+        .order_by("-day", "channel")
     )
     return [
         DeliveryDayCounts(
-            local_date=row["plan__local_date"],
+            local_date=row["day"],
             channel=row["channel"],
             sent=row["sent"],
             pending=row["pending"],
@@ -86,14 +100,11 @@ def delivery_health(
 def deliveries_failed(
     *, organization_id: int, today: dt.date, days: int = HEALTH_DAYS
 ) -> QuerySet[Delivery]:
-    """The organization's failed deliveries of the last `days` days, newest plan first,
-    with their rep (for the health page's list and its "Resend failed")."""
+    """The organization's failed deliveries of the last `days` days, newest day
+    first, with their rep (for the health page's list and its "Resend failed")."""
     return (
-        _organization_deliveries(organization_id)
-        .filter(
-            status=Delivery.Status.FAILED,
-            plan__local_date__gt=today - dt.timedelta(days=days),
-        )
-        .select_related("plan__rep")
-        .order_by("-plan__local_date", "channel", "pk")
+        _organization_deliveries(organization_id, since=today - dt.timedelta(days=days))
+        .filter(status=Delivery.Status.FAILED)
+        .select_related("plan__rep", "trigger__rep")
+        .order_by("-day", "channel", "pk")
     )

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enablement.services.groups import admin_group_sync, author_group_sync
-from reinforcement.models import DailyPlan, Delivery
+from reinforcement.models import DailyPlan, Delivery, PromptTrigger
 from reinforcement.selectors.deliveries import DeliveryDayCounts, delivery_health
 from reinforcement.services.delivery import deliveries_sweep, plan_deliver
 from reinforcement.services.planning import plans_create
@@ -87,6 +87,45 @@ def test_counts_per_day_and_channel_are_exact_and_stop_at_fourteen_days(world):
         DeliveryDayCounts(today, "slack", 0, 0, 0, 1, None),
         DeliveryDayCounts(yesterday, "email", 0, 1, 1, 0, early),
     ]
+
+
+def test_a_deals_refresher_deliveries_count_on_their_day_and_list_when_failed(
+    client, world
+):
+    """A triggered refresher's rows (no plan) count on the refresher's local day
+    beside the plans', and a failed one is listed with its label and resent."""
+    rep = RepProfileFactory(team=world["team"]).user
+    trigger = PromptTrigger.objects.create(
+        rep=rep, label="Refresher for Acme (entered Discovery)",
+        reference="deal-9:discovery", local_date=world["today"],
+    )  # fmt: skip
+    for status in ("sent", "failed"):
+        Delivery.objects.create(
+            trigger=trigger, channel="email" if status == "failed" else "inbox",
+            status=status, last_error="SMTP down" if status == "failed" else "",
+        )  # fmt: skip
+    other = PromptTrigger.objects.create(
+        rep=RepProfileFactory().user, label="Another organization's",
+        reference="deal-10:discovery", local_date=world["today"],
+    )  # fmt: skip
+    Delivery.objects.create(trigger=other, channel="email", status="failed")
+
+    rows = delivery_health(
+        organization_id=world["team"].organization_id, today=world["today"]
+    )
+
+    today = {row.channel: row for row in rows if row.local_date == world["today"]}
+    assert (today["email"].sent, today["email"].failed) == (2, 2)
+    assert today["inbox"].sent == 2
+    enablement_admin(client, world["team"].organization)
+    page = client.get(reverse(HEALTH)).content.decode()
+    assert "Refresher for Acme (entered Discovery)" in page
+    assert "Another organization" not in page
+    client.post(reverse("admin:reinforcement_delivery_health_resend"), {
+        "organization": world["team"].organization_id,
+    })  # fmt: skip
+    assert Delivery.objects.get(trigger=trigger, channel="email").status == "pending"
+    assert Delivery.objects.get(trigger=other).status == "failed"
 
 
 def test_the_page_shows_counts_and_failed_rows_with_their_last_error(client, world):
