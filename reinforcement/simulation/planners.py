@@ -71,13 +71,17 @@ class PlannerNewAtRate(Planner):
     fill_with_new = False
 
 
-class PlannerTrueParams(Planner):
-    """Upper reference: the planner told each rep's true memory parameters."""
-
-    name = "planner_true_params"
+class TrueParamsModels:
+    """A reference policy's memory models: each rep's true parameters."""
 
     def _models(self, true_params):
         return [MemoryModel(w) for w in true_params]
+
+
+class PlannerTrueParams(TrueParamsModels, Planner):
+    """Upper reference: the planner told each rep's true memory parameters."""
+
+    name = "planner_true_params"
 
 
 class PlannerRefit(Planner):
@@ -332,10 +336,7 @@ class PlannerScheduleGated(PlannerSchedule):
     min_recall = SCHEDULE_GATE
 
 
-class PlannerScheduleTrueParams(PlannerSchedule):
+class PlannerScheduleTrueParams(TrueParamsModels, PlannerSchedule):
     """Reference: planner_schedule told each rep's true memory parameters."""
 
     name = "planner_schedule_true_params"
-
-    def _models(self, true_params):
-        return [MemoryModel(w) for w in true_params]
