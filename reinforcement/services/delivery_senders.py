@@ -1,7 +1,7 @@
 """The senders of each delivery channel: one call sends one plan's (or one
 triggered refresher's) prompts on that channel, raising
 ``DeliveryTransientError`` for a failure worth retrying. The outbox that calls
-them is ``reinforcement/services/delivery.py``.
+them is ``reinforcement/services/delivery_send.py``.
 """
 
 import logging
@@ -68,12 +68,6 @@ def _dose_title(count: int) -> str:
     ) % {"n": count}
 
 
-def _send_inbox(plan: DailyPlan, prompts: list[Prompt]) -> None:
-    # The inbox is the prompts themselves: the outbox marks a batch's inbox
-    # rows sent and their prompts delivered in one transaction, without this.
-    return None
-
-
 def _title(plan: DailyPlan | PromptTrigger, count: int) -> str:
     # A triggered refresher is named by its trigger ("Refresher for Acme ...").
     label = getattr(plan, "label", "")
@@ -131,8 +125,9 @@ def _send_teams(plan: DailyPlan, prompts: list[Prompt]) -> None:
         raise DeliveryTransientError(f"teams: {exc}") from exc
 
 
+# The channels sent outside the database. The inbox is the prompts themselves:
+# the outbox marks its rows sent and their prompts delivered in one transaction.
 SENDERS = {
-    Delivery.Channel.INBOX: _send_inbox,
     Delivery.Channel.EMAIL: _send_email,
     Delivery.Channel.SLACK: _send_slack,
     Delivery.Channel.PUSH: _send_push,
