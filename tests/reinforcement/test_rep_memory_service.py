@@ -31,7 +31,7 @@ from tests.factories.enablement import (
     TeamFactory,
     UserFactory,
 )
-from tests.factories.reinforcement import make_prompt
+from tests.factories.reinforcement import answered_prompt, make_prompt
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -58,29 +58,13 @@ def answers_create(rep, questions, *, forgetting, per_question, seed):
             rating = 3 if recalled else 1
             memory = model.next_memory(memory, rating, elapsed)
             at = START + dt.timedelta(days=day, minutes=rng.randint(0, 300))
-            prompt = Prompt(
-                rep=rep, question=question, local_date=at.date(), status="answered",
-                expires_at=at + dt.timedelta(days=3), answered_at=at,
+            prompt, answer = answered_prompt(
+                rep=rep, question=question, at=at, correct=correct,
+                recalled=recalled, rating=rating,
+                stability_after=memory.stability, difficulty_after=memory.difficulty,
             )  # fmt: skip
             prompts.append(prompt)
-            answers.append(
-                Answer(
-                    prompt=prompt,
-                    rep=rep,
-                    question=question,
-                    question_version=1,
-                    idempotency_key=f"{prompt.id}",
-                    chosen_choice_ids=[],
-                    choice_count=4,
-                    correct=correct,
-                    confidence="fairly_sure" if recalled else "guess",
-                    rating=rating,
-                    stability_after=memory.stability,
-                    difficulty_after=memory.difficulty,
-                    on_time=True,
-                    answered_at=at,
-                )  # fmt: skip
-            )
+            answers.append(answer)
             last, day = day, day + rng.randint(1, 40)
     Prompt.objects.bulk_create(prompts)
     Answer.objects.bulk_create(answers)

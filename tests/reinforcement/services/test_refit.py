@@ -16,6 +16,7 @@ from reinforcement.models import Answer, MemoryModelFit, Prompt
 from reinforcement.selectors.memory_models import organization_parameters
 from reinforcement.services.refit import organization_refit
 from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfileFactory
+from tests.factories.reinforcement import answered_prompt
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 1, 5, 9, tzinfo=dt.UTC)
@@ -61,29 +62,13 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7, re
                 for k, m in models.items():
                     memory[k] = m.next_memory(memory[k], rating, elapsed)
                 at = START + dt.timedelta(days=day, minutes=rng.randint(0, 600))
-                prompt = Prompt(
-                    rep=rep, question=question, local_date=at.date(), status="answered",
-                    expires_at=at + dt.timedelta(days=3), answered_at=at,
+                prompt, answer = answered_prompt(
+                    rep=rep, question=question, at=at, correct=correct,
+                    recalled=recalled, rating=rating,
+                    stability_after=1.0, difficulty_after=5.0,
                 )  # fmt: skip
                 prompts.append(prompt)
-                answers.append(
-                    Answer(
-                        prompt=prompt,
-                        rep=rep,
-                        question=question,
-                        question_version=1,
-                        idempotency_key=f"{prompt.id}",
-                        chosen_choice_ids=[],
-                        choice_count=4,
-                        correct=correct,
-                        confidence="fairly_sure" if recalled else "guess",
-                        rating=rating,
-                        stability_after=1.0,
-                        difficulty_after=5.0,
-                        on_time=True,
-                        answered_at=at,
-                    )  # fmt: skip
-                )
+                answers.append(answer)
                 last = day
                 day += rng.randint(1, 40)
     Prompt.objects.bulk_create(prompts, batch_size=2000)
