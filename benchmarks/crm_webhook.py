@@ -43,8 +43,8 @@ from django.utils import timezone  # noqa: E402
 from enablement.models import Membership, Organization  # noqa: E402
 from revenue.models import SalesStage  # noqa: E402
 from revenue.services.webhook_secrets import (  # noqa: E402
+    webhook_headers,
     webhook_secret_rotate,
-    webhook_signature,
 )
 
 STAGES = ["Prospecting", "Discovery", "Demo", "Proposal", "Negotiation", "Closed Won"]
@@ -100,13 +100,10 @@ def events(prefix: str, reps: int):
 
 
 def post(port: int, key_id: str, secret: str, body: bytes) -> tuple[float, int]:
-    stamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
-        "X-Reinforce-Key": key_id,
-        "X-Reinforce-Timestamp": stamp,
-        "X-Reinforce-Signature": webhook_signature(
-            secret=secret, timestamp=stamp, body=body
+        **webhook_headers(
+            key_id=key_id, secret=secret, body=body, timestamp=str(int(time.time()))
         ),
     }
     started = time.perf_counter()

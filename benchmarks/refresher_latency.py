@@ -62,8 +62,8 @@ from revenue.models import (  # noqa: E402
     StageRefresher,
 )
 from revenue.services.webhook_secrets import (  # noqa: E402
+    webhook_headers,
     webhook_secret_rotate,
-    webhook_signature,
 )
 from tests.factories.enablement import (  # noqa: E402
     EnrollmentFactory,
@@ -160,13 +160,10 @@ def bodies(events: int, batch: int, reps: int, prefix: str) -> list[bytes]:
 
 
 def post(port: int, key_id: str, secret: str, body: bytes) -> int:
-    stamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
-        "X-Reinforce-Key": key_id,
-        "X-Reinforce-Timestamp": stamp,
-        "X-Reinforce-Signature": webhook_signature(
-            secret=secret, timestamp=stamp, body=body
+        **webhook_headers(
+            key_id=key_id, secret=secret, body=body, timestamp=str(int(time.time()))
         ),
     }
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)

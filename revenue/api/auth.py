@@ -8,11 +8,12 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from enablement.models import Organization
-from revenue.services.webhook_secrets import webhook_request_verify
-
-KEY_HEADER = "X-Reinforce-Key"
-TIMESTAMP_HEADER = "X-Reinforce-Timestamp"
-SIGNATURE_HEADER = "X-Reinforce-Signature"
+from revenue.services.webhook_secrets import (
+    KEY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    webhook_request_verify,
+)
 
 
 class CrmSignatureAuthentication(BaseAuthentication):

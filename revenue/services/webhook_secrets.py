@@ -37,6 +37,22 @@ class SignatureRejected(ApplicationError):
         super().__init__("signature_invalid", message)
 
 
+KEY_HEADER = "X-Reinforce-Key"
+TIMESTAMP_HEADER = "X-Reinforce-Timestamp"
+SIGNATURE_HEADER = "X-Reinforce-Signature"
+
+
+def webhook_headers(*, key_id: str, secret: str, body: bytes, timestamp: str) -> dict:
+    """The three headers a sender signs a body with (docs/revenue.md)."""
+    return {
+        KEY_HEADER: key_id,
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: webhook_signature(
+            secret=secret, timestamp=timestamp, body=body
+        ),
+    }
+
+
 def webhook_signature(*, secret: str, timestamp: str, body: bytes) -> str:
     """The X-Reinforce-Signature value of a body signed at timestamp."""
     digest = hmac.new(

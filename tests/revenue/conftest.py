@@ -7,7 +7,7 @@ from django.utils import timezone
 from enablement.models import Membership
 from revenue.models import SalesStage
 from revenue.selectors.ingest import webhook_secret_cache_clear
-from revenue.services.webhook_secrets import webhook_secret_rotate, webhook_signature
+from revenue.services.webhook_secrets import webhook_headers, webhook_secret_rotate
 from tests.factories.enablement import RepProfileFactory, UserFactory
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
@@ -56,13 +56,10 @@ def signing(organization):
 
     def headers(body: bytes, *, at: int | None = None, key=None, secret_=None):
         stamp = str(at if at is not None else int(timezone.now().timestamp()))
-        return {
-            "X-Reinforce-Key": key or row.key_id,
-            "X-Reinforce-Timestamp": stamp,
-            "X-Reinforce-Signature": webhook_signature(
-                secret=secret_ or secret, timestamp=stamp, body=body
-            ),
-        }
+        return webhook_headers(
+            key_id=key or row.key_id, secret=secret_ or secret, body=body,
+            timestamp=stamp,
+        )  # fmt: skip
 
     headers.key_id = row.key_id
     headers.secret = secret
