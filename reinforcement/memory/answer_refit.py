@@ -71,12 +71,13 @@ def likelihood_refit(
     cutoff: float,
     use_confidence: bool = USE_CONFIDENCE,
 ) -> AnswerRefit:
-    """Fit before ``cutoff``, score from it on, keep the better.
+    """Fit ``REFIT_FREE`` before ``cutoff``, score from it on, keep the better.
 
-    The candidate is adopted only when the answers' log-likelihood on the
-    time-ordered hold-out is higher than under the current parameters (with
-    confidence: each with the confidence model fitted to the training answers
-    for it).
+    The candidate is adopted only when its mean gain per (rep, question)
+    history on the time-ordered hold-out is more than ``ADOPT_Z`` standard
+    errors above 0 and its hold-out log loss is lower than the current
+    parameters' (with confidence: each with the confidence model fitted to
+    the training answers for it).
     """
     train = data.mask(ends_before=cutoff)
     holdout = data.mask(ends_from=cutoff)
