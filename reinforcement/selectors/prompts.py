@@ -1,8 +1,9 @@
 """Reads of prompts for the rep who owns them."""
 
 import datetime as dt
+from collections.abc import Iterable
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from enablement.models import Choice
 from reinforcement.models import Answer, Prompt
@@ -21,19 +22,25 @@ def prompts_with_question(queryset: QuerySet[Prompt]) -> QuerySet[Prompt]:
 
 
 def prompts_open_for_rep(
-    *, rep_id: int, now: dt.datetime, source: str | None = None
+    *,
+    rep_id: int,
+    now: dt.datetime,
+    source: str | None = None,
+    also_ids: Iterable[str] = (),
 ) -> QuerySet[Prompt]:
     """Open, unexpired prompts of one rep, oldest day first, in planned order.
 
     Includes earlier days' prompts still inside their answer window, so a rep
     who skipped a day can catch up. A refresher that came by itself (a deal's
-    stage entry: a trigger) comes first: it is for the next call.
+    stage entry: a trigger) comes first: it is for the next call. With a
+    ``source``, ``also_ids`` adds prompts of another source that belong to the
+    set: a refresher reuses a question already open in today's plan.
     """
     queryset = Prompt.objects.filter(
         rep_id=rep_id, status__in=OPEN_STATUSES, expires_at__gt=now
     )
     if source:
-        queryset = queryset.filter(source=source)
+        queryset = queryset.filter(Q(source=source) | Q(pk__in=list(also_ids)))
     return prompts_with_question(queryset).order_by(
         F("trigger_id").asc(nulls_last=True), "local_date", "source", "position", "id"
     )

@@ -38,6 +38,10 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+# The session key of the prompts the rep's last web refresher chose.
+REFRESHER_SET = "refresher_prompt_ids"
+
+
 def _source(request: HttpRequest) -> str | None:
     source = request.GET.get("source")
     return source if source in Prompt.Source.values else None
@@ -74,7 +78,12 @@ def rep_today(request: HttpRequest) -> HttpResponse:
     if situation is None:
         return _not_a_rep(request)
     source = _source(request)
-    prompts = list(prompts_open_for_rep(rep_id=request.user.pk, now=now, source=source))
+    also = request.session.get(REFRESHER_SET, []) if source == "refresher" else []
+    prompts = list(
+        prompts_open_for_rep(
+            rep_id=request.user.pk, now=now, source=source, also_ids=also
+        )
+    )
     if not prompts:
         if situation.is_paused:
             empty = "paused"
@@ -219,7 +228,7 @@ def rep_refresher(request: HttpRequest) -> HttpResponse:
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            refresher_create(
+            chosen = refresher_create(
                 situation=situation,
                 now=now,
                 topic_id=form.cleaned_data["topic"],
@@ -229,6 +238,8 @@ def rep_refresher(request: HttpRequest) -> HttpResponse:
             # Shown on the form, which is a 400 like any refused POST.
             error = exc.message
         else:
+            # The set may reuse questions open in today's plan: remember it whole.
+            request.session[REFRESHER_SET] = [str(p.pk) for p in chosen]
             return redirect(f"{reverse('rep:today')}?source=refresher")
     return render(
         request,

@@ -214,6 +214,27 @@ def test_refresher_creates_a_set_and_shows_it(web, questions):
     assert "Refresher" in html and questions[0].stem in html
 
 
+def test_a_refresher_of_questions_open_in_todays_plan_shows_them(web, rep, questions):
+    # given: both questions of the topic are already open in today's plan
+    topic = questions[0].topic
+    for q in questions:
+        q.topic = topic
+        q.save()
+    planned = [
+        make_prompt(rep=rep, question=q, position=i) for i, q in enumerate(questions, 1)
+    ]
+
+    # when: the rep asks for a refresher on that topic
+    response = web.post(reverse("rep:refresher"), {"topic": topic.id, "size": 3})
+
+    # then: no second prompt is made, and the refresher shows the plan's questions
+    assert response.status_code == 302
+    assert not Prompt.objects.filter(source=Prompt.Source.REFRESHER).exists()
+    html = web.get(response.url).content.decode()
+    assert "Refresher done" not in html
+    assert planned[0].question.stem in html or planned[1].question.stem in html
+
+
 def test_manifest_and_icons_are_served(web, live_server):
     base = live_server.url + "/static/reinforcement/"
     with urllib.request.urlopen(base + "manifest.webmanifest") as r:
