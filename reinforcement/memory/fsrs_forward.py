@@ -141,7 +141,15 @@ def _init_difficulty(w, rating):
     return w[:, 4:5] - _exp(w[:, 5:6] * (rating - 1.0)) + 1.0
 
 
-def _step(w, s, d, rating, delta, *, split=True):
+def memory_update(
+    w: np.ndarray,
+    s: np.ndarray,
+    d: np.ndarray,
+    rating: np.ndarray,
+    delta: np.ndarray,
+    *,
+    split: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One review: fsrs-rs ``step`` for (P, n) states, ratings 1-4.
 
     Each history takes one branch (same-day, lapse or success, by its rating
@@ -235,7 +243,7 @@ def _steps(parameters, packed: Packed, dtype):
             m = min(int(packed.active[j]), b) - a
             rating = packed.rating[a : a + m, j].astype(dtype)
             delta = packed.delta[a : a + m, j].astype(dtype)
-            new_s, new_d, r = _step(w, s[:, :m], d[:, :m], rating, delta)
+            new_s, new_d, r = memory_update(w, s[:, :m], d[:, :m], rating, delta)
             if j == 0:
                 # A new history's first review initializes the memory.
                 fresh = ~taught[a : a + m]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from reinforcement.memory.fsrs_forward import _step, parameters_clip
+from reinforcement.memory.fsrs_forward import memory_update, parameters_clip
 from reinforcement.memory.scheduling import TAUGHT_DIFFICULTY, MemoryModel
 
 # The stability grid of the value table (days, log-spaced).
@@ -71,7 +71,7 @@ def memory_step(model: MemoryModel, stability, difficulty, rating: float, elapse
     s = np.broadcast_to(stability, shape).reshape(1, -1)
     d = np.broadcast_to(difficulty, shape).reshape(1, -1)
     e = np.broadcast_to(elapsed, shape).reshape(1, -1).astype(float)
-    new_s, new_d, _ = _step(w, s, d, np.full_like(s, rating), np.round(e))
+    new_s, new_d, _ = memory_update(w, s, d, np.full_like(s, rating), np.round(e))
     return new_s.reshape(shape), new_d.reshape(shape)
 
 

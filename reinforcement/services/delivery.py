@@ -176,13 +176,6 @@ def triggers_deliver(*, trigger_ids: list[int], now: dt.datetime) -> dict[str, i
     return dict(rows.values_list("status").annotate(n=Count("pk")).order_by())
 
 
-def trigger_deliver(*, trigger_id: int, now: dt.datetime) -> dict[str, str]:
-    """Send one triggered refresher's pending deliveries; every channel's status."""
-    triggers_deliver(trigger_ids=[trigger_id], now=now)
-    rows = Delivery.objects.filter(trigger_id=trigger_id)
-    return dict(rows.values_list("channel", "status"))
-
-
 def deliveries_resend(*, delivery_ids: Iterable[int], now: dt.datetime) -> int:
     """Put failed deliveries back to pending with attempts reset; returns how many.
 

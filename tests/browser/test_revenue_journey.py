@@ -32,7 +32,7 @@ from revenue.models import (
     StageChange,
     StageRefresher,
 )
-from revenue.services.webhook_secrets import webhook_signature
+from revenue.services.webhook_secrets import SIGNATURE_HEADER, webhook_headers
 from tests.browser.conftest import ARTIFACTS, axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -60,18 +60,13 @@ def _login(browser, live_server, username: str, next_url: str):
 def _post(live_server, body: bytes, *, key_id, secret, stamp=None, signature=None):
     """POST to the webhook as HubSpot's custom code action would; (status, json)."""
     stamp = stamp or str(int(time.time()))
-    signature = signature or webhook_signature(
-        secret=secret, timestamp=stamp, body=body
-    )
+    headers = webhook_headers(key_id=key_id, secret=secret, body=body, timestamp=stamp)
+    if signature:
+        headers[SIGNATURE_HEADER] = signature
     request = urllib.request.Request(
         f"{live_server.url}/api/v1/crm/events/?source=hubspot",
         data=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Reinforce-Key": key_id,
-            "X-Reinforce-Timestamp": stamp,
-            "X-Reinforce-Signature": signature,
-        },
+        headers={"Content-Type": "application/json", **headers},
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:

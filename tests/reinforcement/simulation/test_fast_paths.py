@@ -34,8 +34,8 @@ def test_split_step_equals_every_branch_everywhere(dtype, columns):
         delta = (rng.integers(0, 90, columns) * (rng.random(columns) < 0.8)).astype(
             dtype
         )
-        fast = fsrs_forward._step(w, s, d, rating, delta)
-        slow = fsrs_forward._step(w, s, d, rating, delta, split=False)
+        fast = fsrs_forward.memory_update(w, s, d, rating, delta)
+        slow = fsrs_forward.memory_update(w, s, d, rating, delta, split=False)
         for a, b in zip(fast, slow, strict=True):
             assert a.dtype == b.dtype
             np.testing.assert_array_equal(a, b)
