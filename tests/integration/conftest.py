@@ -16,12 +16,13 @@ def start_worker(tmp_path_factory):
     """Start real `celery worker` processes on the test database and the test Redis.
 
     `app` names the Celery app module (the fault tests' adds fault points);
-    each worker's output goes to a log file, `proc.log_path`.
+    `queues` a worker's `-Q` (default: every queue); each worker's output goes
+    to a log file, `proc.log_path`.
     """
     processes = []
     logs = tmp_path_factory.mktemp("worker-logs")
 
-    def start(app_module: str = "config", **extra_env):
+    def start(app_module: str = "config", queues: str | None = None, **extra_env):
         env = dict(os.environ)
         db = connection.settings_dict
         env["DATABASE_URL"] = (
@@ -39,7 +40,8 @@ def start_worker(tmp_path_factory):
             proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", app_module, "worker",
                  "--pool=solo", "--loglevel=WARNING", "--without-mingle",
-                 "--without-gossip", "-n", f"test{len(processes)}@%h"],
+                 "--without-gossip", "-n", f"test{len(processes)}@%h",
+                 *(["-Q", queues] if queues else [])],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         proc.log_path = log_path
