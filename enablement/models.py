@@ -185,7 +185,8 @@ class Organization(TimestampedModel):
         validators=[validate_holiday_country],
         help_text=_(
             "A country code (US, GB, DE, ...) whose public holidays are days off "
-            "for every rep, beside the holidays listed below. Empty: only those. "
+            "for every rep (unless their team names its own country), beside the "
+            "holidays listed below. Empty: only those. "
             "A day off plans nothing, so reviews due then move to the next "
             "working day."
         ),
@@ -293,6 +294,17 @@ class Team(TimestampedModel):
     )
     # A Workflows webhook URL carries its own signature: a credential, stored
     # encrypted and never logged.
+    # A team in another country keeps that country's public holidays.
+    holiday_country = models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[validate_holiday_country],
+        help_text=_(
+            "A country code (US, GB, DE, ...) whose public holidays are this "
+            "team's days off instead of the organization's country's. Empty: the "
+            "organization's. Holidays listed for the organization apply to every team."
+        ),
+    )
     teams_webhook_url = EncryptedTextField(
         blank=True,
         validators=[URLValidator(schemes=["https", "http"])],

@@ -7,7 +7,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from enablement.models import Enrollment, Holiday, Organization, Question, RepProfile
+from enablement.models import (
+    Enrollment,
+    Holiday,
+    Organization,
+    Question,
+    RepProfile,
+    Team,
+)
 from enablement.signals import (
     person_deactivated,
     plan_today_requested,
@@ -110,6 +117,17 @@ def organization_changed_receive(
         replan_request(
             scope=Scope.ORGANIZATION, scope_ids=[instance.pk], now=timezone.now()
         )
+
+
+@receiver(post_save, sender=Team, dispatch_uid="reinforcement.replan_team")
+def team_changed_receive(
+    sender, *, instance, created: bool, update_fields=None, raw: bool = False, **kwargs
+) -> None:
+    """The team's holiday country may have changed: today may have become a day
+    off for its reps, or a working day. A new team has no reps yet."""
+    if raw or created or (update_fields and "holiday_country" not in update_fields):
+        return
+    replan_request(scope=Scope.TEAM, scope_ids=[instance.pk], now=timezone.now())
 
 
 @receiver(post_save, sender=Holiday, dispatch_uid="reinforcement.replan_holiday")

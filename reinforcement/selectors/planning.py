@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.models import DailyPlan
-from reinforcement.selectors.calendars import organization_days_off, rep_working_days
+from reinforcement.selectors.calendars import rep_working_days, team_days_off
 
 
 def reps_active() -> QuerySet[RepProfile]:
@@ -43,14 +43,12 @@ def reps_due_for_planning(*, now: dt.datetime) -> list[int]:
             "delivery_hour",
             "days",
             "paused_until",
-            "team__organization_id",
+            "team_id",
             "paused_from",
         )  # fmt: skip
         .iterator(chunk_size=5000)
     )
-    days_off = organization_days_off(
-        organization_ids={row[5] for row in rows}, around=today_utc
-    )
+    days_off = team_days_off(team_ids={row[5] for row in rows}, around=today_utc)
     schedules = [
         RepSchedule(*row[:5], days_off=days_off[row[5]], paused_from=row[6])
         for row in rows

@@ -18,9 +18,9 @@ from enablement.models import REMINDER_LATEST_HOUR, RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.models import DailyPlan, Delivery, Prompt, Reminder
 from reinforcement.selectors.calendars import (
-    organization_days_off,
     rep_schedule_of,
     rep_working_days,
+    team_days_off,
 )
 from reinforcement.selectors.email_links import rep_channel_on
 from reinforcement.selectors.planning import reps_active
@@ -56,14 +56,12 @@ def _reps_in_reminder_hours(now: dt.datetime) -> dict[int, tuple[dt.date, str]]:
             "paused_until",
             "team__organization__reminder_hour",
             "channels_off",
-            "team__organization_id",
+            "team_id",
             "paused_from",
         )  # fmt: skip
         .iterator(chunk_size=5000)
     )
-    days_off = organization_days_off(
-        organization_ids={row[7] for row in rows}, around=now.date()
-    )
+    days_off = team_days_off(team_ids={row[7] for row in rows}, around=now.date())
     due = {}
     for row in rows:
         schedule = RepSchedule(*row[:5], days_off=days_off[row[7]], paused_from=row[8])

@@ -7,7 +7,7 @@ from django.db.models import Count
 
 from enablement.models import RepProfile, Topic
 from reinforcement.memory.rep_calendar import RepSchedule
-from reinforcement.selectors.calendars import organization_days_off, rep_working_days
+from reinforcement.selectors.calendars import rep_working_days, team_days_off
 from reinforcement.selectors.enrollments import enrolled_question_ids
 
 
@@ -57,14 +57,15 @@ def rep_situation_get(*, rep_id: int, now: dt.datetime) -> RepSituation | None:
             "paused_until",
             "team__organization_id",
             "paused_from",
+            "team_id",
         )
         .first()
     )
     if row is None:
         return None
-    days_off = organization_days_off(organization_ids=[row[4]], around=now.date())
+    days_off = team_days_off(team_ids=[row[6]], around=now.date())
     schedule = RepSchedule(
-        rep_id, *row[:4], days_off=days_off[row[4]], paused_from=row[5]
+        rep_id, *row[:4], days_off=days_off[row[6]], paused_from=row[5]
     )
     local_date = schedule.local_date(now)
     enrolled = enrolled_question_ids(rep_ids=[rep_id], on_date=local_date)[rep_id]

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from reinforcement.memory.rep_calendar import RepSchedule
-from reinforcement.selectors.calendars import organization_days_off, rep_working_days
+from reinforcement.selectors.calendars import rep_working_days, team_days_off
 from reinforcement.selectors.planning import reps_active
 from reinforcement.services.delivery import delivery_channels
 from reinforcement.services.delivery_senders import slack_direct_routes
@@ -39,9 +39,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, RepContex
         "team__organization__slack_delivery", "paused_from", "channels_off",
         "team__organization__teams_delivery", "team__teams_webhook_url", "team_id",
     ))  # fmt: skip
-    days_off = organization_days_off(
-        organization_ids={r[7] for r in rows}, around=now.date()
-    )
+    days_off = team_days_off(team_ids={r[20] for r in rows}, around=now.date())
     slack_dm = slack_direct_routes(rep_ids=[row[0] for row in rows])
     return {
         row[0]: RepContext(
@@ -51,7 +49,7 @@ def rep_contexts(rep_ids: list[int], *, now: dt.datetime) -> dict[int, RepContex
                 row[3],
                 row[4],
                 row[5],
-                days_off=days_off[row[7]],
+                days_off=days_off[row[20]],
                 paused_from=row[16],
             ),  # fmt: skip
             username=row[1],

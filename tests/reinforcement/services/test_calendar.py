@@ -3,10 +3,11 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from enablement.models import Holiday
 from reinforcement.models import Prompt, ReplanRequest
-from reinforcement.selectors.calendars import organization_days_off
+from reinforcement.selectors.calendars import team_days_off
 from reinforcement.selectors.planning import reps_due_for_planning
 from reinforcement.services.planning import plans_create
 from reinforcement.services.replan import replan_requests_apply
@@ -23,6 +24,7 @@ UTC = dt.UTC
 # A Friday, 15:00 UTC, and Christmas Day 2026 (also a Friday).
 FRIDAY = dt.datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 CHRISTMAS = dt.datetime(2026, 12, 25, 15, 0, tzinfo=UTC)
+THANKSGIVING = dt.datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 def enrolled_team(**organization):
@@ -77,16 +79,59 @@ def test_the_country_public_holidays_are_days_off():
     plain = enrolled_team()
     us_rep = RepProfileFactory(team=us).user
     plain_rep = RepProfileFactory(team=plain).user
-    days_off = organization_days_off(
-        organization_ids=[us.organization_id, plain.organization_id],
-        around=CHRISTMAS.date(),
-    )
-    assert CHRISTMAS.date() in days_off[us.organization_id]
+    days_off = team_days_off(team_ids=[us.pk, plain.pk], around=CHRISTMAS.date())
+    assert CHRISTMAS.date() in days_off[us.pk]
     # Thanksgiving, a moving feast: the fourth Thursday of November.
-    assert dt.date(2026, 11, 26) in days_off[us.organization_id]
-    assert days_off[plain.organization_id] == frozenset()
+    assert THANKSGIVING.date() in days_off[us.pk]
+    assert days_off[plain.pk] == frozenset()
     assert reps_due_for_planning(now=CHRISTMAS) == [plain_rep.pk]
     assert us_rep.pk not in reps_due_for_planning(now=CHRISTMAS)
+
+
+def test_a_team_in_another_country_keeps_that_countrys_public_holidays():
+    """A team naming its own country takes its public holidays instead of the
+    organization's; the organization's listed holidays apply to every team."""
+    us = enrolled_team(holiday_country="US")
+    london = TeamFactory(organization=us.organization, holiday_country="GB")
+    EnrollmentFactory(
+        module=us.enrollments.get().module, team=london, starts_on=dt.date(2026, 1, 1)
+    )
+    us_rep = RepProfileFactory(team=us).user
+    london_rep = RepProfileFactory(team=london).user
+    offsite = Holiday.objects.create(
+        organization=us.organization, date=dt.date(2026, 12, 1), name="Offsite"
+    )
+
+    days_off = team_days_off(team_ids=[us.pk, london.pk], around=CHRISTMAS.date())
+
+    assert THANKSGIVING.date() in days_off[us.pk]
+    assert THANKSGIVING.date() not in days_off[london.pk]
+    assert dt.date(2026, 4, 3) in days_off[london.pk]  # Good Friday
+    assert dt.date(2026, 4, 3) not in days_off[us.pk]
+    assert {offsite.date, CHRISTMAS.date()} <= days_off[us.pk] & days_off[london.pk]
+    # and planning follows each team's calendar
+    assert reps_due_for_planning(now=THANKSGIVING) == [london_rep.pk]
+    [us_outcome] = plans_create(rep_ids=[us_rep.pk], now=THANKSGIVING)
+    assert us_outcome.status == "not_working_day"
+
+
+def test_changing_a_teams_holiday_country_replans_the_team():
+    """Today may have become a day off for the team: its plans are re-planned;
+    another save of the team that names its fields leaves them alone."""
+    team = enrolled_team()
+    ReplanRequest.objects.all().delete()
+    team.holiday_country = "GB"
+    team.full_clean()
+    team.save()
+    assert list(ReplanRequest.objects.values_list("scope", "scope_id")) == [
+        ("team", team.pk)
+    ]
+    ReplanRequest.objects.all().delete()
+    team.save(update_fields=["name"])
+    assert not ReplanRequest.objects.exists()
+    team.holiday_country = "XX"
+    with pytest.raises(ValidationError, match="holiday_country"):
+        team.full_clean()
 
 
 def test_a_holiday_added_for_today_withdraws_the_unanswered_plan():
@@ -110,8 +155,6 @@ def test_a_holiday_added_for_today_withdraws_the_unanswered_plan():
 
 def test_an_unknown_holiday_country_is_refused():
     """The country must be one the holiday calendar knows."""
-    from django.core.exceptions import ValidationError
-
     team = TeamFactory()
     organization = team.organization
     organization.holiday_country = "XX"
