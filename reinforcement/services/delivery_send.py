@@ -17,7 +17,11 @@ from django.db.models import Q, QuerySet
 from ops import metrics
 from reinforcement.models import DailyPlan, Delivery, Prompt, PromptTrigger
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.delivery_senders import SENDERS, DeliveryTransientError
+from reinforcement.services.delivery_senders import (
+    SENDERS,
+    DeliveryServerDown,
+    DeliveryTransientError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,9 @@ def owners_deliver(owners: Owners, now: dt.datetime) -> None:
     The inbox rows are claimed and marked sent together (the inbox is the
     prompts themselves, no external send); every other row is claimed right
     before its own send, so a batch that times out or dies counts an attempt
-    only on the row it was sending, and the sweeper re-drives the rest. An
+    only on the row it was sending, and the sweeper re-drives the rest. When
+    a channel's server is down (SMTP unreachable or timing out), its other
+    rows in the batch are deferred, not each tried for the full timeout. An
     unexpected error in one send is raised once the rest were sent.
     """
     if not owners:
@@ -45,18 +51,24 @@ def owners_deliver(owners: Owners, now: dt.datetime) -> None:
         rows.filter(status=Delivery.Status.PENDING)
         .exclude(channel=Delivery.Channel.INBOX)
         .order_by("pk")
-        .values_list("pk", field)
+        .values_list("pk", field, "channel")
     )
     # Read before the inbox marks them delivered, as each sender always saw them.
-    prompts = _prompts_by_owner(field, {owner_id for _, owner_id in others})
+    prompts = _prompts_by_owner(field, {owner_id for _, owner_id, _ in others})
     inbox = _deliveries_claim(rows.filter(channel=Delivery.Channel.INBOX), now)
     _inbox_deliver([row.pk for row in inbox], now)
     error: Exception | None = None
-    for pk, owner_id in others:
+    down: dict[str, str] = {}  # channel -> why its server is down
+    for pk, owner_id, channel in others:
+        if channel in down:
+            _delivery_defer(pk, down[channel], now)
+            continue
         if not _deliveries_claim(Delivery.objects.filter(pk=pk), now):
             continue  # sent meanwhile, at the cap, or being sent by another task
         try:
             _deliver_channel(pk, by_pk[owner_id], prompts.get(owner_id, []), now)
+        except DeliveryServerDown as exc:
+            down[channel] = str(exc)
         except (DatabaseError, SoftTimeLimitExceeded):
             raise  # the connection or the task's time is gone: the rest too
         except Exception as exc:  # noqa: BLE001 (one send's bug spares the batch)
@@ -64,6 +76,17 @@ def owners_deliver(owners: Owners, now: dt.datetime) -> None:
             error = error or exc
     if error is not None:
         raise error
+
+
+def _delivery_defer(delivery_id: int, error: str, now: dt.datetime) -> None:
+    """Leave a pending row for the next attempt, no attempt counted: its
+    channel's server was down for an earlier row of this batch."""
+    wait = dt.timedelta(seconds=settings.REINFORCEMENT_DELIVERY_BACKOFF_SECONDS)
+    Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).update(
+        next_attempt_at=now + wait,
+        last_error=f"deferred, the server was down for this batch: {error}"[:2000],
+        updated_at=now,
+    )
 
 
 def _reps_left_cancel(owners: Owners, field: str, now: dt.datetime) -> dict:
@@ -183,6 +206,7 @@ def _deliver_channel(
     a second time (docs/reliability.md). No exactly-once is possible against
     an SMTP server or a webhook that takes no idempotency key.
     """
+    down: DeliveryServerDown | None = None
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.status != Delivery.Status.PENDING:
@@ -191,6 +215,7 @@ def _deliver_channel(
             SENDERS[delivery.channel](plan, prompts)
         except DeliveryTransientError as exc:
             _record_failure(delivery, str(exc), now)
+            down = exc if isinstance(exc, DeliveryServerDown) else None
         else:
             delivery.status = Delivery.Status.SENT
             delivery.sent_at = now
@@ -199,6 +224,8 @@ def _deliver_channel(
         delivery.save()
     # Counted once committed: "pending" is a failed send the sweeper retries.
     metrics.delivery_counted(channel=delivery.channel, outcome=delivery.status)
+    if down is not None:
+        raise down  # recorded; the batch defers this channel's other rows
     return delivery.status
 
 

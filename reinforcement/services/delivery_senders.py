@@ -5,6 +5,7 @@ them is ``reinforcement/services/delivery_send.py``.
 """
 
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,20 @@ logger = logging.getLogger(__name__)
 
 class DeliveryTransientError(Exception):
     """A channel failed in a way worth retrying (network, SMTP, 5xx)."""
+
+
+class DeliveryServerDown(DeliveryTransientError):
+    """The channel's one server could not be reached or timed out (not one
+    recipient's refusal): every send on it now would wait and fail alike."""
+
+
+# The SMTP failures of the server itself, not of one message or recipient.
+SMTP_SERVER_DOWN = (
+    TimeoutError,
+    ConnectionError,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPServerDisconnected,
+)
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,8 @@ def _send_email(plan: DailyPlan | PromptTrigger, prompts: list[Prompt]) -> None:
         dose_email(
             rep=plan.rep, prompts=prompts, label=getattr(plan, "label", "")
         ).send()
+    except SMTP_SERVER_DOWN as exc:
+        raise DeliveryServerDown(f"email: {exc or type(exc).__name__}") from exc
     except OSError as exc:  # SMTP and socket errors
         raise DeliveryTransientError(f"email: {exc}") from exc
 

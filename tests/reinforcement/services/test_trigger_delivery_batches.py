@@ -267,3 +267,58 @@ def test_a_lost_batch_is_enqueued_again_by_the_sweeper_in_batches(
         triggers_deliver(trigger_ids=batch, now=NOW)
     assert len(mail.outbox) == 3 and set(emails_per_rep().values()) == {1}
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.fixture
+def hanging_smtp():
+    """A TCP server that accepts connections and never answers: an SMTP
+    server that hangs. Yields its port."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_a_hanging_email_server_defers_the_batchs_other_emails(hanging_smtp, settings):
+    """The first email waits out the timeout and counts a failed attempt; the
+    batch's other emails are deferred to the backoff without an attempt
+    (not each held for the timeout), and every inbox row is still sent."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", hanging_smtp
+    settings.EMAIL_TIMEOUT = 1
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    ids = refreshers(4)
+
+    assert triggers_deliver(trigger_ids=ids, now=NOW) == {"sent": 4, "pending": 4}
+
+    emails = Delivery.objects.filter(channel="email").order_by("pk")
+    first, *rest = emails
+    assert (first.attempts, first.next_attempt_at) == (1, NOW + BACKOFF)
+    assert "email:" in first.last_error
+    assert [(r.attempts, r.next_attempt_at) for r in rest] == [(0, NOW + BACKOFF)] * 3
+    assert all(r.last_error.startswith("deferred, the server was down") for r in rest)
+    # the sweeper re-drives all four at the backoff, none before
+    assert (
+        deliveries_sweep(now=NOW + BACKOFF - dt.timedelta(seconds=1), owner="trigger")
+        == []
+    )
+    assert sorted(deliveries_sweep(now=NOW + BACKOFF, owner="trigger")) == sorted(ids)
