@@ -4,8 +4,11 @@ Bolt verifies every request (X-Slack-Signature over the body, the timestamp
 within 5 minutes) before any listener runs, and answers url_verification.
 Each listener acknowledges at once and leaves its work to a lazy listener,
 which Bolt runs after the acknowledgement went back (a thread of the web
-process); the work is a service call. Listeners read who acted from the
-signed payload only.
+process); the work is a service call. An answer is the exception: it is
+recorded (one database transaction) before the acknowledgement, so a web
+process that dies after acknowledging cannot lose it; the lazy listener
+replays it to update the message. Listeners read who acted from the signed
+payload only.
 """
 
 import functools
@@ -26,6 +29,7 @@ from slack_app.client import web_client
 from slack_app.selectors import installation_for_team, member_for_slack_user
 from slack_app.services.actions import (
     SlackAction,
+    slack_answer_record,
     slack_answer_submit,
     slack_choice_pick,
     slack_pause_set,
@@ -112,6 +116,15 @@ def _choices_submitted(body: dict) -> None:
     )
 
 
+def _confidence_ack(ack, body: dict) -> None:
+    """Record the answer, then acknowledge: Slack does not resend an
+    acknowledged click. A database error is a 500, which Slack retries."""
+    action = _action(body)
+    confidence = action.action_id.partition(":")[2]
+    slack_answer_record(action=action, confidence=confidence, now=timezone.now())
+    ack()
+
+
 def _confidence_given(body: dict) -> None:
     action = _action(body)
     confidence = action.action_id.partition(":")[2]
@@ -188,7 +201,9 @@ def _build(signing_secret: str, base_url: str) -> App:
     app.action(re.compile(r"^choice:\d+$"))(ack=_ack, lazy=[_choice_picked])
     app.action(CHOICES_TOGGLE)(_ack)  # a checkbox ticked: read on Submit
     app.action(CHOICES_SUBMIT)(ack=_ack, lazy=[_choices_submitted])
-    app.action(re.compile(r"^confidence:\w+$"))(ack=_ack, lazy=[_confidence_given])
+    app.action(re.compile(r"^confidence:\w+$"))(
+        ack=_confidence_ack, lazy=[_confidence_given]
+    )
     app.action(PAUSE)(ack=_ack, lazy=[_pause_picked])
     app.command("/reinforce")(ack=_command_ack, lazy=[_command])
     app.event("app_uninstalled")(_uninstalled)

@@ -5,7 +5,10 @@ the Slack user and workspace the signed request names: a Slack user who is
 no active rep of that workspace's organization, or a prompt that is not
 theirs, changes nothing. Answers go through answer_submit with a key
 derived from the Slack action, so a repeated click or a retried request
-replays the recorded answer instead of counting it twice.
+replays the recorded answer instead of counting it twice. An answer is
+recorded before the acknowledgement too (``slack_answer_record``): a web
+process that dies after acknowledging loses the message's update, never
+the answer.
 """
 
 import datetime as dt
@@ -29,6 +32,7 @@ from reinforcement.selectors.prompts import (
 )
 from reinforcement.selectors.reps import rep_situation_get
 from reinforcement.services.answers import (
+    AnswerOutcome,
     AnswerRejected,
     answer_submit,
     prompt_withdrawn_refusal,
@@ -168,12 +172,62 @@ def _chosen(value: str) -> tuple[str, list[int]] | None:
         return None
 
 
+def _answer(
+    member: SlackMember,
+    prompt: Prompt,
+    choice_ids: list[int],
+    action: SlackAction,
+    confidence: str,
+    now: dt.datetime,
+) -> AnswerOutcome:
+    return answer_submit(
+        rep_id=member.rep_id,
+        prompt_id=prompt.pk,
+        choice_ids=choice_ids,
+        confidence=confidence,
+        idempotency_key=slack_idempotency_key(
+            message_ts=action.message_ts,
+            action_id=action.action_id,
+            value=action.value,
+        ),
+        now=now,
+        channel="slack",
+    )
+
+
+def slack_answer_record(
+    *, action: SlackAction, confidence: str, now: dt.datetime
+) -> AnswerOutcome | None:
+    """Record a confidence click's answer, before Slack is acknowledged, and
+    nothing else (no Slack call: the acknowledgement has 3 seconds). None if
+    nothing was recorded; the lazy ``slack_answer_submit`` then explains."""
+    member = member_for_slack_user(
+        team_id=action.team_id, slack_user_id=action.slack_user_id
+    )
+    chosen = _chosen(action.value)
+    if member is None or chosen is None:
+        return None
+    prompt_id, choice_ids = chosen
+    try:
+        prompt_uuid = uuid.UUID(prompt_id)
+    except ValueError:
+        return None
+    prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
+    if prompt is None:
+        return None
+    try:
+        return _answer(member, prompt, choice_ids, action, confidence, now)
+    except AnswerRejected:
+        return None
+
+
 def slack_answer_submit(*, action: SlackAction, confidence: str, now: dt.datetime):
     """Record the answer of a confidence click and update the message with the
     verdict; returns the AnswerOutcome, or None if nothing was recorded.
 
-    A refused answer (expired, withdrawn, answered elsewhere) updates the
-    message to say so, or to the answer recorded first.
+    After ``slack_answer_record`` this replays the recorded answer (same
+    key). A refused answer (expired, withdrawn, answered elsewhere) updates
+    the message to say so, or to the answer recorded first.
     """
     member = member_for_slack_user(
         team_id=action.team_id, slack_user_id=action.slack_user_id
@@ -186,19 +240,7 @@ def slack_answer_submit(*, action: SlackAction, confidence: str, now: dt.datetim
     if prompt is None:
         return None
     try:
-        outcome = answer_submit(
-            rep_id=member.rep_id,
-            prompt_id=prompt.pk,
-            choice_ids=choice_ids,
-            confidence=confidence,
-            idempotency_key=slack_idempotency_key(
-                message_ts=action.message_ts,
-                action_id=action.action_id,
-                value=action.value,
-            ),
-            now=now,
-            channel="slack",
-        )
+        outcome = _answer(member, prompt, choice_ids, action, confidence, now)
     except AnswerRejected as exc:
         if not _show_recorded(member, action, prompt):
             _notice(member, action.channel_id, exc.message)

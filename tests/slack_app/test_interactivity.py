@@ -108,7 +108,7 @@ def test_the_acknowledgement_does_not_wait_for_the_answer_work(
     client, slack_api, slack_world
 ):
     """The request is answered while the work's chat.update is still held
-    at Slack's side: the answer runs after the acknowledgement."""
+    at Slack's side: the message's update runs after the acknowledgement."""
     question = slack_world["questions"][0]
     prompt = make_prompt(rep=slack_world["rep"], question=question)
     slack_api.hold_updates = threading.Event()
@@ -124,6 +124,31 @@ def test_the_acknowledgement_does_not_wait_for_the_answer_work(
     slack_api.hold_updates.set()
     slack_api.wait_for("chat.update")
     assert Answer.objects.filter(prompt=prompt).count() == 1
+
+
+def test_an_answer_is_recorded_before_the_acknowledgement(
+    client, slack_api, slack_world, monkeypatch
+):
+    """The web process dies right after acknowledging (its lazy work never
+    runs): the answer is recorded all the same, once, and a retried click
+    replays it; only the message's update is lost."""
+    from slack_app.bolt import slack_request_handler
+
+    # (the Django adapter installs its own runner: patch the one it serves with)
+    runner = slack_request_handler().app.listener_runner.lazy_listener_runner
+    monkeypatch.setattr(runner, "start", lambda **kwargs: None)
+    question = slack_world["questions"][0]
+    prompt = make_prompt(rep=slack_world["rep"], question=question)
+    right = question.choices.get(is_correct=True)
+    body = _confidence_click(prompt, [right.pk])
+
+    first = post_signed(client, "/slack/interactivity/", body)
+    second = post_signed(client, "/slack/interactivity/", body)
+
+    assert first.status_code == second.status_code == 200
+    (answer,) = Answer.objects.filter(prompt=prompt)
+    assert answer.channel == Answer.Channel.SLACK and answer.correct
+    assert slack_api.of("chat.update") == []  # the lazy work never ran
 
 
 def test_a_wrong_answer_shows_the_right_one_and_the_playbook(
