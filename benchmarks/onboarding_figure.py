@@ -22,7 +22,8 @@ figure and the truth cover the same questions at the same moments. Usage
 (planner: about 30 s per setting at 200 reps, planner_refit about 3 minutes):
 
     .venv/bin/python benchmarks/onboarding_figure.py --seed 0 --targets 0.8,0.85 \\
-        --policies planner,planner_true_params,planner_refit_org,planner_refit
+        --policies planner,planner_true_params,planner_refit_org,planner_refit \\
+        --learners ../../shared/data/fsrs6_users.jsonl  # from a worktree in wt/
 """
 
 import argparse
