@@ -301,3 +301,50 @@ def test_log_losses_count_answers_from_day_60_for_the_product_and_the_truth():
     truth = -(math.log(0.8 + 0.2 * 0.25) + math.log(0.75)) / 2
     assert result.log_loss == pytest.approx(product)
     assert result.truth_log_loss == pytest.approx(truth)
+
+
+def test_figure_equals_truth_when_the_product_knows_true_memory_and_grades():
+    """The team figure and the truth it is judged against are computed alike.
+
+    In onboarding, a product told each rep's true parameters and recording the
+    grade the rep truly earned (Good when they recalled, else Again) holds the
+    true memory, so its team figure equals the truth every day from day 60 (same
+    recall formula, elapsed days and moments); with its own rating map (a
+    recalled answer the rep calls a guess is graded Again) it does not.
+    """
+    import numpy as np
+
+    from reinforcement.memory.scheduling import Rating
+    from reinforcement.simulation import runner
+    from reinforcement.simulation.parallel import team_draws
+    from reinforcement.simulation.planners import PlannerTrueParams
+    from reinforcement.simulation.truth import TeamTruth
+    from tests.reinforcement.simulation.conftest import LEARNER_PARAMETERS
+
+    class Truth(TeamTruth):
+        def answer(self, r, q, day, **kwargs):
+            self.recalled = kwargs["u_recall"] < kwargs["true_recall"]
+            return super().answer(r, q, day, **kwargs)
+
+    class ToldTheGrade(PlannerTrueParams):
+        def observe(self, r, q, day, *, correct, confidence):
+            own = self.rating_map
+            grade = Rating.GOOD if self.truth.recalled else Rating.AGAIN
+            self.rating_map = dict.fromkeys(own, grade)
+            super().observe(r, q, day, correct=correct, confidence=confidence)
+            self.rating_map = own
+
+    config = SimulationConfig(reps=5, questions=12, days=120, scenario="onboarding")
+    errors = {}
+    for policy_class in (ToldTheGrade, PlannerTrueParams):
+        truth = Truth(LEARNER_PARAMETERS, 12, taught_on_day_zero=False)
+        policy = policy_class(
+            reps=5, questions=12, budget=3, true_params=LEARNER_PARAMETERS,
+            topic=np.arange(12) // 2, taught_on_day_zero=False, setting=0.8,
+        )  # fmt: skip
+        policy.truth = truth
+        draws = team_draws(config.seed, 0, 5, config.days, config.questions)
+        metrics = runner._policy_simulate(config, policy, truth, draws)
+        errors[policy_class] = metrics["team_error_pp"]
+    assert errors[ToldTheGrade] == pytest.approx(0.0, abs=1e-9)
+    assert errors[PlannerTrueParams] > 0.1
