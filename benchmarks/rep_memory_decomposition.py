@@ -6,17 +6,27 @@ figure is on identical answers:
 
 - ``product``: what planner_refit predicted (org refit + memory per rep);
 - ``org``: the organization's parameters in use, per-rep multiplier off;
-- ``oracle_f``: the org prediction with a per-rep multiplier fitted on all of
-  that rep's answers from day 60 (in-sample, no gates, no prior);
+- ``rolling_f``: a per-rep multiplier refitted every 30 days on the rep's
+  earlier answers (no prior, no gate), out of sample;
+- ``rolling_fd``: a per-rep multiplier and decay (the curve of
+  ``memory.rep_curve``), the same way, with priors, posterior-mean prediction;
+- ``oracle_f`` / ``oracle_fd``: the multiplier (and decay) fitted on all of the
+  rep's answers from day 60 (in sample, no prior: flatters by ~1/(2n) each);
 - ``true_params``: each rep's true 21 parameters, advanced by the product's
-  ratings (what planner_true_params predicts: the limit of any per-rep
-  parameter model that sees only the product's ratings);
-- ``true_params_f``: that with an in-sample multiplier (a check of the curve);
-- ``fit21``: a per-rep fit of all 21 parameters (the refit's likelihood and
+  ratings (the limit of any per-rep parameter model fed the product's states);
+  ``true_params_f`` with an in-sample multiplier on top; ``true_params_good``
+  with Easy rated Good; ``true_params_d0`` from the rep's own first difficulty;
+  ``true_guess_hard`` / ``true_guess_good`` with a right answer called a guess
+  rated Hard / Good; ``true_grades_d0`` with the truth's own grades (the check:
+  it must equal the truth);
+- ``later_*``: a per-rep fit of all 21 parameters (the refit's likelihood and
   prior, from the final org parameters) on the rep's answers before day
-  ``--split``, scored on the answers after it, beside the product and the
-  truth on those later answers (what a per-rep model could honestly recover);
+  ``--split``, scored on the answers after it, beside the product, the org
+  model, the true parameters and the truth on those later answers;
 - ``truth``: the true recall (the limit of the target).
+
+Every figure is printed as the log loss per answer and its gap to the truth's.
+See docs/benchmarks.md, "Memory per rep and the log-loss target".
 
 Usage (workers 1: the recorder lives in this process):
 
