@@ -25,8 +25,7 @@ figure is on identical answers:
   model, the true parameters and the truth on those later answers;
 - ``truth``: the true recall (the limit of the target).
 
-Every figure is printed as the log loss per answer and its gap to the truth's.
-See docs/benchmarks.md, "Memory per rep and the log-loss target".
+Printed: log loss per answer and gap to the truth's (docs/benchmarks.md).
 
 Usage (workers 1: the recorder lives in this process):
 
@@ -38,6 +37,7 @@ import argparse
 import os
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -59,14 +59,12 @@ from reinforcement.memory.answer_fit import (  # noqa: E402
 from reinforcement.simulation import planners, runner, truth  # noqa: E402
 
 RUNS: list = []
-_TRUE_RECALL: list = []
-_GRADE: list = []
+_TRUTH: list = []  # (true recall, the truth's grade) of the latest answer
 _answer = truth.TeamTruth.answer
 
 
 def _recording_answer(self, r, q, day, *, true_recall, **kwargs):
-    _TRUE_RECALL.append(float(true_recall))
-    _GRADE.append(3 if kwargs["u_recall"] < true_recall else 1)
+    _TRUTH[:] = [(float(true_recall), 3 if kwargs["u_recall"] < true_recall else 1)]
     return _answer(self, r, q, day, true_recall=true_recall, **kwargs)
 
 
@@ -82,8 +80,8 @@ class PlannerRefitTrace(planners.PlannerRefit):
         super().__init__(**kwargs)
         self.true_params = [tuple(w) for w in kwargs["true_params"]]
         self.log = []  # (r, q, day, correct, product, org, true recall)
-        RUNS.append(self)
         self.grades = {}
+        RUNS.append(self)
 
     def observe(self, r, q, day, *, correct, confidence):
         model = self.models[r]
@@ -92,8 +90,8 @@ class PlannerRefitTrace(planners.PlannerRefit):
         product = self.predicted_one(r, q, day)
         org_factor = model.factor / model.forgetting
         org = (1.0 + org_factor * elapsed / s) ** (-model.decay)
-        self.log.append((r, q, day, correct, product, org, _TRUE_RECALL[-1]))
-        self.grades[(r, q, day)] = _GRADE[-1]
+        ((true_recall, self.grades[(r, q, day)]),) = _TRUTH
+        self.log.append((r, q, day, correct, product, org, true_recall))
         super().observe(r, q, day, correct=correct, confidence=confidence)
 
 
@@ -181,19 +179,13 @@ def _rolling_fd(org, correct, rep, day, reps, chance, decay, prior_sd=0.5):
 def _certain_as_good(packed):
     """The same histories with every Easy (a right answer called certain) as Good."""
     rating = np.where(packed.rating == 4, 3, packed.rating)
-    return fsrs_forward.Packed(
-        rating, packed.delta, packed.lengths, packed.active,
-        packed.start_difficulty, packed.order,
-    )  # fmt: skip
+    return replace(packed, rating=rating)
 
 
 def _start_difficulty(packed, difficulty):
     """The same histories starting from the taught memory at this difficulty."""
     start = np.where(np.isnan(packed.start_difficulty), np.nan, difficulty)
-    return fsrs_forward.Packed(
-        packed.rating, packed.delta, packed.lengths, packed.active, start,
-        packed.order,
-    )  # fmt: skip
+    return replace(packed, start_difficulty=start)
 
 
 def _true_grades(packed, policy, keys):
@@ -203,10 +195,7 @@ def _true_grades(packed, policy, keys):
         r, q = keys[index]
         for j, review in enumerate(policy.answers[(r, q)]):
             rating[row, j] = policy.grades[(r, q, int(review.at))]
-    return fsrs_forward.Packed(
-        rating, packed.delta, packed.lengths, packed.active,
-        packed.start_difficulty, packed.order,
-    )  # fmt: skip
+    return replace(packed, rating=rating)
 
 
 def _right_guess_as(packed, policy, keys, value):
@@ -216,10 +205,7 @@ def _right_guess_as(packed, policy, keys, value):
         for j, review in enumerate(policy.answers[keys[index]]):
             if review.correct and review.confidence == "guess":
                 rating[row, j] = value
-    return fsrs_forward.Packed(
-        rating, packed.delta, packed.lengths, packed.active,
-        packed.start_difficulty, packed.order,
-    )  # fmt: skip
+    return replace(packed, rating=rating)
 
 
 def _rolling_f(org, correct, rep, day, reps, chance, decay):
@@ -245,6 +231,69 @@ def _rolling_f(org, correct, rep, day, reps, chance, decay):
     return out
 
 
+def _per_review(packed, per_history):
+    """A per-history value (in the caller's order) for every review, flat order."""
+    grid = np.repeat(
+        np.asarray(per_history, dtype=float)[packed.order][:, None],
+        packed.rating.shape[1], axis=1,
+    )  # fmt: skip
+    return fsrs_forward.flat(packed, grid).astype(int)
+
+
+def _first_difficulty(w):
+    """A rep's own difficulty after a first Good (the truth's kickoff memory)."""
+    return float(np.clip(fsrs_forward._init_difficulty(w, 3.0)[0, 0], 1.0, 10.0))
+
+
+def _true_variants(policy, data, keys, flat_rep):
+    """Recall before every review under each rep's true parameters, with the
+    product's states and with the variants of them (flat order)."""
+    params = np.array(policy.true_params)
+    cells = np.arange(len(flat_rep))
+
+    def own(packed, first_difficulty=False):
+        if not first_difficulty:
+            return fsrs_forward.recall_flat(params, packed)[flat_rep, cells]
+        out = np.empty(len(flat_rep))
+        for r, w in enumerate(params):
+            m = flat_rep == r
+            start = _start_difficulty(packed, _first_difficulty(w[None]))
+            out[m] = fsrs_forward.recall_flat(w[None], start)[0, m]
+        return out
+
+    packed = data.packed
+    return {
+        "true_params": own(packed),
+        "true_params_good": own(_certain_as_good(packed)),
+        "true_params_d0": own(packed, first_difficulty=True),
+        "true_grades_d0": own(_true_grades(packed, policy, keys), True),
+        "true_guess_hard": own(_right_guess_as(packed, policy, keys, 2)),
+        "true_guess_good": own(_right_guess_as(packed, policy, keys, 3)),
+    }
+
+
+def _later_fit21(policy, keys, rep, q, day, split):
+    """Each rep's 21 parameters fitted on their answers before ``split``
+    (the refit's likelihood and prior, from the final org parameters): the
+    recall they predict for every logged answer (NaN: too few to fit)."""
+    fit = np.full(len(day), np.nan)
+    for r in range(policy.reps):
+        rows = [i for i, k in enumerate(keys) if k[0] == r]
+        sub = answer_data(
+            [AnswerHistory(policy.answers[keys[i]], taught=policy.taught) for i in rows]
+        )
+        train = sub.mask(ends_before=split)
+        if train.sum() < 20:
+            continue
+        w = likelihood_fit(sub, start=policy.parameters, mask=train).parameters
+        rec = fsrs_forward.recall_flat(np.array([w]), sub.packed)[0]
+        sub_q = _per_review(sub.packed, [keys[i][1] for i in rows])
+        lookup = {(b, int(c)): v for b, c, v in zip(sub_q, sub.at, rec, strict=True)}
+        m = rep == r
+        fit[m] = [lookup[(b, int(c))] for b, c in zip(q[m], day[m], strict=True)]
+    return fit
+
+
 def _team(policy, split):
     """Every figure of one team's run, as summed losses and counts."""
     log = np.array(policy.log, dtype=float)
@@ -256,120 +305,58 @@ def _team(policy, split):
     data = answer_data(
         [AnswerHistory(policy.answers[k], taught=policy.taught) for k in keys]
     )
-    rep_of = np.repeat(
-        np.array([r for r, _ in keys], dtype=float)[data.packed.order][:, None],
-        data.packed.rating.shape[1], axis=1,
-    )  # fmt: skip
-    q_of = np.repeat(
-        np.array([k for _, k in keys], dtype=float)[data.packed.order][:, None],
-        data.packed.rating.shape[1], axis=1,
-    )  # fmt: skip
-    flat_rep = fsrs_forward.flat(data.packed, rep_of).astype(int)
-    flat_q = fsrs_forward.flat(data.packed, q_of).astype(int)
+    flat_rep = _per_review(data.packed, [r for r, _ in keys])
+    flat_q = _per_review(data.packed, [k for _, k in keys])
     # Map the flat order onto the log's order by (rep, question, day).
     index = {
-        (a, b, c): i
-        for i, (a, b, c) in enumerate(
+        cell: i
+        for i, cell in enumerate(
             zip(flat_rep, flat_q, data.at.astype(int), strict=True)
         )
     }
     where = np.array(
         [index[(a, b, int(c))] for a, b, c in zip(rep, q, day, strict=True)]
     )
-    true_all = fsrs_forward.recall_flat(np.array(policy.true_params), data.packed)
-    true_params = true_all[flat_rep, np.arange(len(flat_rep))][where]
-    good = _certain_as_good(data.packed)
-    true_good_all = fsrs_forward.recall_flat(np.array(policy.true_params), good)
-    true_good = true_good_all[flat_rep, np.arange(len(flat_rep))][where]
-    true_d0 = np.empty(len(flat_rep))
-    for r, w in enumerate(policy.true_params):
-        w = np.array([w])
-        d0 = float(np.clip(fsrs_forward._init_difficulty(w, 3.0)[0, 0], 1.0, 10.0))
-        own = _start_difficulty(data.packed, d0)
-        m = flat_rep == r
-        true_d0[m] = fsrs_forward.recall_flat(w, own)[0, m]
-    true_d0 = true_d0[where]
-    graded = _true_grades(data.packed, policy, keys)
-    true_gr = np.empty(len(flat_rep))
-    for r, w in enumerate(policy.true_params):
-        w = np.array([w])
-        d0 = float(np.clip(fsrs_forward._init_difficulty(w, 3.0)[0, 0], 1.0, 10.0))
-        m = flat_rep == r
-        true_gr[m] = fsrs_forward.recall_flat(w, _start_difficulty(graded, d0))[0, m]
-    true_gr = true_gr[where]
-    mapped = {}
-    for rating in (2, 3):
-        right_guess = _right_guess_as(data.packed, policy, keys, rating)
-        out = fsrs_forward.recall_flat(np.array(policy.true_params), right_guess)
-        mapped[rating] = out[flat_rep, np.arange(len(flat_rep))][where]
+    true = {
+        k: v[where] for k, v in _true_variants(policy, data, keys, flat_rep).items()
+    }
     scored = day >= runner.KPI_FROM_DAY
-    rolling = _rolling_f(org, correct, rep, day, reps, chance, policy.models[0].decay)
     decay = policy.models[0].decay
-    oracle_f = _best_f(org[scored], correct[scored], rep[scored], reps, chance, decay)
-    rolling_fd = _rolling_fd(org, correct, rep, day, reps, chance, decay)[scored]
-    oracle_fd = _best_fd(org[scored], correct[scored], rep[scored], reps, chance, decay)
-    true_decays = np.array([w[20] for w in policy.true_params])
-    tp_f = true_params[scored].copy()
-    for r in range(reps):
+    args = (org[scored], correct[scored], rep[scored], reps, chance, decay)
+    predictions = {
+        "product": product[scored],
+        "org": org[scored],
+        "rolling_f": _rolling_f(org, correct, rep, day, reps, chance, decay)[scored],
+        "rolling_fd": _rolling_fd(org, correct, rep, day, reps, chance, decay)[scored],
+        "oracle_f": _best_f(*args),
+        "oracle_fd": _best_fd(*args),
+        **{k: v[scored] for k, v in true.items()},
+        "truth": true_recall[scored],
+    }
+    tp_f = predictions["true_params"].copy()
+    for r, w in enumerate(policy.true_params):
         m = rep[scored] == r
         if m.any():
             tp_f[m] = _best_f(
-                true_params[scored][m], correct[scored][m], np.zeros(m.sum(), int), 1,
-                chance, true_decays[r],
-            )  # fmt: skip
+                tp_f[m], correct[scored][m], np.zeros(m.sum(), int), 1, chance, w[20]
+            )
+    predictions["true_params_f"] = tp_f
     y = correct[scored]
-    sums = {
-        "product": _loss(product[scored], y, chance).sum(),
-        "org": _loss(org[scored], y, chance).sum(),
-        "oracle_f": _loss(oracle_f, y, chance).sum(),
-        "oracle_fd": _loss(oracle_fd, y, chance).sum(),
-        "rolling_fd": _loss(rolling_fd, y, chance).sum(),
-        "true_params": _loss(true_params[scored], y, chance).sum(),
-        "true_params_f": _loss(tp_f, y, chance).sum(),
-        "true_params_good": _loss(true_good[scored], y, chance).sum(),
-        "true_params_d0": _loss(true_d0[scored], y, chance).sum(),
-        "true_grades_d0": _loss(true_gr[scored], y, chance).sum(),
-        "true_guess_hard": _loss(mapped[2][scored], y, chance).sum(),
-        "true_guess_good": _loss(mapped[3][scored], y, chance).sum(),
-        "rolling_f": _loss(rolling[scored], y, chance).sum(),
-        "truth": _loss(true_recall[scored], y, chance).sum(),
-        "answers": int(scored.sum()),
-    }
+    sums = {k: _loss(v, y, chance).sum() for k, v in predictions.items()}
+    sums["answers"] = int(scored.sum())
     # Honest per-rep fit: 21 parameters per rep on answers before the split.
-    later = day >= split
-    fit = np.full(len(day), np.nan)
-    for r in range(reps):
-        rows = [i for i, k in enumerate(keys) if k[0] == r]
-        sub = answer_data(
-            [AnswerHistory(policy.answers[keys[i]], taught=policy.taught) for i in rows]
-        )
-        train = sub.mask(ends_before=split)
-        if train.sum() < 20:
-            continue
-        w = likelihood_fit(sub, start=policy.parameters, mask=train).parameters
-        rec = fsrs_forward.recall_flat(np.array([w]), sub.packed)[0]
-        sub_q = fsrs_forward.flat(
-            sub.packed,
-            np.repeat(
-                np.array([keys[i][1] for i in rows], dtype=float)[sub.packed.order][
-                    :, None
-                ],
-                sub.packed.rating.shape[1],
-                axis=1,
-            ),  # fmt: skip
-        ).astype(int)
-        lookup = {(b, int(c)): v for b, c, v in zip(sub_q, sub.at, rec, strict=True)}
-        m = rep == r
-        fit[m] = [lookup[(b, int(c))] for b, c in zip(q[m], day[m], strict=True)]
-    ok = later & ~np.isnan(fit)
-    sums.update(
-        later_answers=int(ok.sum()),
-        later_fit21=_loss(fit[ok], correct[ok], chance).sum(),
-        later_product=_loss(product[ok], correct[ok], chance).sum(),
-        later_org=_loss(org[ok], correct[ok], chance).sum(),
-        later_true_params=_loss(true_params[ok], correct[ok], chance).sum(),
-        later_truth=_loss(true_recall[ok], correct[ok], chance).sum(),
-    )
+    fit = _later_fit21(policy, keys, rep, q, day, split)
+    ok = (day >= split) & ~np.isnan(fit)
+    later = {
+        "fit21": fit,
+        "product": product,
+        "org": org,
+        "true_params": true["true_params"],
+        "truth": true_recall,
+    }
+    sums["later_answers"] = int(ok.sum())
+    for k, v in later.items():
+        sums[f"later_{k}"] = _loss(v[ok], correct[ok], chance).sum()
     return sums
 
 
@@ -401,34 +388,12 @@ def main() -> None:
         n, later = s["answers"], s["later_answers"]
         t = s["truth"] / n
         print(f"\nsetting {setting}: {n} answers from day {runner.KPI_FROM_DAY}")
-        for key in (
-            "product",
-            "org",
-            "rolling_f",
-            "rolling_fd",
-            "oracle_f",
-            "oracle_fd",
-            "true_params",
-            "true_params_f",
-            "true_params_good",
-            "true_params_d0",
-            "true_guess_hard",
-            "true_guess_good",
-            "true_grades_d0",
-            "truth",
-        ):
-            print(f"  {key:14s} {s[key] / n:.4f}  gap {s[key] / n - t:+.4f}")
+        shown = [k for k in s if k != "answers" and not k.startswith("later_")]
+        for key in shown:
+            print(f"  {key:16s} {s[key] / n:.4f}  gap {s[key] / n - t:+.4f}")
         lt = s["later_truth"] / later
-        print(
-            f"  from day {args.split} ({later} answers), per-rep 21 fitted before it:"
-        )
-        for key in (
-            "later_product",
-            "later_org",
-            "later_fit21",
-            "later_true_params",
-            "later_truth",
-        ):
+        print(f"  from day {args.split} ({later} answers), 21 fitted before it:")
+        for key in [k for k in s if k.startswith("later_") and k != "later_answers"]:
             print(f"  {key:18s} {s[key] / later:.4f}  gap {s[key] / later - lt:+.4f}")
 
 
