@@ -23,9 +23,8 @@ figure is on identical answers:
   prior, from the final org parameters) on the rep's answers before day
   ``--split``, scored on the answers after it, beside the product, the org
   model, the true parameters and the truth on those later answers;
-- ``truth``: the true recall (the limit of the target).
-
-Printed: log loss per answer and gap to the truth's (docs/benchmarks.md).
+- ``truth``: the true recall (the limit of the target). Printed: log loss per
+  answer and its gap to the truth's (docs/benchmarks.md).
 
 Usage (workers 1: the recorder lives in this process):
 
