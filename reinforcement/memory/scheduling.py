@@ -107,6 +107,25 @@ class MemoryModel:
         rep.factor = self.factor / self.forgetting * rep.forgetting
         return rep
 
+    def with_curve(
+        self, forgetting: float, decay: float | None = None
+    ) -> "MemoryModel":
+        """This model for one rep with their own curve (``memory.rep_curve``).
+
+        ``forgetting`` as in ``with_forgetting`` (the rep reaches 90% recall
+        after stability / forgetting days); ``decay`` the rep's shape after
+        that, R(t) = (1 + forgetting F(decay) t / S) ** -decay (None: the
+        parameters' w20). Prediction only, like ``with_forgetting``; the
+        organization's own curve (1.0, w20) is this model itself.
+        """
+        decay = self.parameters[20] if decay is None else float(decay)
+        if decay == self.parameters[20]:
+            return self.with_forgetting(forgetting)
+        rep = copy.copy(self)
+        rep.forgetting, rep.decay = float(forgetting), decay
+        rep.factor = (0.9 ** (-1.0 / decay) - 1.0) * rep.forgetting
+        return rep
+
     def next_memory(self, memory: Memory, rating: int, elapsed_days: float) -> Memory:
         """Advance the memory after a review with this rating, elapsed days after the last."""
         return Memory(
@@ -195,6 +214,12 @@ class MemoryModel:
 
     def interval(self, stability: float, desired_retention: float) -> float:
         """Days until recall falls to desired_retention."""
+        if self.decay != self.parameters[20]:  # a rep's own curve: closed form
+            return float(
+                stability
+                * (desired_retention ** (-1.0 / self.decay) - 1.0)
+                / self.factor
+            )
         return float(
             self._fsrs.next_interval(
                 stability / self.forgetting, desired_retention, Rating.GOOD

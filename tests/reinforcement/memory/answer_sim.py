@@ -32,6 +32,7 @@ def answers_simulate(
     choices=4,
     max_gap=45,
     forgetting=1.0,
+    decay=None,
 ) -> list[AnswerHistory]:
     """Taught (rep, question) histories of 2 to 8 answers at gaps of 1 to max_gap days.
 
@@ -39,10 +40,11 @@ def answers_simulate(
     right 1 time in ``choices``. Confidence is stated as the simulator's reps
     state it: certain when recalled at recall >= 0.9, fairly sure at >= 0.5,
     otherwise a guess. ``forgetting`` makes a rep who forgets that many times
-    as fast as the parameters say (``MemoryModel.with_forgetting``).
+    as fast as the parameters say (``MemoryModel.with_forgetting``); ``decay``
+    gives the rep a curve of their own shape too (``MemoryModel.with_curve``).
     """
     rng = np.random.default_rng(seed)
-    model = MemoryModel(parameters).with_forgetting(forgetting)
+    model = MemoryModel(parameters).with_curve(forgetting, decay)
     start = Memory(model.taught_memory().stability, TAUGHT_DIFFICULTY)
     out = []
     for _ in range(histories):
