@@ -3,19 +3,16 @@
 import datetime as dt
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
 from enablement.models import Module, Question, Topic
-from reinforcement.memory.scheduling import elapsed_days_between
-from reinforcement.models import MemoryState, Prompt, PromptTrigger
+from reinforcement.memory.scheduling import MemoryModel, elapsed_days_between
+from reinforcement.models import MemoryState, Prompt
 from reinforcement.selectors.memory_models import rep_memory_model
 from reinforcement.selectors.prompts import OPEN_STATUSES, prompts_with_question
-from reinforcement.selectors.reps import RepSituation, rep_situation_get
-from reinforcement.services.delivery import trigger_deliveries_create
-from reinforcement.services.plan_contexts import rep_contexts
+from reinforcement.selectors.reps import RepSituation
 
 DEFAULT_REFRESHER_SIZE = 5
 MAX_REFRESHER_SIZE = 10
@@ -132,110 +129,44 @@ def refresher_create(
     return prompts
 
 
-def refresher_triggered_create(
-    *,
-    rep_id: int,
-    topic_ids: list[int],
-    label: str,
-    reference: str,
-    now: dt.datetime,
-    size: int = DEFAULT_REFRESHER_SIZE,
-) -> PromptTrigger:
-    """A refresher another app asked for (a deal entered a stage), sent on the
-    rep's channels through the delivery outbox.
-
-    The rep's most-forgotten questions of those topics, as `refresher_create`
-    chooses them, skipping questions already open or asked today. The prompts
-    carry the trigger (its label is shown with them); the trigger's Delivery
-    rows commit with them, so the caller enqueues `triggers_deliver_task` after
-    the commit and the delivery sweeper re-drives a lost one. `reference` is
-    the caller's unique key: asking again returns the first trigger and makes
-    nothing new. Raises RefresherRejected ("not_a_rep", "not_enrolled",
-    "nothing_left") when there is nothing to send.
-    """
-    existing = PromptTrigger.objects.filter(reference=reference).first()
-    if existing is not None:
-        return existing
-    ctx = rep_contexts([rep_id], now=now).get(rep_id)
-    situation = rep_situation_get(rep_id=rep_id, now=now)
-    if ctx is None or situation is None:
-        raise RefresherRejected("not_a_rep", _("This person is not an active rep."))
-    candidates = set(
-        Question.objects.filter(
-            id__in=situation.enrolled_question_ids,
-            status=Question.Status.PUBLISHED,
-            topic_id__in=topic_ids,
-            topic__organization_id=situation.organization_id,
-        ).values_list("id", flat=True)
-    )
-    if not candidates:
-        raise RefresherRejected(
-            "not_enrolled", _("The rep is enrolled in no question on these topics.")
-        )
-    busy = set(
-        Prompt.objects.filter(rep_id=rep_id, question_id__in=candidates)
-        .filter(
-            Q(status__in=OPEN_STATUSES, expires_at__gt=now)
-            | Q(local_date=situation.local_date)
-        )
-        .values_list("question_id", flat=True)
-    )
-    chosen = _weakest(situation, candidates - busy, now, size)
-    if not chosen:
-        raise RefresherRejected(
-            "nothing_left", _("Every question on these topics is open or done today.")
-        )
-    try:
-        with transaction.atomic():
-            trigger = PromptTrigger.objects.create(
-                rep_id=rep_id,
-                label=label[:255],
-                reference=reference,
-                local_date=situation.local_date,
-            )
-            Prompt.objects.bulk_create(
-                Prompt(
-                    rep_id=rep_id,
-                    question_id=question_id,
-                    trigger=trigger,
-                    source=Prompt.Source.REFRESHER,
-                    local_date=situation.local_date,
-                    position=position,
-                    expires_at=now + REFRESHER_WINDOW,
-                )
-                for position, question_id in enumerate(chosen, start=1)
-            )
-            trigger_deliveries_create(trigger=trigger, channels=ctx.channels, now=now)
-    except IntegrityError:
-        # A racing request made it first (the reference), or a prompt of the
-        # same question and day appeared meanwhile: keep what exists.
-        existing = PromptTrigger.objects.filter(reference=reference).first()
-        if existing is None:
-            raise RefresherRejected(
-                "nothing_left", _("These questions were just asked.")
-            ) from None
-        return existing
-    return trigger
-
-
 def _weakest(
     situation: RepSituation, candidates: set[int], now: dt.datetime, size: int
 ) -> list[int]:
-    rows = list(
+    states = list(
         MemoryState.objects.filter(
             rep_id=situation.rep_id,
             question_id__in=candidates,
             stability__isnull=False,
         ).values_list("question_id", "stability", "last_review")
     )
-    reviewed: list[int] = []
-    if rows:
-        model = rep_memory_model(
+    model = (
+        rep_memory_model(
             rep_id=situation.rep_id, organization_id=situation.organization_id
         )
-        stability = np.array([r[1] for r in rows], dtype=float)
-        elapsed = np.array([elapsed_days_between(r[2], now) for r in rows])
+        if states
+        else None
+    )
+    return weakest_first(
+        candidates=candidates, states=states, model=model, now=now, size=size
+    )
+
+
+def weakest_first(
+    *,
+    candidates: set[int],
+    states: list[tuple[int, float, dt.datetime]],
+    model: MemoryModel | None,
+    now: dt.datetime,
+    size: int,
+) -> list[int]:
+    """Up to ``size`` of the candidates: those answered before, lowest predicted
+    recall now first (``states``: question, stability, last review, of these
+    candidates only), then those never asked, by id."""
+    reviewed: list[int] = []
+    if states:
+        stability = np.array([r[1] for r in states], dtype=float)
+        elapsed = np.array([elapsed_days_between(r[2], now) for r in states])
         recall = np.atleast_1d(model.recall(stability, elapsed))
-        reviewed = [rows[i][0] for i in np.argsort(recall, kind="stable")]
+        reviewed = [states[i][0] for i in np.argsort(recall, kind="stable")]
     never = sorted(candidates - set(reviewed))
     return (reviewed + never)[:size]

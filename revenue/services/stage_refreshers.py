@@ -9,6 +9,8 @@ skip_locked), so an event, task or sweep seen twice makes nothing new.
 
 import datetime as dt
 import logging
+from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -19,9 +21,10 @@ from enablement.models import RepProfile
 from reinforcement.memory.rep_calendar import RepSchedule
 from reinforcement.selectors.calendars import rep_schedules
 from reinforcement.selectors.planning import reps_active
-from reinforcement.services.refresher import (
-    RefresherRejected,
-    refresher_triggered_create,
+from reinforcement.services.refresher import RefresherRejected
+from reinforcement.services.refresher_triggered import (
+    RefresherRequest,
+    refreshers_triggered_create,
 )
 from revenue.models import CrmSettings, SalesStage, StageChange, StageRefresher
 
@@ -104,8 +107,10 @@ def stage_refreshers_make_due(
     """Make the refreshers that are due; returns the prompt triggers to deliver.
 
     Each due row is claimed under its lock (skip_locked: a racing run takes
-    others), and the rep's profile row is locked while counting the day's
-    refreshers, so the daily limit holds under concurrency.
+    others), and the reps' profile rows are locked (in id order) while their
+    day's refreshers are counted, so the daily limit holds under concurrency.
+    The run's reads are batched (`refreshers_triggered_create`); a rep with
+    several due rows gets one per pass, each pass seeing the ones made before.
     """
     triggers: list[int] = []
     with transaction.atomic():
@@ -115,62 +120,127 @@ def stage_refreshers_make_due(
             .select_related("opportunity", "stage")
             .order_by("due_at", "pk")[:limit]
         )
-        for row in rows:
-            _make(row, now)
-            row.save()
-            if row.trigger_id:
-                triggers.append(row.trigger_id)
+        if not rows:
+            return triggers
+        budgets = _budgets(rows, now)
+        topics = _stage_topics({row.stage_id for row in rows})
+        pending = rows
+        while pending:
+            batch, later, reps = [], [], set()
+            for row in pending:
+                (later if row.rep_id in reps else batch).append(row)
+                reps.add(row.rep_id)
+            triggers += _make(batch, budgets, topics, now)
+            pending = later
+        StageRefresher.objects.bulk_update(
+            rows, ["status", "detail", "made_at", "trigger", "local_date"]
+        )
     return triggers
 
 
-def _daily_limit(organization_id: int) -> int:
-    value = (
-        CrmSettings.objects.filter(organization_id=organization_id)
-        .values_list("refreshers_per_day", flat=True)
-        .first()
-    )
-    return DEFAULT_REFRESHERS_PER_DAY if value is None else value
+@dataclass
+class _Budget:
+    """A rep's refreshers left today, against the organization's limit."""
+
+    local_date: dt.date
+    made: int
+    limit: int
 
 
-def _make(row: StageRefresher, now: dt.datetime) -> None:
-    """Make one due refresher, or say why not (on the row)."""
-    profile = (
+def _budgets(rows: list[StageRefresher], now: dt.datetime) -> dict[int, _Budget]:
+    """Each active rep's local day and refreshers made on it, their profile
+    rows locked (in id order, so two runs cannot deadlock); reps who left
+    are absent."""
+    zones = dict(
         RepProfile.objects.select_for_update()
-        .filter(user_id=row.rep_id)
-        .values_list("time_zone", flat=True)
-        .first()
+        .filter(user_id__in={row.rep_id for row in rows})
+        .order_by("user_id")
+        .values_list("user_id", "time_zone")
     )
-    row.made_at = now
-    if profile is None:
-        row.status, row.detail = Status.SKIPPED, "the owner is not an active rep"
-        return
-    local_date = RepSchedule(row.rep_id, profile, 0, "", None).local_date(now)
-    made_today = StageRefresher.objects.filter(
-        rep_id=row.rep_id, status=Status.MADE, local_date=local_date
-    ).count()
-    if made_today >= _daily_limit(row.organization_id):
-        row.status, row.detail = Status.CAPPED, f"{made_today} made today already"
-        return
-    topic_ids = list(row.stage.topics.values_list("id", flat=True))
+    days = {
+        rep: RepSchedule(rep, zone, 0, "", None).local_date(now)
+        for rep, zone in zones.items()
+    }
+    made = Counter(
+        rep
+        for rep, day in StageRefresher.objects.filter(
+            rep_id__in=list(days), status=Status.MADE, local_date__in=set(days.values())
+        ).values_list("rep_id", "local_date")
+        if day == days[rep]
+    )
+    limits = dict(
+        CrmSettings.objects.filter(
+            organization_id__in={row.organization_id for row in rows}
+        ).values_list("organization_id", "refreshers_per_day")
+    )
+    organization = {row.rep_id: row.organization_id for row in rows}
+    return {
+        rep: _Budget(
+            day,
+            made[rep],
+            limits.get(organization[rep], DEFAULT_REFRESHERS_PER_DAY),
+        )
+        for rep, day in days.items()
+    }
+
+
+def _stage_topics(stage_ids: set[int]) -> dict[int, tuple[int, ...]]:
+    through = SalesStage.topics.through
+    topics: dict[int, list[int]] = {}
+    for stage_id, topic_id in (
+        through.objects.filter(salesstage_id__in=stage_ids)
+        .order_by("topic_id")
+        .values_list("salesstage_id", "topic_id")
+    ):
+        topics.setdefault(stage_id, []).append(topic_id)
+    return {stage: tuple(ids) for stage, ids in topics.items()}
+
+
+def _make(
+    rows: list[StageRefresher],
+    budgets: dict[int, _Budget],
+    topics: dict[int, tuple[int, ...]],
+    now: dt.datetime,
+) -> list[int]:
+    """Make these due refreshers (one per rep), or say why not on each row."""
+    asked: list[StageRefresher] = []
+    requests: list[RefresherRequest] = []
+    for row in rows:
+        row.made_at = now
+        budget = budgets.get(row.rep_id)
+        if budget is None:
+            row.status, row.detail = Status.SKIPPED, "the owner is not an active rep"
+        elif budget.made >= budget.limit:
+            row.status, row.detail = Status.CAPPED, f"{budget.made} made today already"
+        else:
+            asked.append(row)
+            requests.append(_request(row, topics.get(row.stage_id, ())))
+    results = refreshers_triggered_create(requests=requests, now=now)
+    triggers = []
+    for row, result in zip(asked, results, strict=True):
+        if isinstance(result, RefresherRejected):
+            row.status, row.detail = Status.SKIPPED, result.code
+            continue
+        row.status, row.trigger, row.local_date = Status.MADE, result, result.local_date
+        row.detail = ""
+        budgets[row.rep_id].made += 1
+        triggers.append(result.pk)
+    return triggers
+
+
+def _request(row: StageRefresher, topic_ids: tuple[int, ...]) -> RefresherRequest:
     deal = row.opportunity.name or row.opportunity.external_id
     label = _("Refresher for %(deal)s (entered %(stage)s)") % {
         "deal": deal,
         "stage": row.stage.name,
     }
-    try:
-        trigger = refresher_triggered_create(
-            rep_id=row.rep_id,
-            topic_ids=topic_ids,
-            label=label,
-            reference=f"revenue.stage_refresher:{row.pk}",
-            now=now,
-            size=settings.REVENUE_REFRESHER_SIZE,
-        )
-    except RefresherRejected as exc:
-        row.status, row.detail = Status.SKIPPED, exc.code
-        return
-    row.status, row.trigger, row.local_date = Status.MADE, trigger, trigger.local_date
-    row.detail = ""
+    return RefresherRequest(
+        rep_id=row.rep_id,
+        topic_ids=topic_ids,
+        label=label,
+        reference=f"revenue.stage_refresher:{row.pk}",
+        size=settings.REVENUE_REFRESHER_SIZE,
+    )
 
 
 def stage_refreshers_apply(

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -21,6 +23,8 @@ from revenue.models import (
 )
 from revenue.services.stage_refreshers import (
     stage_refreshers_apply,
+    stage_refreshers_make_due,
+    stage_refreshers_record,
     stage_refreshers_sweep,
 )
 from revenue.tasks import stage_refreshers_task
@@ -197,6 +201,28 @@ def test_at_most_the_daily_limit_per_rep(world):
     assert stage_refreshers_apply(stage_change_ids=[late.pk], now=late.changed_at) == []
     assert StageRefresher.objects.get(opportunity__name="D").status == "capped"
     assert PromptTrigger.objects.count() == 2
+
+
+def test_a_making_run_reads_once_for_all_its_refreshers(world):
+    """A run's reads are batched: each more refresher in the run costs only its
+    writes (a savepoint, the trigger, its prompts, its Delivery rows), not the
+    rep's profile, limit, calendar, enrollments, prompts and memory again."""
+
+    def run_of(count: int) -> int:
+        reps = [RepProfileFactory(team=world.team).user for _ in range(count)]
+        changes = [
+            enter(world, name=f"{count}-{n}", owner=rep) for n, rep in enumerate(reps)
+        ]
+        stage_refreshers_record(
+            stage_change_ids=[c.pk for c in changes], now=TUESDAY_11
+        )
+        with CaptureQueriesContext(connection) as queries:
+            made = stage_refreshers_make_due(now=TUESDAY_11)
+        assert len(made) == count
+        return len(queries)
+
+    small, large = run_of(2), run_of(8)
+    assert (large - small) / 6 <= 6, (small, large)
 
 
 def test_outside_the_working_window_it_waits_for_the_next_window_start(world):

@@ -9,7 +9,7 @@ from enablement.services.groups import admin_group_sync
 from reinforcement.models import Delivery, Prompt
 from reinforcement.services.delivery import plan_deliver, triggers_deliver
 from reinforcement.services.planning import plans_create
-from reinforcement.services.refresher import refresher_triggered_create
+from reinforcement.services.refresher_triggered import refresher_triggered_create
 from slack_app.blocks import prompt_open_blocks
 from slack_app.models import SlackMember, SlackMessage
 from slack_app.services.members import slack_members_match

@@ -21,7 +21,7 @@ from reinforcement.services.delivery import (
     deliveries_sweep,
     triggers_deliver,
 )
-from reinforcement.services.refresher import refresher_triggered_create
+from reinforcement.services.refresher_triggered import refresher_triggered_create
 from tests.factories.enablement import (
     EnrollmentFactory,
     ModuleFactory,
