@@ -133,7 +133,8 @@ def stage_refreshers_make_due(
             triggers += _make(batch, budgets, topics, now)
             pending = later
         StageRefresher.objects.bulk_update(
-            rows, ["status", "detail", "made_at", "trigger", "local_date"]
+            rows,
+            ["status", "detail", "made_at", "trigger", "local_date", "updated_at"],
         )
     return triggers
 
@@ -206,7 +207,7 @@ def _make(
     asked: list[StageRefresher] = []
     requests: list[RefresherRequest] = []
     for row in rows:
-        row.made_at = now
+        row.made_at = row.updated_at = now
         budget = budgets.get(row.rep_id)
         if budget is None:
             row.status, row.detail = Status.SKIPPED, "the owner is not an active rep"
