@@ -31,8 +31,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from reinforcement.memory import rep_curve, rep_memory  # noqa: E402
-from reinforcement.memory.answer_fit import AnswerHistory, answer_data  # noqa: E402
+from reinforcement.memory import rep_curve  # noqa: E402
 from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
 from reinforcement.simulation import planners, runner  # noqa: E402
 
@@ -43,22 +42,13 @@ class PlannerRefitCurve(planners.PlannerRefit):
     clear_only = False
     prior = (rep_curve.PRIOR_SD, rep_curve.DECAY_PRIOR_SD)
 
-    def before_day(self, day):
-        if day < self.next_refit:
-            return
-        while self.next_refit <= day:
-            self.next_refit += planners.REFIT_EVERY_DAYS
-        data = answer_data(
-            [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
-        )
-        adopted = self._organization_refit(day, data)
-        rep_of = rep_memory.answer_reps(data, [r for r, _ in self.answers])
+    def _rep_models(self, data):
         saved = rep_curve.PRIOR_SD, rep_curve.DECAY_PRIOR_SD
         rep_curve.PRIOR_SD, rep_curve.DECAY_PRIOR_SD = self.prior
         try:
             fits = rep_curve.rep_curve_holdout(
                 data=data,
-                rep_of_answer=rep_of,
+                rep_of_answer=self._answer_reps(data),
                 parameters=self.parameters,
                 reps=self.reps,
             )
@@ -74,9 +64,7 @@ class PlannerRefitCurve(planners.PlannerRefit):
             models.append(
                 model.with_curve(f.fitted.forgetting, f.fitted.decay) if keep else model
             )
-        self._set_models(models)
-        if adopted:
-            self._replay()
+        return models
 
 
 class PlannerRefitCurveGated(PlannerRefitCurve):

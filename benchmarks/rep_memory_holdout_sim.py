@@ -30,35 +30,16 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from reinforcement.memory import rep_memory  # noqa: E402
-from reinforcement.memory.answer_fit import AnswerHistory, answer_data  # noqa: E402
-from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
 from reinforcement.simulation import planners, runner  # noqa: E402
 
 SETTINGS = (0.8, 0.85)
 
 
-class _Variant(planners.PlannerRefit):
-    def before_day(self, day):
-        if day < self.next_refit:
-            return
-        while self.next_refit <= day:
-            self.next_refit += planners.REFIT_EVERY_DAYS
-        data = answer_data(
-            [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
-        )
-        adopted = self._organization_refit(day, data)
-        rep_of = rep_memory.answer_reps(data, [r for r, _ in self.answers])
-        self.forgetting = self.multipliers(data, rep_of)
-        model = MemoryModel(self.parameters)
-        self._set_models([model.with_forgetting(f) for f in self.forgetting])
-        if adopted:
-            self._replay()
-
-
-class PlannerRefitNoHoldout(_Variant):
+class PlannerRefitNoHoldout(planners.PlannerRefit):
     name = "planner_refit_nohold"
 
-    def multipliers(self, data, rep_of):
+    def _multipliers(self, data):
+        rep_of = self._answer_reps(data)
         rep = np.asarray(rep_of)[data.observed]
         counts = np.bincount(rep, minlength=self.reps)
         if not (counts >= 30).any():
@@ -69,10 +50,11 @@ class PlannerRefitNoHoldout(_Variant):
         return [1.0 if f is None else f.forgetting for f in fits]
 
 
-class PlannerRefitHoldoutOnly(_Variant):
+class PlannerRefitHoldoutOnly(planners.PlannerRefit):
     name = "planner_refit_holdonly"
 
-    def multipliers(self, data, rep_of):
+    def _multipliers(self, data):
+        rep_of = self._answer_reps(data)
         fits = rep_memory.rep_forgetting_holdout(
             data=data, rep_of_answer=rep_of, parameters=self.parameters, reps=self.reps
         )

@@ -31,8 +31,6 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from reinforcement.memory import rep_memory  # noqa: E402
-from reinforcement.memory.answer_fit import AnswerHistory, answer_data  # noqa: E402
-from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
 from reinforcement.simulation import planners, runner  # noqa: E402
 
 TAU_LOG: list = []
@@ -42,23 +40,8 @@ TAUS = np.exp(np.linspace(np.log(0.03), np.log(1.5), 40))
 class _Variant(planners.PlannerRefit):
     fixed_tau = None
 
-    def before_day(self, day):
-        if day < self.next_refit:
-            return
-        while self.next_refit <= day:
-            self.next_refit += planners.REFIT_EVERY_DAYS
-        data = answer_data(
-            [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
-        )
-        adopted = self._organization_refit(day, data)
-        rep_of = rep_memory.answer_reps(data, [r for r, _ in self.answers])
-        self.forgetting = self.multipliers(data, rep_of)
-        model = MemoryModel(self.parameters)
-        self._set_models([model.with_forgetting(f) for f in self.forgetting])
-        if adopted:
-            self._replay()
-
-    def multipliers(self, data, rep_of):
+    def _multipliers(self, data):
+        rep_of = self._answer_reps(data)
         rep = np.asarray(rep_of)[data.observed]
         counts = np.bincount(rep, minlength=self.reps)
         enough = counts >= rep_memory.MIN_ANSWERS

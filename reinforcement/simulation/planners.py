@@ -135,17 +135,30 @@ class PlannerRefit(Planner):
             [AnswerHistory(h, taught=self.taught) for h in self.answers.values()]
         )
         adopted = self._organization_refit(day, data)
-        if self.per_rep_memory:
-            rep_of = answer_reps(data, [r for r, _ in self.answers])
-            fits = rep_forgetting_holdout(
-                data=data, rep_of_answer=rep_of, parameters=self.parameters,
-                reps=self.reps,
-            )  # fmt: skip
-            self.forgetting = [1.0 if f is None else f.forgetting for f in fits]
-        model = MemoryModel(self.parameters)
-        self._set_models([model.with_forgetting(f) for f in self.forgetting])
+        self._set_models(self._rep_models(data))
         if adopted:
             self._replay()
+
+    def _answer_reps(self, data) -> list[int]:
+        """The rep of each of the answer data's histories."""
+        return answer_reps(data, [r for r, _ in self.answers])
+
+    def _rep_models(self, data) -> list[MemoryModel]:
+        """Each rep's model after a refit: the parameters now in use, with the
+        rep's multiplier (variants of memory per rep override this or
+        ``_multipliers``; benchmarks/rep_*_sim.py)."""
+        if self.per_rep_memory:
+            self.forgetting = self._multipliers(data)
+        model = MemoryModel(self.parameters)
+        return [model.with_forgetting(f) for f in self.forgetting]
+
+    def _multipliers(self, data) -> list[float]:
+        """Each rep's forgetting multiplier, kept only if its hold-out adopts it."""
+        fits = rep_forgetting_holdout(
+            data=data, rep_of_answer=self._answer_reps(data),
+            parameters=self.parameters, reps=self.reps,
+        )  # fmt: skip
+        return [1.0 if f is None else f.forgetting for f in fits]
 
     def _organization_refit(self, day, data) -> bool:
         """The organization's refit; whether it adopted new parameters."""
