@@ -141,9 +141,8 @@ def stage_refreshers_make_due(
 
 @dataclass
 class _Budget:
-    """A rep's refreshers left today, against the organization's limit."""
+    """A rep's refreshers made today, against the organization's limit."""
 
-    local_date: dt.date
     made: int
     limit: int
 
@@ -177,11 +176,9 @@ def _budgets(rows: list[StageRefresher], now: dt.datetime) -> dict[int, _Budget]
     organization = {row.rep_id: row.organization_id for row in rows}
     return {
         rep: _Budget(
-            day,
-            made[rep],
-            limits.get(organization[rep], DEFAULT_REFRESHERS_PER_DAY),
+            made[rep], limits.get(organization[rep], DEFAULT_REFRESHERS_PER_DAY)
         )
-        for rep, day in days.items()
+        for rep in days
     }
 
 
