@@ -99,17 +99,20 @@ def _notice(member: SlackMember, channel_id: str, text: str) -> None:
 
 
 def _prompt_of(
-    member: SlackMember, prompt_id: str, channel_id: str = ""
+    member: SlackMember, prompt_id: str, channel_id: str = "", *, explain: bool = True
 ) -> Prompt | None:
     """The member's rep's prompt of that id; None for another's or a malformed
-    id. A prompt taken back since it was posted is explained to the rep."""
+    id. A prompt taken back since it was posted is explained to the rep
+    (unless ``explain`` is off: no Slack call before the acknowledgement)."""
     try:
         prompt_uuid = uuid.UUID(str(prompt_id))
     except ValueError:
         return None
     prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
-    if prompt is None and prompt_is_withdrawn_for_rep(
-        rep_id=member.rep_id, prompt_id=prompt_uuid
+    if (
+        explain
+        and prompt is None
+        and prompt_is_withdrawn_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
     ):
         _notice(member, channel_id, prompt_withdrawn_refusal().message)
     return prompt
@@ -195,12 +198,11 @@ def _answer(
     )
 
 
-def slack_answer_record(
-    *, action: SlackAction, confidence: str, now: dt.datetime
-) -> AnswerOutcome | None:
-    """Record a confidence click's answer, before Slack is acknowledged, and
-    nothing else (no Slack call: the acknowledgement has 3 seconds). None if
-    nothing was recorded; the lazy ``slack_answer_submit`` then explains."""
+def _answer_target(
+    action: SlackAction, *, explain: bool
+) -> tuple[SlackMember, Prompt, list[int]] | None:
+    """Who answered which of their prompts with which choices; None if the
+    Slack user is no rep here, the value is malformed or the prompt not theirs."""
     member = member_for_slack_user(
         team_id=action.team_id, slack_user_id=action.slack_user_id
     )
@@ -208,13 +210,20 @@ def slack_answer_record(
     if member is None or chosen is None:
         return None
     prompt_id, choice_ids = chosen
-    try:
-        prompt_uuid = uuid.UUID(prompt_id)
-    except ValueError:
+    prompt = _prompt_of(member, prompt_id, action.channel_id, explain=explain)
+    return None if prompt is None else (member, prompt, choice_ids)
+
+
+def slack_answer_record(
+    *, action: SlackAction, confidence: str, now: dt.datetime
+) -> AnswerOutcome | None:
+    """Record a confidence click's answer, before Slack is acknowledged, and
+    nothing else (no Slack call: the acknowledgement has 3 seconds). None if
+    nothing was recorded; the lazy ``slack_answer_submit`` then explains."""
+    target = _answer_target(action, explain=False)
+    if target is None:
         return None
-    prompt = prompt_get_for_rep(rep_id=member.rep_id, prompt_id=prompt_uuid)
-    if prompt is None:
-        return None
+    member, prompt, choice_ids = target
     try:
         return _answer(member, prompt, choice_ids, action, confidence, now)
     except AnswerRejected:
@@ -229,16 +238,10 @@ def slack_answer_submit(*, action: SlackAction, confidence: str, now: dt.datetim
     key). A refused answer (expired, withdrawn, answered elsewhere) updates
     the message to say so, or to the answer recorded first.
     """
-    member = member_for_slack_user(
-        team_id=action.team_id, slack_user_id=action.slack_user_id
-    )
-    chosen = _chosen(action.value)
-    if member is None or chosen is None:
+    target = _answer_target(action, explain=True)
+    if target is None:
         return None
-    prompt_id, choice_ids = chosen
-    prompt = _prompt_of(member, prompt_id, action.channel_id)
-    if prompt is None:
-        return None
+    member, prompt, choice_ids = target
     try:
         outcome = _answer(member, prompt, choice_ids, action, confidence, now)
     except AnswerRejected as exc:
