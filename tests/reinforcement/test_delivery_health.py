@@ -186,7 +186,10 @@ def rep_with_failed_email():
     QuestionFactory.create_batch(2, module=module)
     EnrollmentFactory(module=module, team=team, starts_on=dt.date(2026, 1, 1))
     rep = RepProfileFactory(team=team, working_days="1234567").user
-    [outcome] = plans_create(rep_ids=[rep.id], now=timezone.now())
+    # (any time of day: before the rep's 09:00 delivery hour too)
+    [outcome] = plans_create(
+        rep_ids=[rep.id], now=timezone.now(), ignore_delivery_hour=True
+    )
     email = Delivery.objects.get(plan_id=outcome.plan_id, channel="email")
     Delivery.objects.filter(pk=email.pk).update(
         status="failed", attempts=CAP, next_attempt_at=None, last_error="smtp down"
