@@ -1,8 +1,9 @@
 """Experiment (issue 14): can a memory that keeps "remembered or lucky guess" open close the log-loss gap?
 
 Runs planner_refit with a recorder, then predicts the same answers (from day 60)
-four ways, each with the rep's TRUE parameters (so only the memory state differs)
-and with the product's parameters in use:
+three ways, each with the rep's TRUE parameters (so only the memory state differs)
+and with the organization's final parameters and multipliers, beside the product's
+own prediction and the truth:
 
 - ``hard``: the product's ratings (a right guess is Again): the product's state;
 - ``blend``: one state, a right guess blended between Again and Hard by the
@@ -100,11 +101,8 @@ def _predict(model, answers, c, cm, mode, k):
             p_rec = r * rec[conf] if correct else 0.0
             p_not = (1 - r) * (c if correct else 1 - c) * g[conf]
             if mode == "hard":
-                rating = (
-                    RECALLED_RATING[conf]
-                    if correct and conf > 0
-                    else (1 if not correct or conf == 0 else 0)
-                )
+                # The product's default rating map: a right guess is Again.
+                rating = RECALLED_RATING[conf] if correct and conf > 0 else 1
                 s2, d2 = model.next_state(s, d, rating, t)
                 children.append((w, s2, d2, day))
                 continue
