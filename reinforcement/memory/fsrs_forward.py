@@ -274,6 +274,22 @@ def forward(parameters, packed: Packed, *, dtype=np.float64) -> Forward:
     return out
 
 
+def last_states(parameters, packed: Packed) -> tuple[np.ndarray, np.ndarray]:
+    """Each history's (stability, difficulty) after its last review, in the
+    caller's order (``histories_pack``'s input), for one parameter vector.
+
+    Only the states a history ends on are kept, so a whole organization's
+    memory is recomputed in the size of its histories, not of its answers.
+    """
+    stability, difficulty = np.full(packed.rows, np.nan), np.full(packed.rows, np.nan)
+    for j, a, m, s, d, _ in _steps(parameters, packed, np.float64):
+        ends = np.flatnonzero(packed.lengths[a : a + m] == j + 1)
+        stability[a + ends], difficulty[a + ends] = s[0, ends], d[0, ends]
+    out_s, out_d = np.empty(packed.rows), np.empty(packed.rows)
+    out_s[packed.order], out_d[packed.order] = stability, difficulty
+    return out_s, out_d
+
+
 def flat(packed: Packed, values: np.ndarray) -> np.ndarray:
     """A per-review (N, L) array in the flat order ``recall_flat`` returns."""
     return np.concatenate(

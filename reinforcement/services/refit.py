@@ -24,6 +24,7 @@ from reinforcement.memory.scheduling import DEFAULT_PARAMETERS
 from reinforcement.models import Answer, MemoryModelFit, RepMemory
 from reinforcement.selectors.enrollments import enrolled_questions
 from reinforcement.selectors.memory_models import organization_parameters
+from reinforcement.services.memory_recompute import memory_states_recompute
 
 # The last fifth of the answers in time is the hold-out the candidate must win on.
 HOLDOUT_SHARE = 0.2
@@ -119,18 +120,25 @@ def organization_refit(
     """Fit on the earlier answers, score on the later ones, adopt only if better.
 
     Then each rep's forgetting multiplier is fitted against the parameters in
-    use after it (``rep_memories_refit``).
+    use after it (``rep_memories_refit``), and, when new parameters are adopted,
+    every memory state is advanced again under them from its answers
+    (``memory_states_recompute``), as the simulator's refit replays its belief.
     """
     keyed = rep_answer_histories(organization_id=organization.pk, today=now.date())
     fit = _organization_fit(
         organization=organization, now=now, histories=[h for _, h in keyed]
     )
+    parameters = fit.parameters if fit.adopted else fit.previous_parameters
     rep_memories_refit(
         organization=organization,
         now=now,
-        parameters=fit.parameters if fit.adopted else fit.previous_parameters,
+        parameters=parameters,
         keyed_histories=keyed,
     )
+    if fit.adopted:
+        memory_states_recompute(
+            organization=organization, parameters=parameters, now=now
+        )
     return fit
 
 

@@ -102,3 +102,15 @@ def test_parameters_are_clipped_as_the_library_clips_them():
     assert MemoryModel(wild).next_memory(Memory(), 3, 0) == model.next_memory(
         Memory(), 3, 0
     )
+
+
+def test_last_states_are_each_historys_final_state_in_the_callers_order():
+    rng = np.random.default_rng(5)
+    histories, starts = _random_histories(rng, 60)
+    packed = fsrs_forward.histories_pack(histories, starts)
+    out = fsrs_forward.forward(DEFAULT_PARAMETERS, packed)
+    stability, difficulty = fsrs_forward.last_states(DEFAULT_PARAMETERS, packed)
+    for row, index in enumerate(packed.order):
+        last = len(histories[index]) - 1
+        assert stability[index] == out.stability[0, row, last]
+        assert difficulty[index] == out.difficulty[0, row, last]

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 
 from reinforcement.memory.scheduling import DEFAULT_PARAMETERS, Memory, MemoryModel
-from reinforcement.models import Answer, MemoryModelFit, Prompt
+from reinforcement.models import Answer, MemoryModelFit, MemoryState, Prompt
 from reinforcement.selectors.memory_models import organization_parameters
+from reinforcement.services.memory_states import memory_state_initial
 from reinforcement.services.refit import organization_refit
 from tests.factories.enablement import ModuleFactory, QuestionFactory, RepProfileFactory
 from tests.factories.reinforcement import answered_prompt
@@ -76,13 +77,33 @@ def generate_answers(organization, *, switch_to_defaults_on_day=None, seed=7, re
     return len(answers)
 
 
+def taught_state(organization) -> MemoryState:
+    """A question taught live on START and not yet answered, for the first rep."""
+    rep = Answer.objects.order_by("rep_id").first().rep
+    question = QuestionFactory(module__methodology__organization=organization)
+    state = memory_state_initial(
+        rep_id=rep.pk, question_id=question.pk, taught_on=START.date(),
+        model=MemoryModel(DEFAULT_PARAMETERS), now=START,
+    )  # fmt: skip
+    state.save()
+    return state
+
+
 def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
     """With enough reps (the gain must be significant per history), adopted."""
     assert generate_answers(organization, reps=90) > 6000
+    state = taught_state(organization)
     fit = organization_refit(
         organization=organization, now=START + dt.timedelta(days=251)
     )
     assert fit.adopted, fit.note
+    # Memory states are advanced again under the adopted parameters
+    # (services.memory_recompute): the taught memory is the new one.
+    state.refresh_from_db()
+    assert state.stability == pytest.approx(
+        MemoryModel(fit.parameters).taught_memory().stability
+    )
+    assert state.stability != pytest.approx(DEFAULT_PARAMETERS[2])
     assert fit.candidate_log_loss < fit.current_log_loss
     fitted = fit.parameters
     # Initial stability after a first "Good" moves from the default toward the truth.
@@ -103,10 +124,13 @@ def test_refit_moves_toward_the_true_parameters_and_is_adopted(organization):
 def test_refit_is_not_adopted_when_it_loses_on_the_holdout(organization):
     """Train on one regime, hold out another that the current parameters describe."""
     generate_answers(organization, switch_to_defaults_on_day=200)
+    state = taught_state(organization)
     fit = organization_refit(
         organization=organization, now=START + dt.timedelta(days=251)
     )
     assert not fit.adopted, fit.note
+    state.refresh_from_db()
+    assert state.stability == pytest.approx(DEFAULT_PARAMETERS[2])
     # Not significantly better per history on the hold-out (answer_refit.ADOPT_Z).
     assert fit.note.startswith("kept current parameters (gain ")
     assert (
