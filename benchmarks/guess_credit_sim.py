@@ -49,7 +49,12 @@ import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from scipy.special import expit, log_softmax  # noqa: E402
 
-from reinforcement.memory import answer_refit, fsrs_forward  # noqa: E402
+from reinforcement.memory import (  # noqa: E402
+    answer_refit,
+    fsrs_forward,
+    rep_curve,
+    rep_memory,
+)
 from reinforcement.memory.answer_fit import (  # noqa: E402
     ConfidenceModel,
     likelihood_fit,
@@ -59,7 +64,7 @@ from reinforcement.simulation import planners, runner  # noqa: E402
 
 # A right guess with a memory before it, as the forward pass sees it.
 GUESS_CODE = 1.5
-OPTIONS = {"free": "first", "always_adopt": False}
+OPTIONS = {"free": "first", "always_adopt": False, "rep_memory": "gated"}
 # The confidence model and chance level of the policy running in this process
 # (the simulator runs one (team, policy, setting) at a time per process).
 CURRENT = {"confidence": ConfidenceModel(), "chance": 0.25}
@@ -153,6 +158,31 @@ class PlannerRefitCredit(GuessCredit, planners.PlannerRefit):
         finally:
             answer_refit.REFIT_FREE, answer_refit.ADOPT_Z = saved
 
+    def _rep_models(self, data):
+        """Memory per rep: production's gated multiplier, or (``--rep-memory``) every
+        rep's shrunk multiplier, or its shrunk multiplier and decay, ungated."""
+        if OPTIONS["rep_memory"] == "gated":
+            return super()._rep_models(data)
+        model = MemoryModel(self.parameters)
+        if OPTIONS["rep_memory"] == "shrunk":
+            fits = rep_memory.rep_forgetting_holdout(
+                data=data, rep_of_answer=self._answer_reps(data),
+                parameters=self.parameters, reps=self.reps,
+            )  # fmt: skip
+            self.forgetting = [1.0 if f is None else f.fitted.forgetting for f in fits]
+            return [model.with_forgetting(f) for f in self.forgetting]
+        fits = rep_curve.rep_curve_holdout(
+            data=data, rep_of_answer=self._answer_reps(data),
+            parameters=self.parameters, reps=self.reps,
+        )  # fmt: skip
+        gated = OPTIONS["rep_memory"] == "curve_gated"
+        return [
+            model
+            if f is None or (gated and f.holdout_log_loss > f.organization_log_loss)
+            else model.with_curve(f.fitted.forgetting, f.fitted.decay)
+            for f in fits
+        ]
+
     def _organization_refit(self, day, data):
         adopted = False
         if self.fit_parameters:
@@ -204,10 +234,17 @@ def main() -> None:
     parser.add_argument("--policies", default="planner_refit,planner_refit_credit")
     parser.add_argument("--free", choices=("first", "all"), default="first")
     parser.add_argument("--always-adopt", action="store_true")
+    parser.add_argument(
+        "--rep-memory",
+        choices=("gated", "shrunk", "curve", "curve_gated"),
+        default="gated",
+    )
     parser.add_argument("--learners", default="/work/shared/data/fsrs6_users.jsonl")
     parser.add_argument("--markdown", default="")
     args = parser.parse_args()
-    OPTIONS.update(free=args.free, always_adopt=args.always_adopt)
+    OPTIONS.update(
+        free=args.free, always_adopt=args.always_adopt, rep_memory=args.rep_memory
+    )
     for cls in (PlannerRefitCredit, PlannerTrueCredit):
         runner.POLICIES[cls.name] = cls
         runner.SETTINGS[cls.name] = runner.REFERENCE_TARGETS
