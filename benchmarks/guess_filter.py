@@ -18,43 +18,28 @@ own prediction and the truth:
 
 import argparse
 import math
-import os
-import sys
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+import numpy as np
+from recorded_run import (  # sets Django up and records the truth
+    LEARNERS,
+    RUNS,
+    TRUTH,
+    log_loss_terms,
+    run_pooled,
+)
+from scipy.special import expit, log_softmax
 
-import django  # noqa: E402
-
-django.setup()
-
-import numpy as np  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from scipy.special import expit, log_softmax  # noqa: E402
-
-from reinforcement.memory.answer_fit import (  # noqa: E402
+from reinforcement.memory.answer_fit import (
     AnswerHistory,
     answer_data,
     likelihood_fit,
 )
-from reinforcement.memory.scheduling import MemoryModel  # noqa: E402
-from reinforcement.simulation import planners, runner, truth  # noqa: E402
+from reinforcement.memory.scheduling import MemoryModel
+from reinforcement.simulation import planners, runner
 
-RUNS: list = []
-_TRUTH: list = []
-_answer = truth.TeamTruth.answer
 CONF = {"guess": 0, "fairly_sure": 1, "certain": 2}
 RECALLED_RATING = {0: 2, 1: 3, 2: 4}
-
-
-def _recording_answer(self, r, q, day, *, true_recall, **kwargs):
-    _TRUTH[:] = [float(true_recall)]
-    return _answer(self, r, q, day, true_recall=true_recall, **kwargs)
-
-
-truth.TeamTruth.answer = _recording_answer
 
 
 class PlannerRefitLog(planners.PlannerRefit):
@@ -68,7 +53,7 @@ class PlannerRefitLog(planners.PlannerRefit):
 
     def observe(self, r, q, day, *, correct, confidence):
         product = self.predicted_one(r, q, day)
-        (true_recall,) = _TRUTH
+        ((true_recall, _),) = TRUTH
         self.log.append(
             (r, q, day, bool(correct), CONF[confidence], product, true_recall)
         )
@@ -142,9 +127,7 @@ def _predict(model, answers, c, cm, mode, k):
     return out
 
 
-def _loss(recall, correct, chance):
-    p = np.clip(recall + (1.0 - recall) * chance, 1e-6, 1 - 1e-6)
-    return -(correct * np.log(p) + (1 - correct) * np.log(1 - p))
+_loss = log_loss_terms
 
 
 def _team(policy, k):
@@ -197,24 +180,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--settings", default="0.75,0.85")
     parser.add_argument("--branches", type=int, default=8)
-    parser.add_argument("--learners", default="/work/shared/data/fsrs6_users.jsonl")
+    parser.add_argument("--learners", default=LEARNERS)
     args = parser.parse_args()
-    runner.POLICIES[PlannerRefitLog.name] = PlannerRefitLog
-    runner.SETTINGS[PlannerRefitLog.name] = tuple(
-        float(s) for s in args.settings.split(",")
-    )
-    call_command(
-        "simulate",
-        learners=args.learners,
-        reps=args.reps,
-        seed=args.seed,
-        workers=1,
-        policies=PlannerRefitLog.name,
-    )
-    pooled = defaultdict(lambda: defaultdict(float))
-    for policy in RUNS:
-        for key, value in _team(policy, args.branches).items():
-            pooled[policy.setting][key] += value
+    pooled = run_pooled(
+        PlannerRefitLog, settings=args.settings, reps=args.reps, seed=args.seed,
+        learners=args.learners, team=lambda policy: _team(policy, args.branches),
+    )  # fmt: skip
     for setting, s in sorted(pooled.items()):
         n = s["answers"]
         t = s["truth"] / n

@@ -33,41 +33,24 @@ Usage (workers 1: the recorder lives in this process):
 """
 
 import argparse
-import os
-import sys
-from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+import numpy as np
+from recorded_run import (  # sets Django up and records the truth
+    LEARNERS,
+    RUNS,
+    TRUTH,
+    log_loss_terms,
+    run_pooled,
+)
 
-import django  # noqa: E402
-
-django.setup()
-
-import numpy as np  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-
-from reinforcement.memory import fsrs_forward  # noqa: E402
-from reinforcement.memory.answer_fit import (  # noqa: E402
+from reinforcement.memory import fsrs_forward
+from reinforcement.memory.answer_fit import (
     AnswerHistory,
     answer_data,
     likelihood_fit,
 )
-from reinforcement.simulation import planners, runner, truth  # noqa: E402
-
-RUNS: list = []
-_TRUTH: list = []  # (true recall, the truth's grade) of the latest answer
-_answer = truth.TeamTruth.answer
-
-
-def _recording_answer(self, r, q, day, *, true_recall, **kwargs):
-    _TRUTH[:] = [(float(true_recall), 3 if kwargs["u_recall"] < true_recall else 1)]
-    return _answer(self, r, q, day, true_recall=true_recall, **kwargs)
-
-
-truth.TeamTruth.answer = _recording_answer
+from reinforcement.simulation import planners, runner
 
 
 class PlannerRefitTrace(planners.PlannerRefit):
@@ -89,14 +72,12 @@ class PlannerRefitTrace(planners.PlannerRefit):
         product = self.predicted_one(r, q, day)
         org_factor = model.factor / model.forgetting
         org = (1.0 + org_factor * elapsed / s) ** (-model.decay)
-        ((true_recall, self.grades[(r, q, day)]),) = _TRUTH
+        ((true_recall, self.grades[(r, q, day)]),) = TRUTH
         self.log.append((r, q, day, correct, product, org, true_recall))
         super().observe(r, q, day, correct=correct, confidence=confidence)
 
 
-def _loss(recall, correct, chance):
-    p = np.clip(recall + (1.0 - recall) * chance, 1e-6, 1 - 1e-6)
-    return -(correct * np.log(p) + (1 - correct) * np.log(1 - p))
+_loss = log_loss_terms
 
 
 def _best_f(recall, correct, rep, reps, chance, decay):
@@ -365,24 +346,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--settings", default="0.75,0.85")
     parser.add_argument("--split", type=int, default=183)
-    parser.add_argument("--learners", default="/work/shared/data/fsrs6_users.jsonl")
+    parser.add_argument("--learners", default=LEARNERS)
     args = parser.parse_args()
-    runner.POLICIES[PlannerRefitTrace.name] = PlannerRefitTrace
-    runner.SETTINGS[PlannerRefitTrace.name] = tuple(
-        float(s) for s in args.settings.split(",")
-    )
-    call_command(
-        "simulate",
-        learners=args.learners,
-        reps=args.reps,
-        seed=args.seed,
-        workers=1,
-        policies=PlannerRefitTrace.name,
-    )
-    pooled = defaultdict(lambda: defaultdict(float))
-    for policy in RUNS:
-        for key, value in _team(policy, args.split).items():
-            pooled[policy.setting][key] += value
+    pooled = run_pooled(
+        PlannerRefitTrace, settings=args.settings, reps=args.reps, seed=args.seed,
+        learners=args.learners, team=lambda policy: _team(policy, args.split),
+    )  # fmt: skip
     for setting, s in sorted(pooled.items()):
         n, later = s["answers"], s["later_answers"]
         t = s["truth"] / n
