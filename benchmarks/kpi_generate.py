@@ -73,10 +73,10 @@ def fill(*, reps: int, answers: int) -> dict:
     with connection.cursor() as cur:
         _run(cur, "questions and choices", """
             INSERT INTO enablement_question (module_id, topic_id, key, kind, stem,
-                explanation, reference_url, status, version, published_at, created_at,
-                updated_at)
+                explanation, reference_url, status, version, version_change,
+                published_at, created_at, updated_at)
             SELECT %(m0)s + (g %% %(modules)s), %(t0)s + (g %% %(topics)s), 'q' || g,
-                   'single_choice', 'Stem ' || g, 'Why', '', 'published', 1, now(),
+                   'single_choice', 'Stem ' || g, 'Why', '', 'published', 1, '', now(),
                    now(), now()
             FROM generate_series(0, %(questions)s - 1) g;
             INSERT INTO enablement_choice (question_id, position, text, is_correct, feedback)
@@ -98,9 +98,10 @@ def fill(*, reps: int, answers: int) -> dict:
             VALUES ('!', false, 'kpimanager', '', '', '', true, true, now()),
                    ('!', false, 'kpiadmin', '', '', '', true, true, now());
             INSERT INTO enablement_repprofile (user_id, team_id, time_zone,
-                delivery_hour, working_days, hired_on, created_at, updated_at)
+                delivery_hour, working_days, hired_on, channels_off,
+                engagement_opt_out, created_at, updated_at)
             SELECT u.id, %(team0)s + ((u.id - m.lo) %% %(teams)s), 'UTC', 9, '12345',
-                   %(hired)s::date - ((u.id %% 700))::int, now(), now()
+                   %(hired)s::date - ((u.id %% 700))::int, '', false, now(), now()
             FROM auth_user u, (SELECT min(id) lo FROM auth_user
                                WHERE username LIKE 'kpirep%%') m
             WHERE u.username LIKE 'kpirep%%';
@@ -147,7 +148,7 @@ def fill(*, reps: int, answers: int) -> dict:
                 question_version, idempotency_key, chosen_choice_ids, choice_count,
                 correct, confidence, response_ms, rating, elapsed_days,
                 predicted_recall, stability_before, stability_after, difficulty_after,
-                on_time, answered_at)
+                on_time, answered_at, question_change, channel)
             SELECT k.pid, k.pid, p.user_id, k.qid, 1, k.pid::text,
                    jsonb_build_array(c0.id + CASE WHEN r.ok THEN 0 ELSE 1 + (r.x * 3)::int %% 3 END),
                    4, r.ok,
@@ -159,7 +160,7 @@ def fill(*, reps: int, answers: int) -> dict:
                    CASE WHEN d > 360 THEN NULL ELSE 0.5 + r.x * 0.5 END,
                    CASE WHEN d > 360 THEN NULL ELSE 1 + r.x * 60 END,
                    CASE WHEN r.ok THEN 5 + r.x * 80 ELSE 1 + r.x * 3 END,
-                   5, true, k.at
+                   5, true, k.at, '', 'web'
             {common}
             CROSS JOIN LATERAL (SELECT random() + 0 * d AS x) rx
             CROSS JOIN LATERAL (SELECT rx.x,
@@ -257,11 +258,12 @@ def build_rollups(cur, *, model: MemoryModel) -> None:
     """)  # fmt: skip
     _run(cur, "rollup participation", """
         INSERT INTO reinforcement_repday (rep_id, day, delivered, answered,
-            answered_on_time, expired)
+            answered_on_time, expired, answered_by_channel)
         SELECT p.rep_id, p.local_date, count(*) FILTER (WHERE p.status <> 'planned'),
                count(*) FILTER (WHERE p.status = 'answered'),
                count(a.id) FILTER (WHERE a.on_time),
-               count(*) FILTER (WHERE p.status = 'expired')
+               count(*) FILTER (WHERE p.status = 'expired'),
+               jsonb_build_object('web', count(a.id))
         FROM reinforcement_prompt p LEFT JOIN reinforcement_answer a ON a.prompt_id = p.id
         GROUP BY 1, 2
     """)  # fmt: skip

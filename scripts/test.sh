@@ -23,6 +23,7 @@ if [ $# -eq 0 ]; then
     tests/reinforcement/services/test_answer_submit.py tests/reinforcement/services/test_delivery.py \
     tests/reinforcement/services/test_rollups.py \
     tests/reinforcement/services/test_recent_answers_refresh.py \
+    tests/reinforcement/services/test_memory_recompute.py \
     tests/reinforcement/selectors/test_question_peer_distribution.py \
     tests/reinforcement/api/test_answer_submit_api.py tests/reinforcement/api/test_bad_input.py
 fi

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
 
 from enablement.models import Organization
 from reinforcement.memory import fsrs_forward
@@ -123,17 +123,39 @@ def _last_states(model: MemoryModel, chains) -> list[tuple[float, float]]:
 
 @transaction.atomic
 def _write(ids: list[int], new: dict, counts: dict[int, int], now: dt.datetime) -> int:
-    """Rewrite the chunk's states that no answer moved since they were read."""
-    changed = []
-    for state in MemoryState.objects.select_for_update().filter(pk__in=ids):
-        if state.review_count != counts[state.pk]:
-            continue  # answered meanwhile: the answer path's state stands
-        state.stability, state.difficulty, due = new[state.pk]
-        if due is not None:
-            state.due = due
-        state.updated_at = now
-        changed.append(state)
-    MemoryState.objects.bulk_update(
-        changed, ["stability", "difficulty", "due", "updated_at"]
-    )
-    return len(changed)
+    """Rewrite the chunk's states that no answer moved since they were read.
+
+    One UPDATE per state, each guarded by the review count read (the answer
+    path's version): a state answered meanwhile keeps the answer path's
+    values. Sent as one batch (psycopg pipelines ``executemany``); an ORM
+    ``bulk_update`` of a chunk is a CASE over every row, quadratic in it.
+    """
+    table = connection.ops.quote_name(MemoryState._meta.db_table)
+    at = connection.ops.adapt_datetimefield_value
+    with_due, without_due = [], []
+    for pk in ids:
+        stability, difficulty, due = new[pk]
+        if due is None:
+            without_due.append((stability, difficulty, at(now), pk, counts[pk]))
+        else:
+            with_due.append((stability, difficulty, at(due), at(now), pk, counts[pk]))
+    written = 0
+    with connection.cursor() as cursor:
+        for sql, params in (
+            (_UPDATE_WITH_DUE.format(table=table), with_due),
+            (_UPDATE.format(table=table), without_due),
+        ):
+            if params:
+                cursor.executemany(sql, params)
+                written += max(cursor.rowcount, 0)
+    return written
+
+
+_UPDATE = (
+    "UPDATE {table} SET stability = %s, difficulty = %s, updated_at = %s"
+    " WHERE id = %s AND review_count = %s"
+)
+_UPDATE_WITH_DUE = (
+    "UPDATE {table} SET stability = %s, difficulty = %s, due = %s, updated_at = %s"
+    " WHERE id = %s AND review_count = %s"
+)
