@@ -65,6 +65,16 @@ def validate_holiday_country(value: str) -> None:
         )
 
 
+def holiday_country_field(help_text: str) -> models.CharField:
+    """A country whose public holidays are days off (the organization's, a team's)."""
+    return models.CharField(
+        max_length=8,
+        blank=True,
+        validators=[validate_holiday_country],
+        help_text=help_text,
+    )
+
+
 def content_texts_validate(instance: models.Model) -> None:
     """Refuse texts over ``TEXT_LIMITS`` and NUL characters in any text field.
 
@@ -179,17 +189,14 @@ class Organization(TimestampedModel):
             "fewer make each day's dose count for more and leave gaps longer."
         ),
     )
-    holiday_country = models.CharField(
-        max_length=8,
-        blank=True,
-        validators=[validate_holiday_country],
-        help_text=_(
+    holiday_country = holiday_country_field(
+        _(
             "A country code (US, GB, DE, ...) whose public holidays are days off "
             "for every rep (unless their team names its own country), beside the "
             "holidays listed below. Empty: only those. "
             "A day off plans nothing, so reviews due then move to the next "
             "working day."
-        ),
+        )
     )
 
     # Reminders (docs/channels.md): blank is off. Bounded to daytime so a
@@ -292,19 +299,16 @@ class Team(TimestampedModel):
     slack_webhook_url = models.URLField(
         blank=True, help_text=_("Optional Slack incoming webhook for this team.")
     )
-    # A Workflows webhook URL carries its own signature: a credential, stored
-    # encrypted and never logged.
     # A team in another country keeps that country's public holidays.
-    holiday_country = models.CharField(
-        max_length=8,
-        blank=True,
-        validators=[validate_holiday_country],
-        help_text=_(
+    holiday_country = holiday_country_field(
+        _(
             "A country code (US, GB, DE, ...) whose public holidays are this "
             "team's days off instead of the organization's country's. Empty: the "
             "organization's. Holidays listed for the organization apply to every team."
-        ),
+        )
     )
+    # A Workflows webhook URL carries its own signature: a credential, stored
+    # encrypted and never logged.
     teams_webhook_url = EncryptedTextField(
         blank=True,
         validators=[URLValidator(schemes=["https", "http"])],

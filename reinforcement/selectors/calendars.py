@@ -24,11 +24,14 @@ LOOK_BACK = dt.timedelta(days=400)
 LOOK_AHEAD = dt.timedelta(days=2)
 
 
+def _own_or(field: str, fallback: str) -> Coalesce:
+    """A text setting of the row's own, or, left empty, the ``fallback`` path's."""
+    return Coalesce(NullIf(F(field), Value("")), F(fallback))
+
+
 def rep_working_days() -> Coalesce:
     """The working days a rep profile follows, as a query expression."""
-    return Coalesce(
-        NullIf(F("working_days"), Value("")), F("team__organization__working_days")
-    )
+    return _own_or("working_days", "team__organization__working_days")
 
 
 @functools.lru_cache(maxsize=256)
@@ -45,12 +48,7 @@ def team_days_off(
     first, last = around - LOOK_BACK, around + LOOK_AHEAD
     teams = list(
         Team.objects.filter(pk__in=set(team_ids))
-        .annotate(
-            country=Coalesce(
-                NullIf(F("holiday_country"), Value("")),
-                F("organization__holiday_country"),
-            )
-        )
+        .annotate(country=_own_or("holiday_country", "organization__holiday_country"))
         .values_list("pk", "organization_id", "country")
     )
     listed: dict[int, set[dt.date]] = {}
